@@ -1,0 +1,429 @@
+// dredfast._core: the thin pybind11 layer over the C API.  It converts
+// bytes/NumPy to pointers and back, raises ValueError with the C core's
+// messages, and releases the GIL around real work.  Argument checking that
+// needs no C knowledge lives in the Python package.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../include/dredfast.h"
+#include "../entropy/range_dec.h"
+#include "../weights/bind.h"
+
+namespace py = pybind11;
+
+namespace {
+
+using f32array = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+struct BlobDeleter {
+    void operator()(df_blob *b) const { df_blob_free(b); }
+};
+struct DecoderDeleter {
+    void operator()(df_dred_decoder *d) const { df_dred_decoder_destroy(d); }
+};
+
+std::string_view as_view(const py::bytes &b)
+{
+    char *p = nullptr;
+    Py_ssize_t n = 0;
+    PyBytes_AsStringAndSize(b.ptr(), &p, &n);
+    return {p, static_cast<size_t>(n)};
+}
+
+class Blob {
+public:
+    explicit Blob(const py::bytes &data)
+    {
+        auto v = as_view(data);
+        char err[512] = {0};
+        df_blob *b;
+        {
+            py::gil_scoped_release nogil;
+            b = df_blob_parse(reinterpret_cast<const uint8_t *>(v.data()), v.size(), err, sizeof err);
+        }
+        if (!b) throw py::value_error(err);
+        blob_.reset(b);
+    }
+    const df_blob *get() const { return blob_.get(); }
+    size_t nbytes() const { return df_blob_nbytes(blob_.get()); }
+    py::list records() const
+    {
+        py::list out;
+        for (int i = 0; i < df_blob_count(blob_.get()); i++) {
+            const df_record *r = df_blob_record(blob_.get(), i);
+            out.append(py::make_tuple(std::string(r->name), std::string(df_type_name(r->type)),
+                                      r->size / df_type_size(r->type)));
+        }
+        return out;
+    }
+    bool has(const std::string &name) const { return df_blob_find(blob_.get(), name.c_str()) != nullptr; }
+
+private:
+    std::unique_ptr<df_blob, BlobDeleter> blob_;
+};
+
+class DredDecoder;
+
+// A decoded DRED: the integers of the payload and what is needed to run the
+// neural decoder on them later.
+class DredData {
+public:
+    DredData(std::shared_ptr<const df_dred_decoder> dec, const df_dred_data &d, const df_dred_location &loc,
+             int32_t ext_pos)
+        : dec_(std::move(dec)), d_(d), loc_(loc), ext_pos_(ext_pos) {}
+
+    py::dict header() const
+    {
+        py::dict h;
+        h["q0"] = d_.q0;
+        h["dq"] = d_.dq;
+        h["extra_flag"] = d_.extra_flag;
+        h["extra_val"] = d_.extra_val;
+        h["offset_sym"] = d_.offset_sym;
+        h["qmax"] = d_.qmax;
+        h["dred_offset"] = d_.dred_offset;
+        h["frame_offset"] = d_.frame_offset;
+        h["nb_latents"] = d_.nb_latents;
+        h["ec_tell_bits"] = d_.ec_tell_bits;
+        h["ext_frame"] = loc_.frame;
+        h["ext_len"] = loc_.ext_len;
+        h["ext_data_pos"] = ext_pos_;
+        return h;
+    }
+    py::array_t<int32_t> state_q() const
+    {
+        py::array_t<int32_t> a(DF_DRED_STATE_DIM);
+        std::memcpy(a.mutable_data(), d_.state_q, sizeof d_.state_q);
+        return a;
+    }
+    py::array_t<float> state() const
+    {
+        py::array_t<float> a(DF_DRED_STATE_DIM);
+        std::memcpy(a.mutable_data(), d_.state, sizeof d_.state);
+        return a;
+    }
+    py::array_t<int32_t> latents_q() const
+    {
+        py::array_t<int32_t> a({d_.nb_latents, DF_DRED_LATENT_DIM});
+        if (d_.nb_latents)
+            std::memcpy(a.mutable_data(), d_.latents_q, sizeof(d_.latents_q[0]) * (size_t)d_.nb_latents);
+        return a;
+    }
+    py::array_t<float> latents() const
+    {
+        py::array_t<float> a({d_.nb_latents, DF_DRED_LATENT_DIM + 1});
+        if (d_.nb_latents)
+            std::memcpy(a.mutable_data(), d_.latents, sizeof(d_.latents[0]) * (size_t)d_.nb_latents);
+        return a;
+    }
+    py::array_t<int32_t> qlevel() const
+    {
+        py::array_t<int32_t> a(d_.nb_latents);
+        for (int i = 0; i < d_.nb_latents; i++) a.mutable_data()[i] = d_.qlevel[i];
+        return a;
+    }
+    py::array_t<float> features() const
+    {
+        py::array_t<float> a({DF_DRED_FRAMES_PER_LATENT * d_.nb_latents, DF_DRED_NUM_FEATURES});
+        float *out = a.mutable_data();
+        {
+            py::gil_scoped_release nogil;
+            df_dred_decoder_features(dec_.get(), &d_, out);
+        }
+        return a;
+    }
+
+private:
+    std::shared_ptr<const df_dred_decoder> dec_;
+    df_dred_data d_;
+    df_dred_location loc_;
+    int32_t ext_pos_;
+};
+
+class DredDecoder {
+public:
+    // The Python objects of the blobs are kept alive by keep_alive in the
+    // binding; the C decoder only points into them.
+    DredDecoder(const Blob &model, const Blob &stats, int isa)
+    {
+        char err[512] = {0};
+        df_dred_decoder *d = df_dred_decoder_create(model.get(), stats.get(), isa, err, sizeof err);
+        if (!d) throw py::value_error(err);
+        dec_.reset(d, DecoderDeleter());
+    }
+    std::string isa() const
+    {
+        const df_kernels *k = df_kernels_get(df_dred_decoder_isa(dec_.get()));
+        return k ? k->name : "?";
+    }
+    py::object parse(const py::bytes &packet, int max_ms) const
+    {
+        auto v = as_view(packet);
+        if (v.size() > INT32_MAX) throw py::value_error("packet too large");
+        auto d = std::make_unique<df_dred_data>();
+        df_dred_location loc{};
+        int ret;
+        {
+            py::gil_scoped_release nogil;
+            ret = df_dred_decoder_parse(dec_.get(), reinterpret_cast<const uint8_t *>(v.data()),
+                                        static_cast<int32_t>(v.size()), max_ms, &loc, d.get());
+        }
+        if (ret < 0) throw py::value_error("malformed Opus packet or extension area");
+        if (ret == 0) return py::none();
+        int32_t pos = static_cast<int32_t>(loc.ext_data - reinterpret_cast<const uint8_t *>(v.data()));
+        return py::cast(DredData(dec_, *d, loc, pos));
+    }
+
+private:
+    std::shared_ptr<df_dred_decoder> dec_;
+};
+
+py::object find_dred(const py::bytes &packet)
+{
+    auto v = as_view(packet);
+    if (v.size() > INT32_MAX) throw py::value_error("packet too large");
+    df_dred_location loc{};
+    const auto *base = reinterpret_cast<const uint8_t *>(v.data());
+    int ret = df_find_dred(base, static_cast<int32_t>(v.size()), &loc);
+    if (ret < 0) throw py::value_error("malformed Opus packet or extension area");
+    if (ret == 0) return py::none();
+    return py::make_tuple(static_cast<int32_t>(loc.ext_data - base), loc.ext_len, loc.frame, loc.frame_offset);
+}
+
+py::dict packet_info(const py::bytes &packet)
+{
+    auto v = as_view(packet);
+    if (v.size() > INT32_MAX) throw py::value_error("packet too large");
+    const auto *base = reinterpret_cast<const uint8_t *>(v.data());
+    df_packet p{};
+    if (df_packet_parse(base, static_cast<int32_t>(v.size()), &p) != DF_PACKET_OK)
+        throw py::value_error("malformed Opus packet");
+    py::dict d;
+    d["toc"] = p.toc;
+    d["nb_frames"] = p.nb_frames;
+    d["samples_per_frame_48k"] = p.samples_per_frame_48k;
+    std::vector<int> lens(p.frame_len, p.frame_len + p.nb_frames);
+    d["frame_lengths"] = lens;
+    d["padding_offset"] = p.padding ? static_cast<int32_t>(p.padding - base) : -1;
+    d["padding_len"] = p.padding_len;
+    py::list exts;
+    df_ext_iter it;
+    df_extension e;
+    df_ext_iter_init(&it, p.padding, p.padding_len, p.nb_frames);
+    int r;
+    while ((r = df_ext_iter_next(&it, &e)) == 1)
+        exts.append(py::make_tuple(e.id, e.frame, static_cast<int32_t>(e.data - base), e.len));
+    if (r < 0) throw py::value_error("malformed extension area in the packet padding");
+    d["extensions"] = exts;
+    return d;
+}
+
+// Test hook: one layer bound from a blob (through the same binder the models
+// use), run with a chosen kernel path.  Lets the tests compare every path
+// with a NumPy reference on real and random layers.
+class TestLayer {
+public:
+    TestLayer(const Blob &blob, const std::string &prefix, int nb_inputs, int nb_outputs, int isa)
+    {
+        char err[512] = {0};
+        if (df_bind_linear(blob.get(), prefix.c_str(), nb_inputs, nb_outputs, &layer_, err, sizeof err))
+            throw py::value_error(err);
+        k_ = df_kernels_get(static_cast<df_isa>(isa));
+        if (!k_) throw py::value_error("instruction set not available");
+    }
+    f32array dense(const f32array &x, int activation) const
+    {
+        check(x, layer_.nb_inputs);
+        f32array y(layer_.nb_outputs);
+        df_compute_dense(k_, &layer_, y.mutable_data(), x.data(), activation);
+        return y;
+    }
+    f32array glu(const f32array &x) const
+    {
+        check(x, layer_.nb_inputs);
+        f32array y(layer_.nb_outputs);
+        df_compute_glu(k_, &layer_, y.mutable_data(), x.data());
+        return y;
+    }
+    // Returns (output, new memory).
+    py::tuple conv1d(const f32array &x, const f32array &mem, int activation) const
+    {
+        const int in = static_cast<int>(x.size());
+        if (in <= 0 || in > layer_.nb_inputs || layer_.nb_inputs % in != 0)
+            throw py::value_error("conv1d input size must divide the layer input");
+        check(mem, layer_.nb_inputs - in);
+        f32array y(layer_.nb_outputs);
+        f32array m(mem.size());
+        std::memcpy(m.mutable_data(), mem.data(), sizeof(float) * mem.size());
+        df_compute_conv1d(k_, &layer_, y.mutable_data(), m.mutable_data(), x.data(), in, activation);
+        return py::make_tuple(y, m);
+    }
+    f32array activation(const f32array &x, int act) const
+    {
+        f32array y(x.size());
+        k_->activation(y.mutable_data(), x.data(), static_cast<int>(x.size()), act);
+        return y;
+    }
+
+private:
+    static void check(const f32array &a, int n)
+    {
+        if (a.ndim() != 1 || a.size() != n) throw py::value_error("input has the wrong size");
+    }
+    df_linear layer_{};
+    const df_kernels *k_ = nullptr;
+};
+
+
+class TestGru {
+public:
+    TestGru(const Blob &blob, const std::string &input, const std::string &recurrent, int nb_inputs, int units,
+            int isa)
+    {
+        char err[512] = {0};
+        if (units > DF_MAX_RNN_UNITS ||
+            df_bind_linear(blob.get(), input.c_str(), nb_inputs, 3 * units, &in_, err, sizeof err) ||
+            df_bind_linear(blob.get(), recurrent.c_str(), units, 3 * units, &rec_, err, sizeof err))
+            throw py::value_error(err[0] ? err : "too many GRU units");
+        k_ = df_kernels_get(static_cast<df_isa>(isa));
+        if (!k_) throw py::value_error("instruction set not available");
+    }
+    f32array step(const f32array &state, const f32array &x) const
+    {
+        if (state.size() != rec_.nb_inputs || x.size() != in_.nb_inputs)
+            throw py::value_error("state or input has the wrong size");
+        f32array s(state.size());
+        std::memcpy(s.mutable_data(), state.data(), sizeof(float) * state.size());
+        df_compute_gru(k_, &in_, &rec_, s.mutable_data(), x.data());
+        return s;
+    }
+
+private:
+    df_linear in_{}, rec_{};
+    const df_kernels *k_ = nullptr;
+};
+
+// Test hook: the range decoder driven step by step, so tests can check it
+// against an independent encoder on arbitrary symbol sequences.
+class TestRangeDecoder {
+public:
+    explicit TestRangeDecoder(const py::bytes &buf) : buf_(buf)
+    {
+        auto v = as_view(buf_);
+        df_range_dec_init(&d_, reinterpret_cast<const uint8_t *>(v.data()), static_cast<uint32_t>(v.size()));
+    }
+    uint32_t uint_(uint32_t ft)
+    {
+        if (ft < 2) throw py::value_error("ft must be > 1");
+        return df_range_dec_uint(&d_, ft);
+    }
+    unsigned decode(unsigned ft)
+    {
+        if (ft < 1 || ft > (1u << 16)) throw py::value_error("ft out of range");
+        return df_range_decode(&d_, ft);
+    }
+    void update(unsigned fl, unsigned fh, unsigned ft)
+    {
+        if (!(fl < fh && fh <= ft)) throw py::value_error("bad interval");
+        df_range_dec_update(&d_, fl, fh, ft);
+    }
+    uint32_t bits(unsigned n)
+    {
+        if (n < 1 || n > 25) throw py::value_error("bits must be in [1, 25]");
+        return df_range_dec_bits(&d_, n);
+    }
+    int icdf16(const std::vector<uint16_t> &icdf, unsigned ftb)
+    {
+        if (icdf.empty() || icdf.back() != 0 || ftb > 15) throw py::value_error("icdf must end with 0, ftb <= 15");
+        return df_range_dec_icdf16(&d_, icdf.data(), ftb);
+    }
+    int laplace_p0(unsigned p0, unsigned decay)
+    {
+        if (p0 > 32767 || decay > 32767) throw py::value_error("p0 and decay are Q15 values < 32768");
+        return df_laplace_decode_p0(&d_, static_cast<uint16_t>(p0), static_cast<uint16_t>(decay));
+    }
+    int tell() const { return df_range_dec_tell(&d_); }
+    bool error() const { return d_.error != 0; }
+
+private:
+    py::bytes buf_;
+    df_range_dec d_{};
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m)
+{
+    m.doc() = "dredfast C core (internal; use the dredfast package API)";
+
+    py::class_<Blob>(m, "Blob")
+        .def(py::init<const py::bytes &>(), py::arg("data"))
+        .def_property_readonly("nbytes", &Blob::nbytes)
+        .def("records", &Blob::records)
+        .def("has", &Blob::has);
+
+    py::class_<DredData>(m, "DredData")
+        .def("header", &DredData::header)
+        .def("state_q", &DredData::state_q)
+        .def("state", &DredData::state)
+        .def("latents_q", &DredData::latents_q)
+        .def("latents", &DredData::latents)
+        .def("qlevel", &DredData::qlevel)
+        .def("features", &DredData::features);
+
+    py::class_<DredDecoder>(m, "DredDecoder")
+        .def(py::init<const Blob &, const Blob &, int>(), py::arg("model"), py::arg("stats"), py::arg("isa"),
+             py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
+        .def_property_readonly("isa", &DredDecoder::isa)
+        .def("parse", &DredDecoder::parse, py::arg("packet"), py::arg("max_ms"));
+
+    py::class_<TestLayer>(m, "TestLayer")
+        .def(py::init<const Blob &, const std::string &, int, int, int>(), py::keep_alive<1, 2>())
+        .def("dense", &TestLayer::dense)
+        .def("glu", &TestLayer::glu)
+        .def("conv1d", &TestLayer::conv1d)
+        .def("activation", &TestLayer::activation);
+
+    py::class_<TestGru>(m, "TestGru")
+        .def(py::init<const Blob &, const std::string &, const std::string &, int, int, int>(),
+             py::keep_alive<1, 2>())
+        .def("step", &TestGru::step);
+
+    py::class_<TestRangeDecoder>(m, "TestRangeDecoder")
+        .def(py::init<const py::bytes &>())
+        .def("uint", &TestRangeDecoder::uint_)
+        .def("decode", &TestRangeDecoder::decode)
+        .def("update", &TestRangeDecoder::update)
+        .def("bits", &TestRangeDecoder::bits)
+        .def("icdf16", &TestRangeDecoder::icdf16)
+        .def("laplace_p0", &TestRangeDecoder::laplace_p0)
+        .def("tell", &TestRangeDecoder::tell)
+        .def_property_readonly("error", &TestRangeDecoder::error);
+
+    m.def("find_dred", &find_dred, py::arg("packet"));
+    m.def("packet_info", &packet_info, py::arg("packet"));
+    m.def("max_feature_frames", &df_dred_max_feature_frames);
+    m.def("isa_supported", [](int isa) { return isa >= 0 && isa < DF_ISA_COUNT && df_isa_supported((df_isa)isa); });
+    m.def("isa_best", []() { return static_cast<int>(df_isa_best()); });
+    m.def("isa_name", [](int isa) {
+        const df_kernels *k = (isa >= 0 && isa < DF_ISA_COUNT) ? df_kernels_get((df_isa)isa) : nullptr;
+        return std::string(k ? k->name : (isa == 0 ? "scalar" : isa == 1 ? "avx2" : isa == 2 ? "avx512" : "?"));
+    });
+    m.attr("ISA_SCALAR") = static_cast<int>(DF_ISA_SCALAR);
+    m.attr("ISA_AVX2") = static_cast<int>(DF_ISA_AVX2);
+    m.attr("ISA_AVX512") = static_cast<int>(DF_ISA_AVX512);
+    m.attr("ACT_LINEAR") = static_cast<int>(DF_ACT_LINEAR);
+    m.attr("ACT_SIGMOID") = static_cast<int>(DF_ACT_SIGMOID);
+    m.attr("ACT_TANH") = static_cast<int>(DF_ACT_TANH);
+    m.attr("ACT_RELU") = static_cast<int>(DF_ACT_RELU);
+    m.attr("STATE_DIM") = DF_DRED_STATE_DIM;
+    m.attr("LATENT_DIM") = DF_DRED_LATENT_DIM;
+    m.attr("NUM_FEATURES") = DF_DRED_NUM_FEATURES;
+    m.attr("MAX_LATENTS") = DF_DRED_MAX_LATENTS;
+}

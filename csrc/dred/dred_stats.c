@@ -1,0 +1,30 @@
+#include "dred_stats.h"
+
+#include "dred_constants.h"
+#include "../weights/bind.h"
+
+int df_dred_stats_bind(df_dred_stats *st, const df_blob *blob, char *err, size_t errlen)
+{
+    static const struct {
+        const char *name;
+        int dim;
+        size_t field;
+    } tables[] = {
+        {"dred_latent_quant_scales_q8", DF_DRED_LATENT_DIM, offsetof(df_dred_stats, latent_scale)},
+        {"dred_latent_dead_zone_q8", DF_DRED_LATENT_DIM, offsetof(df_dred_stats, latent_dead_zone)},
+        {"dred_latent_r_q8", DF_DRED_LATENT_DIM, offsetof(df_dred_stats, latent_r)},
+        {"dred_latent_p0_q8", DF_DRED_LATENT_DIM, offsetof(df_dred_stats, latent_p0)},
+        {"dred_state_quant_scales_q8", DF_DRED_STATE_DIM, offsetof(df_dred_stats, state_scale)},
+        {"dred_state_dead_zone_q8", DF_DRED_STATE_DIM, offsetof(df_dred_stats, state_dead_zone)},
+        {"dred_state_r_q8", DF_DRED_STATE_DIM, offsetof(df_dred_stats, state_r)},
+        {"dred_state_p0_q8", DF_DRED_STATE_DIM, offsetof(df_dred_stats, state_p0)},
+    };
+    size_t i;
+    for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        const void *p;
+        if (df_bind_array(blob, tables[i].name, DF_TYPE_UINT8, DF_DRED_NUM_LEVELS * tables[i].dim, &p, err, errlen))
+            return -1;
+        *(const uint8_t **)(void *)((char *)st + tables[i].field) = (const uint8_t *)p;
+    }
+    return 0;
+}

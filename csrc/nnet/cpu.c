@@ -1,0 +1,82 @@
+/* Run-time choice of the kernel path.  Only reads CPUID/XGETBV; nothing is
+ * cached, so there is no global state to race on (the check is cheap and
+ * runs once per model object). */
+#include "kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef DF_HAVE_X86
+#include <cpuid.h>
+
+static unsigned long long xgetbv0(void)
+{
+    unsigned int eax, edx;
+    __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return ((unsigned long long)edx << 32) | eax;
+}
+
+static int x86_supports(df_isa isa)
+{
+    unsigned int a, b, c, d;
+    unsigned long long xcr0;
+    if (!__get_cpuid(1, &a, &b, &c, &d))
+        return 0;
+    /* OSXSAVE, AVX, FMA */
+    if (!(c & (1u << 27)) || !(c & (1u << 28)) || !(c & (1u << 12)))
+        return 0;
+    xcr0 = xgetbv0();
+    if ((xcr0 & 0x6) != 0x6) /* OS saves XMM and YMM state */
+        return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return 0;
+    if (!(b & (1u << 5))) /* AVX2 */
+        return 0;
+    if (isa == DF_ISA_AVX2)
+        return 1;
+    /* AVX-512: F (b16), BW (b30), VL (b31), VNNI (c11); OS saves ZMM state. */
+    if ((xcr0 & 0xe6) != 0xe6)
+        return 0;
+    return (b & (1u << 16)) && (b & (1u << 30)) && (b & (1u << 31)) && (c & (1u << 11));
+}
+#endif
+
+int df_isa_supported(df_isa isa)
+{
+    switch (isa) {
+    case DF_ISA_SCALAR:
+        return 1;
+#ifdef DF_HAVE_X86
+    case DF_ISA_AVX2:
+    case DF_ISA_AVX512:
+        return x86_supports(isa);
+#endif
+    default:
+        return 0;
+    }
+}
+
+df_isa df_isa_best(void)
+{
+    if (df_isa_supported(DF_ISA_AVX512))
+        return DF_ISA_AVX512;
+    if (df_isa_supported(DF_ISA_AVX2))
+        return DF_ISA_AVX2;
+    return DF_ISA_SCALAR;
+}
+
+const df_kernels *df_kernels_get(df_isa isa)
+{
+    if (!df_isa_supported(isa))
+        return NULL;
+    switch (isa) {
+#ifdef DF_HAVE_X86
+    case DF_ISA_AVX2:
+        return &df_kernels_avx2;
+    case DF_ISA_AVX512:
+        return &df_kernels_avx512;
+#endif
+    default:
+        return &df_kernels_scalar;
+    }
+}

@@ -1,0 +1,235 @@
+/* AVX2 + FMA kernels: the arithmetic of libopus's AVX2 build (which is what
+ * libopus runs on x86 today), so outputs match it bit for bit.  The whole
+ * file is compiled for AVX2/FMA through a target pragma; it is only called
+ * after cpu.c has checked the CPU. */
+#include "kernels.h"
+
+#ifdef DF_HAVE_X86
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+
+#include <immintrin.h>
+#include <string.h>
+
+#include "kernels_avx2.h"
+
+void df_avx2_quantize_u8(uint8_t *x, const float *in, int n)
+{
+    const __m256 k127 = _mm256_set1_ps(127.f);
+    int i;
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256i v = _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_loadu_ps(in + i), k127, k127));
+        __m128i v16 = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        __m128i v8 = _mm_packus_epi16(v16, v16);
+        _mm_storel_epi64((__m128i *)(void *)(x + i), v8);
+    }
+    for (; i < n; i++) {
+        /* Same instruction sequence on one lane keeps the tail identical. */
+        __m128i v = _mm_cvtps_epi32(_mm_fmadd_ss(_mm_set_ss(in[i]), _mm_set_ss(127.f), _mm_set_ss(127.f)));
+        v = _mm_packus_epi32(v, v);
+        v = _mm_packus_epi16(v, v);
+        x[i] = (uint8_t)_mm_cvtsi128_si32(v);
+    }
+}
+
+/* 8 outputs x 4 inputs of u8 x s8 products summed into 8 int32 lanes.  With
+ * the Opus weights (|w0 + w1| <= 129 for any pair) and inputs <= 254 the
+ * int16 stage of maddubs cannot saturate, so this equals VNNI's vpdpbusd. */
+static inline __m256i dot_block(__m256i acc, __m256i x4, const int8_t *w)
+{
+    __m256i p = _mm256_maddubs_epi16(x4, _mm256_loadu_si256((const __m256i *)(const void *)w));
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+}
+
+static inline __m256i bcast4(const uint8_t *x)
+{
+    int32_t v;
+    memcpy(&v, x, 4);
+    return _mm256_set1_epi32(v);
+}
+
+static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
+{
+    const int8_t *w = l->weights;
+    int i, j;
+    for (i = 0; i < l->nb_outputs; i += 8) {
+        __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+        for (j = 0; j + 8 <= l->nb_inputs; j += 8) {
+            acc0 = dot_block(acc0, bcast4(x + j), w);
+            acc1 = dot_block(acc1, bcast4(x + j + 4), w + 32);
+            w += 64;
+        }
+        for (; j < l->nb_inputs; j += 4) {
+            acc0 = dot_block(acc0, bcast4(x + j), w);
+            w += 32;
+        }
+        acc0 = _mm256_add_epi32(acc0, acc1);
+        _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_cvtepi32_ps(acc0), _mm256_loadu_ps(l->scale + i)));
+    }
+}
+
+static void int8_sparse(const df_linear *l, float *out, const uint8_t *x)
+{
+    const int8_t *w = l->weights;
+    const int32_t *idx = l->weights_idx;
+    int i, b;
+    for (i = 0; i < l->nb_outputs; i += 8) {
+        __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+        int nblocks = *idx++;
+        for (b = 0; b + 2 <= nblocks; b += 2) {
+            acc0 = dot_block(acc0, bcast4(x + idx[0]), w);
+            acc1 = dot_block(acc1, bcast4(x + idx[1]), w + 32);
+            idx += 2;
+            w += 64;
+        }
+        if (b < nblocks) {
+            acc0 = dot_block(acc0, bcast4(x + *idx++), w);
+            w += 32;
+        }
+        acc0 = _mm256_add_epi32(acc0, acc1);
+        _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_cvtepi32_ps(acc0), _mm256_loadu_ps(l->scale + i)));
+    }
+}
+
+void df_avx2_float_dense(const df_linear *l, float *out, const float *x)
+{
+    const int n = l->nb_outputs;
+    int i = 0, j;
+    /* One FMA per input in input order for every output, as libopus does. */
+    for (; i + 16 <= n; i += 16) {
+        __m256 y0 = _mm256_setzero_ps(), y1 = _mm256_setzero_ps();
+        const float *w = l->float_weights + i;
+        for (j = 0; j < l->nb_inputs; j++, w += n) {
+            __m256 xj = _mm256_broadcast_ss(x + j);
+            y0 = _mm256_fmadd_ps(_mm256_loadu_ps(w), xj, y0);
+            y1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8), xj, y1);
+        }
+        _mm256_storeu_ps(out + i, y0);
+        _mm256_storeu_ps(out + i + 8, y1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        __m256 y0 = _mm256_setzero_ps();
+        const float *w = l->float_weights + i;
+        for (j = 0; j < l->nb_inputs; j++, w += n)
+            y0 = _mm256_fmadd_ps(_mm256_loadu_ps(w), _mm256_broadcast_ss(x + j), y0);
+        _mm256_storeu_ps(out + i, y0);
+    }
+    for (; i < n; i++) {
+        __m128 y = _mm_setzero_ps();
+        for (j = 0; j < l->nb_inputs; j++)
+            y = _mm_fmadd_ss(_mm_set_ss(l->float_weights[(size_t)j * (size_t)n + (size_t)i]), _mm_set_ss(x[j]), y);
+        out[i] = _mm_cvtss_f32(y);
+    }
+}
+
+void df_avx2_float_sparse(const df_linear *l, float *out, const float *x)
+{
+    const float *w = l->float_weights;
+    const int32_t *idx = l->weights_idx;
+    int i, b;
+    for (i = 0; i < l->nb_outputs; i += 8) {
+        __m256 y = _mm256_setzero_ps();
+        int nblocks = *idx++;
+        for (b = 0; b < nblocks; b++) {
+            const float *xj = x + *idx++;
+            y = _mm256_fmadd_ps(_mm256_loadu_ps(w), _mm256_broadcast_ss(xj), y);
+            y = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8), _mm256_broadcast_ss(xj + 1), y);
+            y = _mm256_fmadd_ps(_mm256_loadu_ps(w + 16), _mm256_broadcast_ss(xj + 2), y);
+            y = _mm256_fmadd_ps(_mm256_loadu_ps(w + 24), _mm256_broadcast_ss(xj + 3), y);
+            w += 32;
+        }
+        _mm256_storeu_ps(out + i, y);
+    }
+}
+
+void df_avx2_add_bias(float *out, const float *bias, int n)
+{
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), _mm256_loadu_ps(bias + i)));
+    for (; i < n; i++)
+        out[i] += bias[i];
+}
+
+static void linear_avx2(const df_linear *l, float *out, const float *in)
+{
+    if (l->float_weights) {
+        if (l->weights_idx)
+            df_avx2_float_sparse(l, out, in);
+        else
+            df_avx2_float_dense(l, out, in);
+        if (l->bias) df_avx2_add_bias(out, l->bias, l->nb_outputs);
+    } else if (l->weights) {
+        uint8_t x[DF_MAX_INPUTS];
+        df_avx2_quantize_u8(x, in, l->nb_inputs);
+        if (l->weights_idx)
+            int8_sparse(l, out, x);
+        else
+            int8_dense(l, out, x);
+        if (l->subias) df_avx2_add_bias(out, l->subias, l->nb_outputs);
+    } else {
+        memset(out, 0, (size_t)l->nb_outputs * sizeof(float));
+        if (l->bias) df_avx2_add_bias(out, l->bias, l->nb_outputs);
+    }
+}
+
+static inline __m256 tanh8(__m256 x)
+{
+    __m256 x2 = _mm256_mul_ps(x, x);
+    __m256 num = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(DF_TANH_N2), x2, _mm256_set1_ps(DF_TANH_N1)), x2, _mm256_set1_ps(DF_TANH_N0));
+    __m256 den = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(DF_TANH_D2), x2, _mm256_set1_ps(DF_TANH_D1)), x2, _mm256_set1_ps(DF_TANH_D0));
+    num = _mm256_mul_ps(_mm256_mul_ps(num, x), _mm256_rcp_ps(den));
+    return _mm256_max_ps(_mm256_set1_ps(-1.f), _mm256_min_ps(_mm256_set1_ps(1.f), num));
+}
+
+static inline __m256 sigmoid8(__m256 x)
+{
+    __m256 x2 = _mm256_mul_ps(x, x);
+    __m256 num = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(DF_SIGM_N2), x2, _mm256_set1_ps(DF_SIGM_N1)), x2, _mm256_set1_ps(DF_SIGM_N0));
+    __m256 den = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(DF_SIGM_D2), x2, _mm256_set1_ps(DF_SIGM_D1)), x2, _mm256_set1_ps(DF_SIGM_D0));
+    num = _mm256_fmadd_ps(_mm256_mul_ps(num, x), _mm256_rcp_ps(den), _mm256_set1_ps(0.5f));
+    return _mm256_max_ps(_mm256_set1_ps(0.f), _mm256_min_ps(_mm256_set1_ps(1.f), num));
+}
+
+void df_avx2_activation(float *out, const float *in, int n, int act)
+{
+    int i = 0;
+    if (act == DF_ACT_TANH || act == DF_ACT_SIGMOID) {
+        const int is_tanh = act == DF_ACT_TANH;
+        if (is_tanh)
+            for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, tanh8(_mm256_loadu_ps(in + i)));
+        else
+            for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, sigmoid8(_mm256_loadu_ps(in + i)));
+        if (i < n) {
+            /* Tail through the same 8-wide code, as libopus does. */
+            float buf[8] = {0};
+            __m256 v;
+            memcpy(buf, in + i, (size_t)(n - i) * sizeof(float));
+            v = _mm256_loadu_ps(buf);
+            _mm256_storeu_ps(buf, is_tanh ? tanh8(v) : sigmoid8(v));
+            memcpy(out + i, buf, (size_t)(n - i) * sizeof(float));
+        }
+    } else if (act == DF_ACT_RELU) {
+        for (; i + 8 <= n; i += 8)
+            _mm256_storeu_ps(out + i, _mm256_max_ps(_mm256_loadu_ps(in + i), _mm256_setzero_ps()));
+        for (; i < n; i++)
+            out[i] = in[i] < 0.f ? 0.f : in[i];
+    } else if (out != in) {
+        memmove(out, in, (size_t)n * sizeof(float));
+    }
+}
+
+const df_kernels df_kernels_avx2 = {DF_ISA_AVX2, "avx2", linear_avx2, df_avx2_activation};
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
+#endif /* DF_HAVE_X86 */

@@ -1,0 +1,58 @@
+/* Layer chains built on the run-time selected kernels.  Compiled without FP
+ * contraction (see setup.py) so the element-wise GRU/GLU maths rounds the way
+ * libopus's generic nnet.c does. */
+#include "nnet.h"
+
+#include <string.h>
+
+void df_compute_dense(const df_kernels *k, const df_linear *layer, float *out,
+                      const float *in, int activation)
+{
+    k->linear(layer, out, in);
+    k->activation(out, out, layer->nb_outputs, activation);
+}
+
+void df_compute_gru(const df_kernels *k, const df_linear *input_weights,
+                    const df_linear *recurrent_weights, float *state, const float *in)
+{
+    float zrh[3 * DF_MAX_RNN_UNITS];
+    float recur[3 * DF_MAX_RNN_UNITS];
+    const int n = recurrent_weights->nb_inputs;
+    float *z = zrh, *r = zrh + n, *h = zrh + 2 * n;
+    int i;
+
+    k->linear(input_weights, zrh, in);
+    k->linear(recurrent_weights, recur, state);
+    for (i = 0; i < 2 * n; i++)
+        zrh[i] += recur[i];
+    k->activation(zrh, zrh, 2 * n, DF_ACT_SIGMOID);
+    /* Reset gate applied after the recurrent matrix ("reset-after" GRU). */
+    for (i = 0; i < n; i++)
+        h[i] += recur[2 * n + i] * r[i];
+    k->activation(h, h, n, DF_ACT_TANH);
+    for (i = 0; i < n; i++)
+        state[i] = z[i] * state[i] + (1 - z[i]) * h[i];
+}
+
+void df_compute_glu(const df_kernels *k, const df_linear *layer, float *out, const float *in)
+{
+    float gate[DF_MAX_INPUTS];
+    int i;
+    k->linear(layer, gate, in);
+    k->activation(gate, gate, layer->nb_outputs, DF_ACT_SIGMOID);
+    for (i = 0; i < layer->nb_outputs; i++)
+        out[i] = in[i] * gate[i];
+}
+
+void df_compute_conv1d(const df_kernels *k, const df_linear *layer, float *out, float *mem,
+                       const float *in, int input_size, int activation)
+{
+    float tmp[DF_MAX_CONV_INPUTS];
+    const int hist = layer->nb_inputs - input_size;
+    memcpy(tmp, mem, (size_t)hist * sizeof(float));
+    memcpy(tmp + hist, in, (size_t)input_size * sizeof(float));
+    k->linear(layer, out, tmp);
+    k->activation(out, out, layer->nb_outputs, activation);
+    /* Shift the window: drop the oldest frame, keep the newest ones. */
+    memcpy(mem, tmp + input_size, (size_t)hist * sizeof(float));
+}

@@ -1,0 +1,95 @@
+/* Generic neural-network layers for the Opus-style models.
+ *
+ * One layer type (df_linear) covers every matrix in the Opus 1.6 weight
+ * blobs: float or int8 weights, dense or 8x4 block-sparse.  Models are short
+ * chains of the compute_* calls below; the arithmetic kernels behind them are
+ * picked at run time (scalar, AVX2/FMA, AVX-512 VNNI) through df_kernels.
+ *
+ * Numerics follow libopus's x86 kernels so results can be compared with the
+ * reference vectors bit for bit where the maths allows:
+ *  - int8 layers quantise their input to unsigned 8 bits as
+ *    u = round_to_nearest_even(fma(x, 127, 127)) clamped to [0, 255], take
+ *    the exact integer dot product with the int8 weights, then
+ *    y = (float)acc * scale + subias;
+ *  - float layers accumulate, per output, one FMA per input in input order;
+ *  - tanh/sigmoid use libopus's rational approximation.  The SIMD paths use
+ *    the same 12-bit reciprocal estimate (rcpps) libopus uses, the scalar path
+ *    divides exactly, so scalar results differ from SIMD by < 4e-4 per
+ *    activation; everything else is bit-identical across paths. */
+#ifndef DREDFAST_NNET_H
+#define DREDFAST_NNET_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest input of any layer we run (kernels keep their quantised input on
+ * the stack; the binder rejects layers that do not fit). */
+#define DF_MAX_INPUTS 2048
+/* Largest GRU (units) and conv1d input kept on the stack. */
+#define DF_MAX_RNN_UNITS 512
+#define DF_MAX_CONV_INPUTS 2048
+
+enum {
+    DF_ACT_LINEAR = 0,
+    DF_ACT_SIGMOID = 1,
+    DF_ACT_TANH = 2,
+    DF_ACT_RELU = 3
+};
+
+typedef struct {
+    const float *bias;          /* nb_outputs, may be NULL */
+    const float *subias;        /* nb_outputs, int8 layers only */
+    const int8_t *weights;      /* int8 8x4 blocks, or NULL */
+    const float *float_weights; /* float, element (i, j) at j*nb_outputs + i, or NULL */
+    const int32_t *weights_idx; /* 8x4 block-sparse index, or NULL (dense) */
+    const float *scale;         /* nb_outputs, int8 layers only */
+    int nb_inputs;
+    int nb_outputs;
+} df_linear;
+
+typedef enum {
+    DF_ISA_SCALAR = 0,
+    DF_ISA_AVX2 = 1,   /* AVX2 + FMA (what libopus uses at most) */
+    DF_ISA_AVX512 = 2, /* AVX-512 F/BW/VL + VNNI */
+    DF_ISA_COUNT = 3
+} df_isa;
+
+/* The arithmetic a model needs from a CPU path.  Tables are const and
+ * static: there is no mutable global state. */
+typedef struct {
+    df_isa isa;
+    const char *name;
+    /* out = W in + b (no activation); out and in must not overlap. */
+    void (*linear)(const df_linear *layer, float *out, const float *in);
+    /* out[i] = act(in[i]); out may equal in. */
+    void (*activation)(float *out, const float *in, int n, int activation);
+} df_kernels;
+
+/* Best path this CPU and build support. */
+df_isa df_isa_best(void);
+/* Non-zero if the path can run here. */
+int df_isa_supported(df_isa isa);
+/* Kernel table of a path, or NULL if it cannot run on this CPU. */
+const df_kernels *df_kernels_get(df_isa isa);
+
+/* Layer chains (nnet.c), all with the kernels given. */
+void df_compute_dense(const df_kernels *k, const df_linear *layer, float *out,
+                      const float *in, int activation);
+/* GRU with reset gate applied after the recurrent matrix (z, r, h order). */
+void df_compute_gru(const df_kernels *k, const df_linear *input_weights,
+                    const df_linear *recurrent_weights, float *state, const float *in);
+/* out = in * sigmoid(W in + b); out may equal in. */
+void df_compute_glu(const df_kernels *k, const df_linear *layer, float *out, const float *in);
+/* Causal conv1d: the layer's input is the (kernel-1) previous input frames
+ * kept in mem (oldest first) followed by the current input_size values. */
+void df_compute_conv1d(const df_kernels *k, const df_linear *layer, float *out, float *mem,
+                       const float *in, int input_size, int activation);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

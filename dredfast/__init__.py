@@ -1,0 +1,27 @@
+"""dredfast: Opus Deep REDundancy (DRED) for Python, with a fast C core.
+
+>>> import dredfast
+>>> dec = dredfast.DredDecoder()
+>>> dred = dec.parse(packet)            # None when the packet carries no DRED
+>>> feats = dred.features()             # (4*num_latents, 20), newest 10 ms frame first
+"""
+from ._isa import available_isas
+from ._weights import Weights, load_weights
+from .dred import Dred, DredDecoder, find_dred_payload
+from .packets import iter_packets, packet_info, read_packets, write_packets
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Dred",
+    "DredDecoder",
+    "Weights",
+    "available_isas",
+    "find_dred_payload",
+    "iter_packets",
+    "load_weights",
+    "packet_info",
+    "read_packets",
+    "write_packets",
+    "__version__",
+]

@@ -1,0 +1,27 @@
+"""Choice of the C kernel path (scalar, AVX2/FMA, AVX-512 VNNI)."""
+from __future__ import annotations
+
+import os
+from typing import List, Optional
+
+from . import _core
+
+_NAMES = {"scalar": _core.ISA_SCALAR, "avx2": _core.ISA_AVX2, "avx512": _core.ISA_AVX512}
+
+
+def available_isas() -> List[str]:
+    """Kernel paths this CPU can run, slowest first (``'scalar'`` is always there)."""
+    return [n for n, v in _NAMES.items() if _core.isa_supported(v)]
+
+
+def isa_code(isa: Optional[str]) -> int:
+    """Code of a path name; None means ``$DREDFAST_ISA`` or else the fastest available."""
+    if isa is None:
+        isa = os.environ.get("DREDFAST_ISA") or None
+    if isa is None:
+        return _core.isa_best()
+    if not isinstance(isa, str) or isa not in _NAMES:
+        raise ValueError(f"isa must be one of {sorted(_NAMES)} or None, not {isa!r}")
+    if not _core.isa_supported(_NAMES[isa]):
+        raise ValueError(f"instruction set {isa!r} is not available on this CPU (available: {available_isas()})")
+    return _NAMES[isa]

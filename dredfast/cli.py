@@ -1,0 +1,109 @@
+"""The ``dredfast`` command line tool."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import List, Optional
+
+from . import __version__
+from .dred import DredDecoder, MAX_MS
+from .packets import iter_packets, packet_info
+
+FRAME_MS = 20  # packet spacing the container assumes for the timeline column
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    dec = DredDecoder(args.weights, isa=args.isa)
+    out = sys.stdout
+    n = with_dred = bad = 0
+    latents_total = 0
+    try:
+        f = open(args.packets, "rb")
+    except OSError as e:
+        print(f"dredfast inspect: {e}", file=sys.stderr)
+        return 2
+    with f:
+        if not args.json:
+            out.write(f"{args.packets}  (decoder: {dec.isa}, max {args.max_ms} ms)\n")
+            out.write(" pkt  bytes fr | q0 dQ qmax offset extra | lat | covers (ms before packet end)\n")
+        try:
+            for i, pkt in enumerate(iter_packets(f)):
+                n += 1
+                row = {"packet": i, "bytes": len(pkt)}
+                try:
+                    info = packet_info(pkt)
+                    dred = dec.parse(pkt, args.max_ms)
+                except ValueError as e:
+                    bad += 1
+                    row["error"] = str(e)
+                    out.write(json.dumps(row) + "\n" if args.json else f"{i:4d} {len(pkt):6d}    | invalid: {e}\n")
+                    continue
+                row["frames"] = info["nb_frames"]
+                if dred is None:
+                    row["dred"] = None
+                    if args.json:
+                        out.write(json.dumps(row) + "\n")
+                    elif not args.only_dred:
+                        out.write(f"{i:4d} {len(pkt):6d} {info['nb_frames']:2d} | no DRED\n")
+                    continue
+                with_dred += 1
+                latents_total += dred.num_latents
+                span = dred.samples(16000) / 16.0
+                end = dred.end_samples(16000) / 16.0
+                h = dred.header
+                row["dred"] = {k: h[k] for k in ("q0", "dq", "qmax", "dred_offset", "extra_val", "offset_sym",
+                                                 "nb_latents", "ext_frame", "ext_len", "ext_data_pos")}
+                row["dred"]["covers_ms"] = [end, span]
+                if args.latents:
+                    row["dred"]["state_q"] = dred.state_q.tolist()
+                    row["dred"]["latents_q"] = dred.latents_q.tolist()
+                if args.json:
+                    out.write(json.dumps(row) + "\n")
+                    continue
+                out.write(f"{i:4d} {len(pkt):6d} {info['nb_frames']:2d} | {dred.q0:2d} {dred.dq:2d} {dred.qmax:4d} "
+                          f"{dred.offset:6d} {dred.extra_offset:5d} | {dred.num_latents:3d} | "
+                          f"{end:6.1f} .. {span:6.1f}  ({dred.num_latents * 40} ms of features, "
+                          f"{h['ext_len']} bytes)\n")
+                if args.latents:
+                    out.write(f"       state_q  {' '.join(map(str, dred.state_q.tolist()))}\n")
+                    for j, lat in enumerate(dred.latents_q.tolist()):
+                        out.write(f"       latent{j:2d} q{int(dred.qlevels[j]):2d}  {' '.join(map(str, lat))}\n")
+        except ValueError as e:
+            print(f"dredfast inspect: {args.packets}: {e}", file=sys.stderr)
+            return 2
+    if not args.json:
+        out.write(f"{n} packets ({n * FRAME_MS / 1000:.2f} s at {FRAME_MS} ms), {with_dred} with DRED, "
+                  f"{latents_total} latents, {bad} invalid\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dredfast", description="Opus DRED tools (dredfast %s)" % __version__)
+    p.add_argument("--version", action="version", version=__version__)
+    sub = p.add_subparsers(dest="command", required=True)
+    ins = sub.add_parser("inspect", help="print the DRED carried by each packet of a .pkts file")
+    ins.add_argument("packets", help="packet container: records of uint32-LE length + Opus packet")
+    ins.add_argument("--max-ms", type=int, default=1000, help="redundancy to decode per packet (default 1000)")
+    ins.add_argument("--latents", action="store_true", help="also print the quantised state and latents")
+    ins.add_argument("--only-dred", action="store_true", help="skip packets without DRED")
+    ins.add_argument("--json", action="store_true", help="one JSON object per packet")
+    ins.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged Opus 1.6.1)")
+    ins.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
+    ins.set_defaults(func=_inspect)
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "max_ms", 0) is not None and not 0 <= args.max_ms <= 100 * MAX_MS:
+        print("dredfast: --max-ms must be between 0 and %d" % (100 * MAX_MS), file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""The dredfast command line tool."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dredfast import cli
+
+import vectors
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "dredfast", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_inspect_text():
+    r = run("inspect", str(vectors.subset_pkts_path()))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert "60 packets" in lines[-1] and "invalid" in lines[-1]
+    # Packet 57 of en_f_allison_01 v96 carries 26 latents (1.04 s of features).
+    row = next(l for l in lines if l.strip().startswith("57 "))
+    assert "| 26 |" in row and "1040 ms of features" in row
+
+
+def test_inspect_json_and_latents(capsys):
+    assert cli.main(["inspect", str(vectors.subset_pkts_path()), "--json", "--latents"]) == 0
+    rows = [json.loads(l) for l in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 60
+    cases = {c.index: c for c in vectors.subset_cases() if c.variant == "v96" and c.clip == "en_f_allison_01"}
+    for row in rows:
+        c = cases[row["packet"]]
+        if row["dred"] is None:
+            assert not c.hdr["has_dred"]
+            continue
+        assert row["dred"]["nb_latents"] == c.nb_latents
+        assert row["dred"]["q0"] == c.hdr["q0"] and row["dred"]["dred_offset"] == c.hdr["dred_offset"]
+        assert row["dred"]["latents_q"] == c.latents_q.tolist()
+        assert row["dred"]["covers_ms"][1] == c.hdr["parse_ret"] / 16
+
+
+def test_inspect_errors(tmp_path):
+    r = run("inspect", str(tmp_path / "missing.pkts"))
+    assert r.returncode == 2 and "No such file" in r.stderr
+    bad = tmp_path / "bad.pkts"
+    bad.write_bytes(b"\x05\x00\x00\x00ab")
+    r = run("inspect", str(bad))
+    assert r.returncode == 2 and "truncated" in r.stderr
+    garbage = tmp_path / "garbage.pkts"
+    garbage.write_bytes(b"\x03\x00\x00\x00\xff\xff\xff")
+    r = run("inspect", str(garbage))
+    assert r.returncode == 0 and "invalid" in r.stdout
+
+
+def test_usage():
+    r = run()
+    assert r.returncode != 0 and "usage" in r.stderr
+    with pytest.raises(SystemExit):
+        cli.main(["inspect", "x.pkts", "--isa", "sse9"])

@@ -1,0 +1,1 @@
+"""Trained model weights shipped with dredfast (DNNw blobs, see NOTICE)."""
