@@ -11,14 +11,22 @@ import dredfast
 import vectors
 
 
+def padding_length(n):
+    """RFC 6716 padding length: each 255 byte stands for 254 bytes and continues."""
+    out = b""
+    while n >= 255:
+        out += b"\xff"
+        n -= 254
+    return out + bytes([n])
+
+
 def code3(frames, padding=b"", vbr=True, toc_config=9):
     """A code-3 packet carrying frames and a padding area."""
     toc = bytes([toc_config << 3 | 3])
     count = len(frames) | (0x80 if vbr else 0) | (0x40 if padding else 0)
     out = toc + bytes([count])
     if padding:
-        n = len(padding)
-        out += b"\xff" * (n // 255) + bytes([n % 255])
+        out += padding_length(len(padding))
     if vbr:
         for f in frames[:-1]:
             out += bytes([len(f)]) if len(f) < 252 else bytes([252 + (len(f) - 252) % 4, (len(f) - 252) // 4])
@@ -123,7 +131,7 @@ def test_extension_edge_cases(dec):
     first = b"\xfd\x03abc"
     assert dredfast.find_dred_payload(code3([frame], first + b"\xfc" + payload)) == payload
     # Short extensions and padding bytes before DRED.
-    assert dredfast.find_dred_payload(code3([frame], b"\x00\x00\x07\x09" + b"\xfc" + payload)) == payload
+    assert dredfast.find_dred_payload(code3([frame], b"\x01\x01\x07\x09" + b"\xfc" + payload)) == payload
 
 
 def test_packet_framing_errors(dec):

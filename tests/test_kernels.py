@@ -6,9 +6,9 @@ Tolerances and why:
   sequence of float32 operations.
 - float layers: bit-exact between paths (same FMA chain per output); vs NumPy's
   float64 product within 1e-5 relative to sum |w x| (float32 accumulation).
-- tanh/sigmoid: the SIMD paths use the 12-bit rcpps estimate like libopus
-  (relative error <= 1.5 * 2^-12), so they are within 4e-4 of the exact-division
-  rational function; the scalar path divides exactly (within 1e-6).
+- tanh/sigmoid: every path divides through the same software model of Intel's
+  12-bit rcpps estimate (relative error <= 1.5 * 2^-12), so paths agree bit for
+  bit and are within 4e-4 of the exact-division rational function.
 """
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ import nnet_ref
 
 SIMD = [i for i in dredfast.available_isas() if i != "scalar"]
 CODES = {"scalar": _core.ISA_SCALAR, "avx2": _core.ISA_AVX2, "avx512": _core.ISA_AVX512}
-ACT_TOL = {"scalar": 1e-6, "avx2": 4e-4, "avx512": 4e-4}
+ACT_TOL = {"scalar": 4e-4, "avx2": 4e-4, "avx512": 4e-4}
 
 # Layers of the shipped RDO-VAE decoder covering every kind of matrix.
 REAL = [
@@ -67,10 +67,10 @@ def test_real_layers_match_numpy_and_each_other(real_blob, real_records, name, n
     rng = np.random.default_rng(nin * 1000 + nout)
     ref = nnet_ref.Layer(real_records, name, nin, nout)
     outs = {}
+    xs = [np.zeros(nin, np.float32)] + [inputs(nin, rng) for _ in range(4)]
     for isa in dredfast.available_isas():
         layer = _core.TestLayer(real_blob, name, nin, nout, CODES[isa])
-        for trial in range(5):
-            x = inputs(nin, rng) if trial else np.zeros(nin, np.float32)
+        for trial, x in enumerate(xs):
             y = layer.dense(x, _core.ACT_LINEAR)
             want = ref.linear(x)
             if ref.int8:
@@ -151,12 +151,16 @@ def test_activations(real_blob, act):
             y = layer.activation(x[:n], code)
             tol = ACT_TOL[isa] if act in ("tanh", "sigmoid") else 0
             np.testing.assert_allclose(y, ref_fn(x[:n]), rtol=0, atol=tol + 1e-7, err_msg=f"{isa} n={n}")
-    # Against the true functions: libopus's approximation is good to ~3e-4.
+        ys = [_core.TestLayer(real_blob, "dec_glu1", 64, 64, CODES[i]).activation(x[:n], code)
+              for i in dredfast.available_isas()]
+        for y in ys[1:]:
+            np.testing.assert_array_equal(y, ys[0])
+    # Against the true functions: libopus's approximation is good to ~5e-4.
     y = _core.TestLayer(real_blob, "dec_glu1", 64, 64, _core.ISA_SCALAR).activation(x, code)
     if act == "tanh":
-        assert np.max(np.abs(y - np.tanh(x.astype(np.float64)))) < 2e-4
+        assert np.max(np.abs(y - np.tanh(x.astype(np.float64)))) < 5e-4
     if act == "sigmoid":
-        assert np.max(np.abs(y - 1 / (1 + np.exp(-x.astype(np.float64))))) < 2e-4
+        assert np.max(np.abs(y - 1 / (1 + np.exp(-x.astype(np.float64))))) < 5e-4
 
 
 def test_simd_paths_bit_identical(real_blob):
@@ -180,7 +184,7 @@ def test_gru_glu_conv1d(real_blob, real_records):
     glu = nnet_ref.Layer(real_records, "dec_glu2", 64, 64)
     conv = nnet_ref.Layer(real_records, "dec_conv2", 64, 32)
     for isa in dredfast.available_isas():
-        tol = 1e-5 if isa == "scalar" else 2e-3
+        tol = 2e-3
         g = _core.TestGru(real_blob, "dec_gru2_input", "dec_gru2_recurrent", 192, 64, CODES[isa])
         state = rng.uniform(-1, 1, 64).astype(np.float32)
         for _ in range(3):

@@ -17,6 +17,23 @@
 #include <string.h>
 
 #include "kernels_avx2.h"
+#include "rcp.h"
+
+/* Intel's rcpps estimate on every CPU (rcp.h): a table lookup on the top 11
+ * fraction bits and an exponent flip.  Inputs here are denominators >= 952,
+ * so the zero/inf cases of the hardware instruction never arise. */
+static inline __m256 rcp8(__m256 d)
+{
+    const __m256i b = _mm256_castps_si256(d);
+    const __m256i idx = _mm256_and_si256(_mm256_srli_epi32(b, 12), _mm256_set1_epi32(0x7ff));
+    const __m256i mant = _mm256_i32gather_epi32(df_rcp_mantissa, idx, 4);
+    const __m256i ex = _mm256_sub_epi32(_mm256_set1_epi32(253 << 23),
+                                        _mm256_and_si256(b, _mm256_set1_epi32(0x7f800000)));
+    const __m256i sign = _mm256_and_si256(b, _mm256_set1_epi32((int)0x80000000u));
+    const __m256i mag = _mm256_or_si256(ex, mant);
+    const __m256i pos = _mm256_cmpgt_epi32(ex, _mm256_setzero_si256());
+    return _mm256_castsi256_ps(_mm256_or_si256(sign, _mm256_and_si256(mag, pos)));
+}
 
 void df_avx2_quantize_u8(uint8_t *x, const float *in, int n)
 {
@@ -183,7 +200,7 @@ static inline __m256 tanh8(__m256 x)
     __m256 x2 = _mm256_mul_ps(x, x);
     __m256 num = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(DF_TANH_N2), x2, _mm256_set1_ps(DF_TANH_N1)), x2, _mm256_set1_ps(DF_TANH_N0));
     __m256 den = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(DF_TANH_D2), x2, _mm256_set1_ps(DF_TANH_D1)), x2, _mm256_set1_ps(DF_TANH_D0));
-    num = _mm256_mul_ps(_mm256_mul_ps(num, x), _mm256_rcp_ps(den));
+    num = _mm256_mul_ps(_mm256_mul_ps(num, x), rcp8(den));
     return _mm256_max_ps(_mm256_set1_ps(-1.f), _mm256_min_ps(_mm256_set1_ps(1.f), num));
 }
 
@@ -192,7 +209,7 @@ static inline __m256 sigmoid8(__m256 x)
     __m256 x2 = _mm256_mul_ps(x, x);
     __m256 num = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(DF_SIGM_N2), x2, _mm256_set1_ps(DF_SIGM_N1)), x2, _mm256_set1_ps(DF_SIGM_N0));
     __m256 den = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(DF_SIGM_D2), x2, _mm256_set1_ps(DF_SIGM_D1)), x2, _mm256_set1_ps(DF_SIGM_D0));
-    num = _mm256_fmadd_ps(_mm256_mul_ps(num, x), _mm256_rcp_ps(den), _mm256_set1_ps(0.5f));
+    num = _mm256_fmadd_ps(_mm256_mul_ps(num, x), rcp8(den), _mm256_set1_ps(0.5f));
     return _mm256_max_ps(_mm256_set1_ps(0.f), _mm256_min_ps(_mm256_set1_ps(1.f), num));
 }
 

@@ -1,7 +1,8 @@
 /* Portable kernels: always available, the reference the SIMD paths are
- * tested against.  Same quantisation and accumulation order as the SIMD
- * paths; only the activations divide exactly instead of using rcpps. */
+ * tested against.  Same quantisation, accumulation order and reciprocal
+ * estimate as the SIMD paths, so every path gives the same bits. */
 #include "kernels.h"
+#include "rcp.h"
 
 #include <math.h>
 #include <string.h>
@@ -123,8 +124,7 @@ static float tanh_scalar(float x)
     float x2 = x * x;
     float num = fmaf(fmaf(DF_TANH_N2, x2, DF_TANH_N1), x2, DF_TANH_N0);
     float den = fmaf(fmaf(DF_TANH_D2, x2, DF_TANH_D1), x2, DF_TANH_D0);
-    float y = num * x / den;
-    /* fmaxf/fminf also map NaN to a bound, as maxps/minps do. */
+    float y = (num * x) * df_rcp_intel(den);
     return fmaxf(-1.f, fminf(1.f, y));
 }
 
@@ -133,7 +133,7 @@ static float sigmoid_scalar(float x)
     float x2 = x * x;
     float num = fmaf(fmaf(DF_SIGM_N2, x2, DF_SIGM_N1), x2, DF_SIGM_N0);
     float den = fmaf(fmaf(DF_SIGM_D2, x2, DF_SIGM_D1), x2, DF_SIGM_D0);
-    float y = 0.5f + num * x / den;
+    float y = fmaf(num * x, df_rcp_intel(den), 0.5f);
     return fmaxf(0.f, fminf(1.f, y));
 }
 

@@ -12,10 +12,13 @@
  *    the exact integer dot product with the int8 weights, then
  *    y = (float)acc * scale + subias;
  *  - float layers accumulate, per output, one FMA per input in input order;
- *  - tanh/sigmoid use libopus's rational approximation.  The SIMD paths use
- *    the same 12-bit reciprocal estimate (rcpps) libopus uses, the scalar path
- *    divides exactly, so scalar results differ from SIMD by < 4e-4 per
- *    activation; everything else is bit-identical across paths. */
+ *  - tanh/sigmoid use libopus's rational approximation, dividing through the
+ *    12-bit reciprocal estimate of Intel's rcpps, modelled in software
+ *    (rcp.h): the hardware estimate differs between CPU vendors, so this is
+ *    what makes results identical on every CPU and path, and equal to the
+ *    reference vectors (made on Intel).
+ * With these, the scalar, AVX2 and AVX-512 paths give the same bits.
+ */
 #ifndef DREDFAST_NNET_H
 #define DREDFAST_NNET_H
 
