@@ -203,3 +203,21 @@ def test_gru_glu_conv1d(real_blob, real_records):
             ry, rmem = nnet_ref.conv1d(conv, rmem, x, _core.ACT_TANH)
             np.testing.assert_allclose(y, ry, atol=tol, rtol=0)
             np.testing.assert_array_equal(mem, x)  # kernel 2: memory is the last input
+
+
+def test_rcp_model_formula_is_exact():
+    """csrc/nnet/rcp.h computes Intel's rcpps table entry round(4096 (4095 - 2i) / (4097 + 2i))
+    from a float32 division; that is exact only if no quotient rounds across a tie."""
+    from fractions import Fraction
+    i = np.arange(2048)
+    num = (4096 * (4095 - 2 * i)).astype(np.float32)
+    assert num.max() < 2 ** 24  # exactly representable
+    approx = np.rint(num / (4097 + 2 * i).astype(np.float32)).astype(np.int64)
+    exact = []
+    for k in range(2048):
+        v = Fraction(4096 * (4095 - 2 * k), 4097 + 2 * k)
+        assert v.denominator != 2  # no ties
+        exact.append(round(v))
+    np.testing.assert_array_equal(approx, exact)
+    # Known entries of Intel's table (mantissa field / 256).
+    assert 8 * exact[0] == 0x7FF0 and 8 * exact[1] == 0x7FD0 and 8 * exact[16] == 0x7DF8 and 8 * exact[2047] == 8

@@ -27,11 +27,21 @@ static inline int32_t load4(const uint8_t *x)
 
 /* Lanes 0-7 get the 4 inputs of the first block, lanes 8-15 those of the
  * second, matching two consecutive 32-byte weight blocks. */
-static inline __m512i pair_inputs(int32_t a, int32_t b)
+static inline __m512i spread_pair(__m128i t)
 {
     const __m512i sel = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-    __m128i t = _mm_insert_epi32(_mm_cvtsi32_si128(a), b, 1);
     return _mm512_permutexvar_epi32(sel, _mm512_castsi128_si512(t));
+}
+
+static inline __m512i pair_inputs(int32_t a, int32_t b)
+{
+    return spread_pair(_mm_insert_epi32(_mm_cvtsi32_si128(a), b, 1));
+}
+
+/* Dense layers read 8 consecutive inputs: one 64-bit load. */
+static inline __m512i next_8_inputs(const uint8_t *x)
+{
+    return spread_pair(_mm_loadl_epi64((const __m128i *)(const void *)x));
 }
 
 static inline __m256i fold(__m512i a, __m512i b)
@@ -55,15 +65,12 @@ static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
         __m256i acc;
         j = 0;
         for (; j + 16 <= cols; j += 16) {
-            acc0 = _mm512_dpbusd_epi32(acc0, pair_inputs(load4(x + j), load4(x + j + 4)),
-                                       _mm512_loadu_si512((const void *)w));
-            acc1 = _mm512_dpbusd_epi32(acc1, pair_inputs(load4(x + j + 8), load4(x + j + 12)),
-                                       _mm512_loadu_si512((const void *)(w + 64)));
+            acc0 = _mm512_dpbusd_epi32(acc0, next_8_inputs(x + j), _mm512_loadu_si512((const void *)w));
+            acc1 = _mm512_dpbusd_epi32(acc1, next_8_inputs(x + j + 8), _mm512_loadu_si512((const void *)(w + 64)));
             w += 128;
         }
         for (; j + 8 <= cols; j += 8) {
-            acc0 = _mm512_dpbusd_epi32(acc0, pair_inputs(load4(x + j), load4(x + j + 4)),
-                                       _mm512_loadu_si512((const void *)w));
+            acc0 = _mm512_dpbusd_epi32(acc0, next_8_inputs(x + j), _mm512_loadu_si512((const void *)w));
             w += 64;
         }
         acc = fold(acc0, acc1);
