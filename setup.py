@@ -23,7 +23,7 @@ DEBUG = os.environ.get("DREDFAST_DEBUG") == "1" or SANITIZE
 # No FP contraction: the element-wise maths must round like libopus's generic
 # C; the kernels use explicit FMA intrinsics where libopus does.
 COMMON = ["-fno-strict-aliasing", "-ffp-contract=off", "-fvisibility=hidden", "-Wall", "-Wextra"]
-COMMON += ["-O1", "-g", "-fno-omit-frame-pointer"] if DEBUG else ["-O2"]
+COMMON += ["-O1", "-g", "-fno-omit-frame-pointer"] if DEBUG else ["-O2", "-g0"]
 if SANITIZE:
     COMMON += ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"]
 C_FLAGS = ["-std=c11"]
