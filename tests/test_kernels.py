@@ -206,18 +206,27 @@ def test_gru_glu_conv1d(real_blob, real_records):
 
 
 def test_rcp_model_formula_is_exact():
-    """csrc/nnet/rcp.h computes Intel's rcpps table entry round(4096 (4095 - 2i) / (4097 + 2i))
-    from a float32 division; that is exact only if no quotient rounds across a tie."""
+    """csrc/nnet/rcp.h models Intel's rcpps as float 1 / (interval midpoint) rounded to 12
+    mantissa bits (ties to even), patching the last interval.  Check that against the
+    exact table entries round(4096 (4095 - 2i) / (4097 + 2i)) for all 2048 intervals, at
+    several exponents and positions inside the interval."""
     from fractions import Fraction
-    i = np.arange(2048)
-    num = (4096 * (4095 - 2 * i)).astype(np.float32)
-    assert num.max() < 2 ** 24  # exactly representable
-    approx = np.rint(num / (4097 + 2 * i).astype(np.float32)).astype(np.int64)
     exact = []
     for k in range(2048):
         v = Fraction(4096 * (4095 - 2 * k), 4097 + 2 * k)
-        assert v.denominator != 2  # no ties
+        assert v.denominator != 2  # no ties in the table itself
         exact.append(round(v))
-    np.testing.assert_array_equal(approx, exact)
+    exact = np.array(exact, np.uint32)
     # Known entries of Intel's table (mantissa field / 256).
     assert 8 * exact[0] == 0x7FF0 and 8 * exact[1] == 0x7FD0 and 8 * exact[16] == 0x7DF8 and 8 * exact[2047] == 8
+    i = np.arange(2048, dtype=np.uint32)
+    for e in (127, 136, 137, 150):
+        for low in (0, 1, 0x5A5, 0xFFF):
+            b = np.uint32(e << 23) | (i << 12) | np.uint32(low)
+            mid = ((b & np.uint32(0xFFFFF000)) | np.uint32(0x800)).view(np.float32)
+            r = (np.float32(1) / mid).astype(np.float32).view(np.uint32)
+            r = (r + np.uint32(0x3FF) + ((r >> 11) & 1)) & np.uint32(0xFFFFF800)
+            r |= np.where((b & np.uint32(0x7FF000)) == np.uint32(0x7FF000), np.uint32(0x800), np.uint32(0))
+            np.testing.assert_array_equal(r, np.uint32((253 - e) << 23) | (exact << 11))
+    # And the C paths compute the same thing: tanh/sigmoid through the kernels match
+    # a NumPy evaluation that uses this reciprocal model.

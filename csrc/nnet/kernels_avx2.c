@@ -19,20 +19,21 @@
 #include "kernels_avx2.h"
 #include "rcp.h"
 
-/* Intel's rcpps estimate on every CPU (formula and proof in rcp.h).  Inputs
- * here are denominators >= 952, so the zero/inf cases never arise. */
+/* Intel's rcpps estimate on every CPU (method and proof in rcp.h): 1 over the
+ * midpoint of the input's 11-bit mantissa interval, rounded to 12 bits. */
 static inline __m256 rcp8(__m256 d)
 {
     const __m256i b = _mm256_castps_si256(d);
-    const __m256i i2 = _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(b, 12), _mm256_set1_epi32(0x7ff)), 1);
-    const __m256 num = _mm256_cvtepi32_ps(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(4095), i2), 12));
-    const __m256 den = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(4097), i2));
-    const __m256i mant = _mm256_slli_epi32(_mm256_cvtps_epi32(_mm256_div_ps(num, den)), 11);
-    const __m256i ex = _mm256_sub_epi32(_mm256_set1_epi32(253 << 23),
-                                        _mm256_and_si256(b, _mm256_set1_epi32(0x7f800000)));
-    const __m256i sign = _mm256_and_si256(b, _mm256_set1_epi32((int)0x80000000u));
-    const __m256i mag = _mm256_and_si256(_mm256_or_si256(ex, mant), _mm256_cmpgt_epi32(ex, _mm256_setzero_si256()));
-    return _mm256_castsi256_ps(_mm256_or_si256(sign, mag));
+    const __m256i mid = _mm256_or_si256(_mm256_and_si256(b, _mm256_set1_epi32((int)0xfffff000u)),
+                                        _mm256_set1_epi32((int)DF_RCP_MIDPOINT));
+    __m256i r = _mm256_castps_si256(_mm256_div_ps(_mm256_set1_ps(1.f), _mm256_castsi256_ps(mid)));
+    const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(r, 11), _mm256_set1_epi32(1));
+    const __m256i last = _mm256_cmpeq_epi32(_mm256_and_si256(b, _mm256_set1_epi32((int)DF_RCP_INDEX_BITS)),
+                                            _mm256_set1_epi32((int)DF_RCP_INDEX_BITS));
+    r = _mm256_add_epi32(r, _mm256_add_epi32(odd, _mm256_set1_epi32((int)(DF_RCP_DROP >> 1))));
+    r = _mm256_andnot_si256(_mm256_set1_epi32((int)DF_RCP_DROP), r);
+    r = _mm256_or_si256(r, _mm256_and_si256(last, _mm256_set1_epi32((int)DF_RCP_MIDPOINT)));
+    return _mm256_castsi256_ps(r);
 }
 
 void df_avx2_quantize_u8(uint8_t *x, const float *in, int n)

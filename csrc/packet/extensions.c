@@ -189,6 +189,9 @@ int df_find_dred(const uint8_t *data, int32_t len, df_dred_location *loc)
     df_ext_iter it;
     df_extension ext;
     int r;
+    loc->ext_data = NULL;
+    loc->ext_len = 0;
+    loc->frame = loc->frame_offset = 0;
     if (df_packet_parse(data, len, &pkt) != DF_PACKET_OK) return DF_PACKET_INVALID;
     df_ext_iter_init(&it, pkt.padding, pkt.padding_len, pkt.nb_frames);
     while ((r = df_ext_iter_next(&it, &ext)) == 1) {

@@ -1,0 +1,313 @@
+/* libFuzzer target: one Opus packet through the whole dredfast C path.
+ *
+ * Input layout: byte 0 selects max_ms (0..1040, linear in the byte), bytes
+ * 1.. are the packet.  (A raw packet therefore needs one byte in front of
+ * it; make_corpus.py writes the seeds that way.)
+ *
+ * For every input:
+ *   df_packet_parse       framing invariants (frame/padding bounds, counts);
+ *   df_ext_iter_*         every extension inside the padding, bounded count,
+ *                         end/error sticky;
+ *   df_find_dred          agrees with a scan of the iterator output, location
+ *                         invariants (ext_data within the packet, ext_len > 2,
+ *                         'D', 12 prefix, frame offset);
+ *   df_dred_decoder_parse same answer and location as df_find_dred, decoded
+ *                         header/latent invariants (q0 0..15, dq 0..7,
+ *                         q0 <= qmax <= 15, nb_latents 0..26 and within what
+ *                         max_ms allows, finite dequantised values);
+ *   df_dred_decoder_features for every ISA the CPU supports: every feature
+ *                         finite, nothing written past 4*nb_latents rows,
+ *                         and all ISAs bit-identical.
+ * A violated invariant calls __builtin_trap() (libFuzzer reports a crash).
+ *
+ * Environment:
+ *   DREDFAST_BLOB        weight blob (default: the packaged weights, path set
+ *                        at build time through DREDFAST_DEFAULT_BLOB);
+ *   DREDFAST_FUZZ_ISAS   optional comma list among scalar,avx2,avx512 to
+ *                        restrict the decoders compared (default: all that
+ *                        the CPU supports). */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "include/dredfast.h"
+
+#ifndef DREDFAST_DEFAULT_BLOB
+#define DREDFAST_DEFAULT_BLOB "weights/opus-1.6.1.bin"
+#endif
+
+#define NB_FEATURES 20
+#define FEAT_FLOATS (DF_DRED_MAX_FRAMES * NB_FEATURES)
+#define SENTINEL_BITS 0x7fc0dead /* a NaN pattern the decoder never writes */
+
+static df_blob *g_blob;
+static df_dred_decoder *g_dec[DF_ISA_COUNT];
+static const char *g_isa_name[DF_ISA_COUNT] = {"scalar", "avx2", "avx512"};
+static int g_ndec;
+
+#define CHECK(cond)                                                                          \
+    do {                                                                                     \
+        if (!(cond)) {                                                                       \
+            fprintf(stderr, "fuzz_packet_dred: invariant failed: %s (line %d)\n", #cond,    \
+                    __LINE__);                                                               \
+            __builtin_trap();                                                                \
+        }                                                                                    \
+    } while (0)
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf;
+    long n;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return NULL;
+    }
+    buf = (uint8_t *)malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static int isa_wanted(int isa)
+{
+    const char *list = getenv("DREDFAST_FUZZ_ISAS");
+    const char *name = g_isa_name[isa];
+    size_t n = strlen(name);
+    const char *p;
+    if (!list || !*list) return 1;
+    for (p = list; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ','))
+            return 1;
+    return 0;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    const char *path = getenv("DREDFAST_BLOB");
+    char err[256];
+    size_t len = 0;
+    uint8_t *bytes;
+    int isa;
+    (void)argc;
+    (void)argv;
+    if (!path || !*path) path = DREDFAST_DEFAULT_BLOB;
+    bytes = read_file(path, &len);
+    if (!bytes) {
+        fprintf(stderr, "fuzz_packet_dred: cannot read weight blob %s (set DREDFAST_BLOB)\n", path);
+        abort();
+    }
+    g_blob = df_blob_parse(bytes, len, err, sizeof err);
+    free(bytes);
+    if (!g_blob) {
+        fprintf(stderr, "fuzz_packet_dred: %s: %s\n", path, err);
+        abort();
+    }
+    for (isa = 0; isa < DF_ISA_COUNT; isa++) {
+        if (!df_isa_supported((df_isa)isa) || !isa_wanted(isa)) continue;
+        g_dec[g_ndec] = df_dred_decoder_create(g_blob, g_blob, isa, err, sizeof err);
+        if (!g_dec[g_ndec]) {
+            fprintf(stderr, "fuzz_packet_dred: decoder for %s: %s\n", g_isa_name[isa], err);
+            abort();
+        }
+        if ((int)df_dred_decoder_isa(g_dec[g_ndec]) != isa) abort();
+        fprintf(stderr, "fuzz_packet_dred: decoder %d uses %s\n", g_ndec, g_isa_name[isa]);
+        g_ndec++;
+    }
+    if (g_ndec == 0) {
+        fprintf(stderr, "fuzz_packet_dred: no decoder (DREDFAST_FUZZ_ISAS excludes every ISA)\n");
+        abort();
+    }
+    return 0;
+}
+
+/* Both pointers bound a range inside [lo, hi]. */
+static int within(const uint8_t *p, int32_t n, const uint8_t *lo, const uint8_t *hi)
+{
+    return p != NULL && n >= 0 && p >= lo && p <= hi && n <= hi - p;
+}
+
+static void check_packet(const uint8_t *pkt, int32_t len, const df_packet *p)
+{
+    const uint8_t *end = pkt + len;
+    const uint8_t *q;
+    int i;
+    CHECK(p->nb_frames >= 1 && p->nb_frames <= DF_PACKET_MAX_FRAMES);
+    CHECK(p->toc == pkt[0]);
+    CHECK(p->samples_per_frame_48k == df_packet_samples_per_frame_48k(pkt[0]));
+    CHECK(p->samples_per_frame_48k >= 120 && p->samples_per_frame_48k <= 2880);
+    CHECK(p->nb_frames * p->samples_per_frame_48k <= 5760);
+    CHECK(p->payload_offset >= 1 && p->payload_offset <= len);
+    q = pkt + p->payload_offset;
+    for (i = 0; i < p->nb_frames; i++) {
+        CHECK(p->frame_len[i] >= 0 && p->frame_len[i] <= 1275);
+        CHECK(p->frames[i] == q);
+        CHECK(within(p->frames[i], p->frame_len[i], pkt, end));
+        q += p->frame_len[i];
+    }
+    if (p->padding) {
+        CHECK(p->padding_len > 0);
+        CHECK(p->padding == q);
+        CHECK(p->padding + p->padding_len == end);
+        CHECK((pkt[0] & 3) == 3);
+    } else {
+        CHECK(p->padding_len == 0);
+        CHECK(q == end);
+    }
+}
+
+/* Iterates all extensions to the end, checking each one.  *found and *dred get
+ * the first DRED-looking extension (as libopus's dred_find_payload picks
+ * it); *dred_status what df_find_dred must return: 1 if found before any
+ * error, else the iterator's final status (0 or DF_PACKET_INVALID). */
+static void walk_extensions(const df_packet *p, df_extension *dred, int *found, int *dred_status)
+{
+    df_ext_iter it;
+    df_extension ext;
+    long count = 0;
+    /* Each extension consumes at least its ID byte, or is a repeated copy
+     * (at most one per remaining frame per ID byte). */
+    const long max_count = (long)(p->padding_len + 1) * DF_PACKET_MAX_FRAMES + 1;
+    const uint8_t *lo = p->padding, *hi = p->padding ? p->padding + p->padding_len : NULL;
+    int r;
+    *found = 0;
+    *dred_status = 0;
+    df_ext_iter_init(&it, p->padding, p->padding_len, p->nb_frames);
+    while ((r = df_ext_iter_next(&it, &ext)) == 1) {
+        CHECK(++count <= max_count);
+        CHECK(p->padding != NULL);
+        CHECK(ext.id >= 3 && ext.id <= 127);
+        CHECK(ext.frame >= 0 && ext.frame < p->nb_frames);
+        CHECK(within(ext.data, ext.len, lo, hi));
+        if (ext.id < 32) CHECK(ext.len == 0 || ext.len == 1);
+        if (!*found && ext.id == DF_DRED_EXTENSION_ID && ext.len > 2 && ext.data[0] == 'D' &&
+            ext.data[1] == DF_DRED_EXPERIMENTAL_VERSION) {
+            *found = 1;
+            *dred = ext;
+            *dred_status = 1;
+        }
+    }
+    CHECK(r == 0 || r == DF_PACKET_INVALID);
+    if (!*found) *dred_status = r;
+    /* The end (or an error) is sticky. */
+    CHECK(df_ext_iter_next(&it, &ext) == r);
+    CHECK(df_ext_iter_next(&it, &ext) == r);
+}
+
+static int expected_max_latents(int max_ms)
+{
+    int frames = df_dred_max_feature_frames(max_ms);
+    int limit = (frames + 1) / 2;
+    int n = (limit + 1) / 2;
+    return n < DF_DRED_MAX_LATENTS ? n : DF_DRED_MAX_LATENTS;
+}
+
+static void check_dred(const df_dred_data *d, int max_ms, const df_dred_location *loc)
+{
+    int i, j;
+    CHECK(d->q0 >= 0 && d->q0 <= 15);
+    CHECK(d->dq >= 0 && d->dq <= 7);
+    CHECK(d->qmax >= d->q0 && d->qmax <= 15);
+    CHECK(d->extra_flag == 0 || d->extra_flag == 1);
+    CHECK(d->extra_val >= 0 && d->extra_val <= 255);
+    CHECK(d->extra_flag || d->extra_val == 0);
+    CHECK(d->offset_sym >= 0 && d->offset_sym <= 31);
+    CHECK(d->frame_offset == loc->frame_offset);
+    CHECK(d->dred_offset == 16 - d->offset_sym - 32 * d->extra_val + d->frame_offset);
+    CHECK(d->nb_latents >= 0 && d->nb_latents <= DF_DRED_MAX_LATENTS);
+    CHECK(d->nb_latents <= expected_max_latents(max_ms));
+    for (i = 0; i < DF_DRED_STATE_DIM; i++) CHECK(isfinite(d->state[i]));
+    for (j = 0; j < d->nb_latents; j++) {
+        CHECK(d->qlevel[j] == df_dred_quantizer(d->q0, d->dq, d->qmax, j));
+        CHECK(d->qlevel[j] >= d->q0 && d->qlevel[j] <= d->qmax);
+        for (i = 0; i <= DF_DRED_LATENT_DIM; i++) CHECK(isfinite(d->latents[j][i]));
+        CHECK(d->latents[j][DF_DRED_LATENT_DIM] == (float)(d->qlevel[j] * .125 - 1));
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static df_dred_data dd; /* ~6 KB: static rather than on the fuzzer's stack */
+    float feat[DF_ISA_COUNT][FEAT_FLOATS];
+    df_packet pkt;
+    df_extension dred_ext;
+    df_dred_location loc, loc2;
+    const uint8_t *packet;
+    int32_t len;
+    int max_ms, r, found, dred_status, k, i;
+
+    if (size < 1 || size > 100000) return 0;
+    max_ms = (int)((data[0] * 1040 + 127) / 255);
+    /* Copy the packet to its own allocation so ASan sees its exact end. */
+    len = (int32_t)(size - 1);
+    packet = NULL;
+    {
+        uint8_t *copy = (uint8_t *)malloc(len ? (size_t)len : 1);
+        if (!copy) return 0;
+        memcpy(copy, data + 1, (size_t)len);
+        packet = copy;
+    }
+
+    r = df_packet_parse(packet, len, &pkt);
+    CHECK(r == DF_PACKET_OK || r == DF_PACKET_INVALID);
+    if (r == DF_PACKET_OK) {
+        check_packet(packet, len, &pkt);
+        walk_extensions(&pkt, &dred_ext, &found, &dred_status);
+    } else {
+        found = 0;
+        dred_status = DF_PACKET_INVALID;
+    }
+
+    r = df_find_dred(packet, len, &loc);
+    CHECK(r == dred_status);
+    if (r == 1) {
+        CHECK(found);
+        CHECK(loc.ext_data == dred_ext.data && loc.ext_len == dred_ext.len && loc.frame == dred_ext.frame);
+        CHECK(within(loc.ext_data, loc.ext_len, packet, packet + len));
+        CHECK(loc.ext_len > 2);
+        CHECK(loc.ext_data[0] == 'D' && loc.ext_data[1] == DF_DRED_EXPERIMENTAL_VERSION);
+        CHECK(loc.frame >= 0 && loc.frame < pkt.nb_frames);
+        CHECK(loc.frame_offset == loc.frame * pkt.samples_per_frame_48k / 120);
+    }
+
+    memset(&loc2, 0xa5, sizeof loc2);
+    r = df_dred_decoder_parse(g_dec[0], packet, len, max_ms, &loc2, &dd);
+    CHECK(r == dred_status);
+    if (r == 1) {
+        CHECK(loc2.ext_data == loc.ext_data && loc2.ext_len == loc.ext_len && loc2.frame == loc.frame &&
+              loc2.frame_offset == loc.frame_offset);
+        check_dred(&dd, max_ms, &loc2);
+
+        for (k = 0; k < g_ndec; k++) {
+            const uint32_t s = SENTINEL_BITS;
+            for (i = 0; i < FEAT_FLOATS; i++) memcpy(&feat[k][i], &s, 4);
+            df_dred_decoder_features(g_dec[k], &dd, feat[k]);
+            for (i = 0; i < dd.nb_latents * 4 * NB_FEATURES; i++) CHECK(isfinite(feat[k][i]));
+            for (; i < FEAT_FLOATS; i++) {
+                uint32_t b;
+                memcpy(&b, &feat[k][i], 4);
+                CHECK(b == SENTINEL_BITS); /* nothing written past the last latent */
+            }
+            if (k > 0 && memcmp(feat[0], feat[k], (size_t)dd.nb_latents * 4 * NB_FEATURES * sizeof(float)) != 0) {
+                for (i = 0; i < dd.nb_latents * 4 * NB_FEATURES; i++) {
+                    if (memcmp(&feat[0][i], &feat[k][i], 4) != 0) {
+                        fprintf(stderr, "fuzz_packet_dred: ISA mismatch at feature %d (frame %d): %s %.9g vs %s %.9g\n",
+                                i, i / NB_FEATURES, df_kernels_get(df_dred_decoder_isa(g_dec[0]))->name,
+                                feat[0][i], df_kernels_get(df_dred_decoder_isa(g_dec[k]))->name, feat[k][i]);
+                        break;
+                    }
+                }
+                __builtin_trap();
+            }
+        }
+    }
+    free((void *)packet);
+    return 0;
+}
