@@ -1,5 +1,6 @@
 #include "rdovae_dec.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,19 +52,25 @@ void df_rdovae_dec_start(const df_rdovae_dec_model *m, const df_kernels *k, df_r
 void df_rdovae_dec_step(const df_rdovae_dec_model *m, const df_kernels *k, df_rdovae_dec_state *st,
                         float *out, const float *latent)
 {
+    /* buffer grows stage by stage and every later layer reads all of it;
+     * bufq holds its int8-kernel quantisation, made once per segment. */
     float buffer[BUFFER_SIZE];
+    uint8_t bufq[BUFFER_SIZE];
     float conv_in[DF_RDOVAE_DEC_CONV_OUT];
     int n = DF_RDOVAE_DEC_DENSE1_OUT, s;
     df_compute_dense(k, &m->dense1, buffer, latent, DF_ACT_TANH);
+    k->quantize(bufq, buffer, n);
     for (s = 0; s < DF_RDOVAE_DEC_STAGES; s++) {
-        df_compute_gru(k, &m->gru_input[s], &m->gru_recurrent[s], st->gru[s], buffer);
+        df_compute_gru_xq(k, &m->gru_input[s], &m->gru_recurrent[s], st->gru[s], buffer, bufq);
         df_compute_glu(k, &m->glu[s], buffer + n, st->gru[s]);
+        k->quantize(bufq + n, buffer + n, DF_RDOVAE_DEC_GRU_UNITS);
         n += DF_RDOVAE_DEC_GRU_UNITS;
-        df_compute_dense(k, &m->conv_dense[s], conv_in, buffer, DF_ACT_TANH);
+        df_compute_dense_xq(k, &m->conv_dense[s], conv_in, buffer, bufq, DF_ACT_TANH);
         df_compute_conv1d(k, &m->conv[s], buffer + n, st->conv[s], conv_in, DF_RDOVAE_DEC_CONV_OUT, DF_ACT_TANH);
+        k->quantize(bufq + n, buffer + n, DF_RDOVAE_DEC_CONV_OUT);
         n += DF_RDOVAE_DEC_CONV_OUT;
     }
-    df_compute_dense(k, &m->output, out, buffer, DF_ACT_LINEAR);
+    df_compute_dense_xq(k, &m->output, out, buffer, bufq, DF_ACT_LINEAR);
 }
 
 void df_rdovae_decode_all(const df_rdovae_dec_model *m, const df_kernels *k, const float *initial_state,

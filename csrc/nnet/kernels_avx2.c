@@ -71,6 +71,13 @@ static inline __m256i bcast4(const uint8_t *x)
     return _mm256_set1_epi32(v);
 }
 
+/* out = (float)acc * scale + subias, two roundings like libopus. */
+static inline void store_scaled(float *out, __m256i acc, const float *scale, const float *subias)
+{
+    __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(scale));
+    _mm256_storeu_ps(out, _mm256_add_ps(y, _mm256_loadu_ps(subias)));
+}
+
 static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
 {
     const int8_t *w = l->weights;
@@ -86,8 +93,7 @@ static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
             acc0 = dot_block(acc0, bcast4(x + j), w);
             w += 32;
         }
-        acc0 = _mm256_add_epi32(acc0, acc1);
-        _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_cvtepi32_ps(acc0), _mm256_loadu_ps(l->scale + i)));
+        store_scaled(out + i, _mm256_add_epi32(acc0, acc1), l->scale + i, l->subias + i);
     }
 }
 
@@ -109,8 +115,7 @@ static void int8_sparse(const df_linear *l, float *out, const uint8_t *x)
             acc0 = dot_block(acc0, bcast4(x + *idx++), w);
             w += 32;
         }
-        acc0 = _mm256_add_epi32(acc0, acc1);
-        _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_cvtepi32_ps(acc0), _mm256_loadu_ps(l->scale + i)));
+        store_scaled(out + i, _mm256_add_epi32(acc0, acc1), l->scale + i, l->subias + i);
     }
 }
 
@@ -174,25 +179,35 @@ void df_avx2_add_bias(float *out, const float *bias, int n)
         out[i] += bias[i];
 }
 
-static void linear_avx2(const df_linear *l, float *out, const float *in)
+static void linear_q_avx2(const df_linear *l, float *out, const uint8_t *x)
+{
+    if (l->weights_idx)
+        int8_sparse(l, out, x);
+    else
+        int8_dense(l, out, x);
+}
+
+void df_avx2_linear_float(const df_linear *l, float *out, const float *in)
 {
     if (l->float_weights) {
         if (l->weights_idx)
             df_avx2_float_sparse(l, out, in);
         else
             df_avx2_float_dense(l, out, in);
-        if (l->bias) df_avx2_add_bias(out, l->bias, l->nb_outputs);
-    } else if (l->weights) {
-        uint8_t x[DF_MAX_INPUTS];
-        df_avx2_quantize_u8(x, in, l->nb_inputs);
-        if (l->weights_idx)
-            int8_sparse(l, out, x);
-        else
-            int8_dense(l, out, x);
-        if (l->subias) df_avx2_add_bias(out, l->subias, l->nb_outputs);
     } else {
         memset(out, 0, (size_t)l->nb_outputs * sizeof(float));
-        if (l->bias) df_avx2_add_bias(out, l->bias, l->nb_outputs);
+    }
+    if (l->bias) df_avx2_add_bias(out, l->bias, l->nb_outputs);
+}
+
+static void linear_avx2(const df_linear *l, float *out, const float *in)
+{
+    if (l->weights && !l->float_weights) {
+        uint8_t x[DF_MAX_INPUTS];
+        df_avx2_quantize_u8(x, in, l->nb_inputs);
+        linear_q_avx2(l, out, x);
+    } else {
+        df_avx2_linear_float(l, out, in);
     }
 }
 
@@ -242,7 +257,8 @@ void df_avx2_activation(float *out, const float *in, int n, int act)
     }
 }
 
-const df_kernels df_kernels_avx2 = {DF_ISA_AVX2, "avx2", linear_avx2, df_avx2_activation};
+const df_kernels df_kernels_avx2 = {DF_ISA_AVX2, "avx2", linear_avx2, linear_q_avx2, df_avx2_quantize_u8,
+                                    df_avx2_activation};
 
 #if defined(__clang__)
 #pragma clang attribute pop

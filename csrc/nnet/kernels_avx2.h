@@ -9,6 +9,7 @@ void df_avx2_quantize_u8(uint8_t *x, const float *in, int n);
 void df_avx2_float_dense(const df_linear *l, float *out, const float *x);
 void df_avx2_float_sparse(const df_linear *l, float *out, const float *x);
 void df_avx2_add_bias(float *out, const float *bias, int n);
+void df_avx2_linear_float(const df_linear *l, float *out, const float *in);
 void df_avx2_activation(float *out, const float *in, int n, int act);
 
 #endif

@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "kernels_avx2.h"
+#include "kernels.h"
+#include "rcp.h"
 
 static inline int32_t load4(const uint8_t *x)
 {
@@ -33,11 +35,6 @@ static inline __m512i spread_pair(__m128i t)
     return _mm512_permutexvar_epi32(sel, _mm512_castsi128_si512(t));
 }
 
-static inline __m512i pair_inputs(int32_t a, int32_t b)
-{
-    return spread_pair(_mm_insert_epi32(_mm_cvtsi32_si128(a), b, 1));
-}
-
 /* Dense layers read 8 consecutive inputs: one 64-bit load. */
 static inline __m512i next_8_inputs(const uint8_t *x)
 {
@@ -50,9 +47,10 @@ static inline __m256i fold(__m512i a, __m512i b)
     return _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
 }
 
-static inline void store_scaled(float *out, __m256i acc, const float *scale)
+static inline void store_scaled(float *out, __m256i acc, const float *scale, const float *subias)
 {
-    _mm256_storeu_ps(out, _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(scale)));
+    __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(scale));
+    _mm256_storeu_ps(out, _mm256_add_ps(y, _mm256_loadu_ps(subias)));
 }
 
 static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
@@ -79,67 +77,107 @@ static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
                                       _mm256_loadu_si256((const __m256i *)(const void *)w));
             w += 32;
         }
-        store_scaled(out + i, acc, l->scale + i);
+        store_scaled(out + i, acc, l->scale + i, l->subias + i);
     }
 }
 
+/* Sparse blocks sit at arbitrary input offsets, so pairing two of them in a
+ * 512-bit register costs a shuffle per pair; one 256-bit vpdpbusd per block
+ * with a broadcast load is cheaper.  Four accumulators hide its latency. */
 static void int8_sparse(const df_linear *l, float *out, const uint8_t *x)
 {
     const int8_t *w = l->weights;
     const int32_t *idx = l->weights_idx;
     int i, b;
     for (i = 0; i < l->nb_outputs; i += 8) {
-        __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
-        __m256i acc;
+        __m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
+        __m256i a2 = _mm256_setzero_si256(), a3 = _mm256_setzero_si256();
         const int nblocks = *idx++;
-        b = 0;
-        for (; b + 4 <= nblocks; b += 4) {
-            acc0 = _mm512_dpbusd_epi32(acc0, pair_inputs(load4(x + idx[0]), load4(x + idx[1])),
-                                       _mm512_loadu_si512((const void *)w));
-            acc1 = _mm512_dpbusd_epi32(acc1, pair_inputs(load4(x + idx[2]), load4(x + idx[3])),
-                                       _mm512_loadu_si512((const void *)(w + 64)));
+        for (b = 0; b + 4 <= nblocks; b += 4) {
+            a0 = _mm256_dpbusd_epi32(a0, _mm256_set1_epi32(load4(x + idx[0])), _mm256_loadu_si256((const __m256i *)(const void *)w));
+            a1 = _mm256_dpbusd_epi32(a1, _mm256_set1_epi32(load4(x + idx[1])), _mm256_loadu_si256((const __m256i *)(const void *)(w + 32)));
+            a2 = _mm256_dpbusd_epi32(a2, _mm256_set1_epi32(load4(x + idx[2])), _mm256_loadu_si256((const __m256i *)(const void *)(w + 64)));
+            a3 = _mm256_dpbusd_epi32(a3, _mm256_set1_epi32(load4(x + idx[3])), _mm256_loadu_si256((const __m256i *)(const void *)(w + 96)));
             idx += 4;
             w += 128;
         }
-        for (; b + 2 <= nblocks; b += 2) {
-            acc0 = _mm512_dpbusd_epi32(acc0, pair_inputs(load4(x + idx[0]), load4(x + idx[1])),
-                                       _mm512_loadu_si512((const void *)w));
-            idx += 2;
-            w += 64;
-        }
-        acc = fold(acc0, acc1);
-        if (b < nblocks) {
-            acc = _mm256_dpbusd_epi32(acc, _mm256_set1_epi32(load4(x + *idx++)),
-                                      _mm256_loadu_si256((const __m256i *)(const void *)w));
+        for (; b < nblocks; b++) {
+            a0 = _mm256_dpbusd_epi32(a0, _mm256_set1_epi32(load4(x + *idx++)), _mm256_loadu_si256((const __m256i *)(const void *)w));
             w += 32;
         }
-        store_scaled(out + i, acc, l->scale + i);
+        store_scaled(out + i, _mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3)), l->scale + i,
+                     l->subias + i);
     }
+}
+
+static void linear_q_avx512(const df_linear *l, float *out, const uint8_t *x)
+{
+    if (l->weights_idx)
+        int8_sparse(l, out, x);
+    else
+        int8_dense(l, out, x);
 }
 
 static void linear_avx512(const df_linear *l, float *out, const float *in)
 {
-    if (l->float_weights) {
-        if (l->weights_idx)
-            df_avx2_float_sparse(l, out, in);
-        else
-            df_avx2_float_dense(l, out, in);
-        if (l->bias) df_avx2_add_bias(out, l->bias, l->nb_outputs);
-    } else if (l->weights) {
+    if (l->weights && !l->float_weights) {
         uint8_t x[DF_MAX_INPUTS];
         df_avx2_quantize_u8(x, in, l->nb_inputs);
-        if (l->weights_idx)
-            int8_sparse(l, out, x);
-        else
-            int8_dense(l, out, x);
-        if (l->subias) df_avx2_add_bias(out, l->subias, l->nb_outputs);
+        linear_q_avx512(l, out, x);
     } else {
-        memset(out, 0, (size_t)l->nb_outputs * sizeof(float));
-        if (l->bias) df_avx2_add_bias(out, l->bias, l->nb_outputs);
+        df_avx2_linear_float(l, out, in);
     }
 }
 
-const df_kernels df_kernels_avx512 = {DF_ISA_AVX512, "avx512", linear_avx512, df_avx2_activation};
+/* The AVX2 activation maths on 16 lanes: the same operations lane by lane,
+ * so the results are bit-identical; the division in the rcpps model is what
+ * dominates, and 512-bit division halves its cost per value. */
+static inline __m512 rcp16(__m512 d)
+{
+    const __m512i b = _mm512_castps_si512(d);
+    const __m512i mid = _mm512_or_si512(_mm512_and_si512(b, _mm512_set1_epi32((int)0xfffff000u)),
+                                        _mm512_set1_epi32((int)DF_RCP_MIDPOINT));
+    __m512i r = _mm512_castps_si512(_mm512_div_ps(_mm512_set1_ps(1.f), _mm512_castsi512_ps(mid)));
+    const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(r, 11), _mm512_set1_epi32(1));
+    const __mmask16 last = _mm512_cmpeq_epi32_mask(_mm512_and_si512(b, _mm512_set1_epi32((int)DF_RCP_INDEX_BITS)),
+                                                   _mm512_set1_epi32((int)DF_RCP_INDEX_BITS));
+    r = _mm512_add_epi32(r, _mm512_add_epi32(odd, _mm512_set1_epi32((int)(DF_RCP_DROP >> 1))));
+    r = _mm512_andnot_si512(_mm512_set1_epi32((int)DF_RCP_DROP), r);
+    r = _mm512_mask_or_epi32(r, last, r, _mm512_set1_epi32((int)DF_RCP_MIDPOINT));
+    return _mm512_castsi512_ps(r);
+}
+
+static inline __m512 tanh16(__m512 x)
+{
+    __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 num = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(DF_TANH_N2), x2, _mm512_set1_ps(DF_TANH_N1)), x2, _mm512_set1_ps(DF_TANH_N0));
+    __m512 den = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(DF_TANH_D2), x2, _mm512_set1_ps(DF_TANH_D1)), x2, _mm512_set1_ps(DF_TANH_D0));
+    num = _mm512_mul_ps(_mm512_mul_ps(num, x), rcp16(den));
+    return _mm512_max_ps(_mm512_set1_ps(-1.f), _mm512_min_ps(_mm512_set1_ps(1.f), num));
+}
+
+static inline __m512 sigmoid16(__m512 x)
+{
+    __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 num = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(DF_SIGM_N2), x2, _mm512_set1_ps(DF_SIGM_N1)), x2, _mm512_set1_ps(DF_SIGM_N0));
+    __m512 den = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(DF_SIGM_D2), x2, _mm512_set1_ps(DF_SIGM_D1)), x2, _mm512_set1_ps(DF_SIGM_D0));
+    num = _mm512_fmadd_ps(_mm512_mul_ps(num, x), rcp16(den), _mm512_set1_ps(0.5f));
+    return _mm512_max_ps(_mm512_set1_ps(0.f), _mm512_min_ps(_mm512_set1_ps(1.f), num));
+}
+
+static void activation_avx512(float *out, const float *in, int n, int act)
+{
+    int i = 0;
+    if (act == DF_ACT_TANH)
+        for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, tanh16(_mm512_loadu_ps(in + i)));
+    else if (act == DF_ACT_SIGMOID)
+        for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, sigmoid16(_mm512_loadu_ps(in + i)));
+    if (i < n)
+        df_avx2_activation(out + i, in + i, n - i, act);
+}
+
+const df_kernels df_kernels_avx512 = {DF_ISA_AVX512, "avx512", linear_avx512, linear_q_avx512, df_avx2_quantize_u8,
+                                      activation_avx512};
 
 #if defined(__clang__)
 #pragma clang attribute pop

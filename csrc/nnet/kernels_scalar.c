@@ -34,8 +34,9 @@ static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
                     acc[r] += (int32_t)w[r * 4 + c] * (int32_t)x[j + c];
             w += 32;
         }
+        /* Two roundings (no FMA), as the SIMD paths and libopus. */
         for (r = 0; r < 8; r++)
-            out[i + r] = (float)acc[r] * l->scale[i + r];
+            out[i + r] = (float)acc[r] * l->scale[i + r] + l->subias[i + r];
     }
 }
 
@@ -55,7 +56,7 @@ static void int8_sparse(const df_linear *l, float *out, const uint8_t *x)
             w += 32;
         }
         for (r = 0; r < 8; r++)
-            out[i + r] = (float)acc[r] * l->scale[i + r];
+            out[i + r] = (float)acc[r] * l->scale[i + r] + l->subias[i + r];
     }
 }
 
@@ -91,32 +92,43 @@ static void float_sparse(const df_linear *l, float *out, const float *x)
     }
 }
 
+static void quantize_scalar(uint8_t *out, const float *in, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        out[i] = quantize_u8(in[i]);
+}
+
+/* int8 layers: the unsigned input carries +127 per element; subias (added
+ * in the kernels) has the matching correction folded in. */
+static void linear_q_scalar(const df_linear *l, float *out, const uint8_t *x)
+{
+    if (l->weights_idx)
+        int8_sparse(l, out, x);
+    else
+        int8_dense(l, out, x);
+}
+
 static void linear_scalar(const df_linear *l, float *out, const float *in)
 {
-    const float *bias = l->bias;
     int i;
+    if (l->weights && !l->float_weights) {
+        uint8_t x[DF_MAX_INPUTS];
+        quantize_scalar(x, in, l->nb_inputs);
+        linear_q_scalar(l, out, x);
+        return;
+    }
     if (l->float_weights) {
         if (l->weights_idx)
             float_sparse(l, out, in);
         else
             float_dense(l, out, in);
-    } else if (l->weights) {
-        uint8_t x[DF_MAX_INPUTS];
-        for (i = 0; i < l->nb_inputs; i++)
-            x[i] = quantize_u8(in[i]);
-        if (l->weights_idx)
-            int8_sparse(l, out, x);
-        else
-            int8_dense(l, out, x);
-        /* The unsigned input carries +127 per element; subias has the
-         * matching correction folded in. */
-        bias = l->subias;
     } else {
         memset(out, 0, (size_t)l->nb_outputs * sizeof(float));
     }
-    if (bias)
+    if (l->bias)
         for (i = 0; i < l->nb_outputs; i++)
-            out[i] += bias[i];
+            out[i] += l->bias[i];
 }
 
 static float tanh_scalar(float x)
@@ -156,4 +168,5 @@ static void activation_scalar(float *out, const float *in, int n, int act)
     }
 }
 
-const df_kernels df_kernels_scalar = {DF_ISA_SCALAR, "scalar", linear_scalar, activation_scalar};
+const df_kernels df_kernels_scalar = {DF_ISA_SCALAR, "scalar", linear_scalar, linear_q_scalar, quantize_scalar,
+                                       activation_scalar};

@@ -1,9 +1,29 @@
 /* Layer chains built on the run-time selected kernels.  Compiled without FP
  * contraction (see setup.py) so the element-wise GRU/GLU maths rounds the way
- * libopus's generic nnet.c does. */
+ * libopus's generic nnet.c does; vectorising those loops keeps every
+ * operation and so every rounding. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("tree-vectorize")
+#endif
 #include "nnet.h"
 
 #include <string.h>
+
+static void linear_xq(const df_kernels *k, const df_linear *layer, float *out, const float *in,
+                      const uint8_t *in_q)
+{
+    if (in_q && layer->weights && !layer->float_weights)
+        k->linear_q(layer, out, in_q);
+    else
+        k->linear(layer, out, in);
+}
+
+void df_compute_dense_xq(const df_kernels *k, const df_linear *layer, float *out, const float *in,
+                         const uint8_t *in_q, int activation)
+{
+    linear_xq(k, layer, out, in, in_q);
+    k->activation(out, out, layer->nb_outputs, activation);
+}
 
 void df_compute_dense(const df_kernels *k, const df_linear *layer, float *out,
                       const float *in, int activation)
@@ -15,13 +35,20 @@ void df_compute_dense(const df_kernels *k, const df_linear *layer, float *out,
 void df_compute_gru(const df_kernels *k, const df_linear *input_weights,
                     const df_linear *recurrent_weights, float *state, const float *in)
 {
+    df_compute_gru_xq(k, input_weights, recurrent_weights, state, in, NULL);
+}
+
+void df_compute_gru_xq(const df_kernels *k, const df_linear *input_weights,
+                       const df_linear *recurrent_weights, float *state, const float *in,
+                       const uint8_t *in_q)
+{
     float zrh[3 * DF_MAX_RNN_UNITS];
     float recur[3 * DF_MAX_RNN_UNITS];
     const int n = recurrent_weights->nb_inputs;
     float *z = zrh, *r = zrh + n, *h = zrh + 2 * n;
     int i;
 
-    k->linear(input_weights, zrh, in);
+    linear_xq(k, input_weights, zrh, in, in_q);
     k->linear(recurrent_weights, recur, state);
     for (i = 0; i < 2 * n; i++)
         zrh[i] += recur[i];

@@ -67,6 +67,12 @@ typedef struct {
     const char *name;
     /* out = W in + b (no activation); out and in must not overlap. */
     void (*linear)(const df_linear *layer, float *out, const float *in);
+    /* Same for an int8 layer whose input was already quantised with
+     * quantize(): lets a model quantise each activation once, however many
+     * layers read it. */
+    void (*linear_q)(const df_linear *layer, float *out, const uint8_t *in_q);
+    /* u8 input of the int8 layers: round(127 x) + 127, saturated. */
+    void (*quantize)(uint8_t *out, const float *in, int n);
     /* out[i] = act(in[i]); out may equal in. */
     void (*activation)(float *out, const float *in, int n, int activation);
 } df_kernels;
@@ -81,9 +87,17 @@ const df_kernels *df_kernels_get(df_isa isa);
 /* Layer chains (nnet.c), all with the kernels given. */
 void df_compute_dense(const df_kernels *k, const df_linear *layer, float *out,
                       const float *in, int activation);
+/* Dense layer reading an input available both as floats and quantised
+ * (in_q may be NULL); int8 layers use in_q, float layers in. */
+void df_compute_dense_xq(const df_kernels *k, const df_linear *layer, float *out, const float *in,
+                         const uint8_t *in_q, int activation);
 /* GRU with reset gate applied after the recurrent matrix (z, r, h order). */
 void df_compute_gru(const df_kernels *k, const df_linear *input_weights,
                     const df_linear *recurrent_weights, float *state, const float *in);
+/* Same with the input also given quantised (in_q may be NULL). */
+void df_compute_gru_xq(const df_kernels *k, const df_linear *input_weights,
+                       const df_linear *recurrent_weights, float *state, const float *in,
+                       const uint8_t *in_q);
 /* out = in * sigmoid(W in + b); out may equal in. */
 void df_compute_glu(const df_kernels *k, const df_linear *layer, float *out, const float *in);
 /* Causal conv1d: the layer's input is the (kernel-1) previous input frames
