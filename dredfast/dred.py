@@ -30,19 +30,18 @@ class Dred:
     is attached to), ``num_latents``.  Each latent covers 40 ms = 4 feature frames.
     """
 
-    __slots__ = ("_d", "q0", "dq", "qmax", "offset", "extra_offset", "frame", "num_latents", "_hdr")
+    __slots__ = ("_d", "q0", "dq", "qmax", "offset", "extra_offset", "frame", "num_latents")
 
     def __init__(self, data: "_core.DredData"):
-        h = data.header()
         self._d = data
-        self._hdr = h
-        self.q0: int = h["q0"]
-        self.dq: int = h["dq"]
-        self.qmax: int = h["qmax"]
-        self.offset: int = h["dred_offset"]
-        self.extra_offset: int = 32 * h["extra_val"]
-        self.frame: int = h["ext_frame"]
-        self.num_latents: int = h["nb_latents"]
+        q0, dq, qmax, offset, extra_val, frame, num_latents = data.fields()
+        self.q0: int = q0
+        self.dq: int = dq
+        self.qmax: int = qmax
+        self.offset: int = offset
+        self.extra_offset: int = 32 * extra_val
+        self.frame: int = frame
+        self.num_latents: int = num_latents
 
     @property
     def state_q(self) -> np.ndarray:
@@ -72,7 +71,7 @@ class Dred:
     @property
     def header(self) -> dict:
         """All decoded header fields and the extension's position, as a dict."""
-        return dict(self._hdr)
+        return self._d.header()
 
     def samples(self, sample_rate: int = 16000) -> int:
         """Audio the DRED reaches back from the packet, in samples (``opus_dred_parse``'s return)."""

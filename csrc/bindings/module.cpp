@@ -74,9 +74,18 @@ class DredDecoder;
 // neural decoder on them later.
 class DredData {
 public:
-    DredData(std::shared_ptr<const df_dred_decoder> dec, const df_dred_data &d, const df_dred_location &loc,
-             int32_t ext_pos)
-        : dec_(std::move(dec)), d_(d), loc_(loc), ext_pos_(ext_pos) {}
+    explicit DredData(std::shared_ptr<const df_dred_decoder> dec) : dec_(std::move(dec)) {}
+
+    // Filled in place by DredDecoder::parse (no copy of the 5 kB struct).
+    df_dred_data d_{};
+    df_dred_location loc_{};
+    int32_t ext_pos_ = 0;
+
+    // The fields the Python Dred reads eagerly, in one call.
+    py::tuple fields() const
+    {
+        return py::make_tuple(d_.q0, d_.dq, d_.qmax, d_.dred_offset, d_.extra_val, loc_.frame, d_.nb_latents);
+    }
 
     py::dict header() const
     {
@@ -141,9 +150,6 @@ public:
 
 private:
     std::shared_ptr<const df_dred_decoder> dec_;
-    df_dred_data d_;
-    df_dred_location loc_;
-    int32_t ext_pos_;
 };
 
 class DredDecoder {
@@ -166,18 +172,15 @@ public:
     {
         auto v = as_view(packet);
         if (v.size() > INT32_MAX) throw py::value_error("packet too large");
-        auto d = std::make_unique<df_dred_data>();
-        df_dred_location loc{};
-        int ret;
-        {
-            py::gil_scoped_release nogil;
-            ret = df_dred_decoder_parse(dec_.get(), reinterpret_cast<const uint8_t *>(v.data()),
-                                        static_cast<int32_t>(v.size()), max_ms, &loc, d.get());
-        }
+        auto d = std::make_shared<DredData>(dec_);
+        // Range decoding a whole second takes a few microseconds: not worth
+        // releasing the GIL for (features() does).
+        int ret = df_dred_decoder_parse(dec_.get(), reinterpret_cast<const uint8_t *>(v.data()),
+                                        static_cast<int32_t>(v.size()), max_ms, &d->loc_, &d->d_);
         if (ret < 0) throw py::value_error("malformed Opus packet or extension area");
         if (ret == 0) return py::none();
-        int32_t pos = static_cast<int32_t>(loc.ext_data - reinterpret_cast<const uint8_t *>(v.data()));
-        return py::cast(DredData(dec_, *d, loc, pos));
+        d->ext_pos_ = static_cast<int32_t>(d->loc_.ext_data - reinterpret_cast<const uint8_t *>(v.data()));
+        return py::cast(d);
     }
 
 private:
@@ -368,7 +371,8 @@ PYBIND11_MODULE(_core, m)
         .def("records", &Blob::records)
         .def("has", &Blob::has);
 
-    py::class_<DredData>(m, "DredData")
+    py::class_<DredData, std::shared_ptr<DredData>>(m, "DredData")
+        .def("fields", &DredData::fields)
         .def("header", &DredData::header)
         .def("state_q", &DredData::state_q)
         .def("state", &DredData::state)

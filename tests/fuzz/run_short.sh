@@ -35,7 +35,7 @@ run() {
         -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$HERE/crash-$target-" "$@" 2>&1 |
         tee "$OUT/$target.log" |
-        grep -E '^#[0-9]+ +(INITED|DONE)|ERROR|SUMMARY|invariant failed|ISA mismatch|Test unit written|stat::'
+        grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|ERROR|SUMMARY|invariant failed|ISA mismatch|Test unit written|stat::'
     local rc="${PIPESTATUS[0]}"
     set -e
     if [[ "$rc" != 0 ]] || grep -qE 'Test unit written|^==[0-9]+==ERROR' "$OUT/$target.log"; then
