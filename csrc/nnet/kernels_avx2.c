@@ -84,10 +84,11 @@ static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
     int i, j;
     for (i = 0; i < l->nb_outputs; i += 8) {
         __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
-        for (j = 0; j + 8 <= l->nb_inputs; j += 8) {
+        for (j = 0; j + 16 <= l->nb_inputs; j += 16, w += 128) {
             acc0 = dot_block(acc0, bcast4(x + j), w);
             acc1 = dot_block(acc1, bcast4(x + j + 4), w + 32);
-            w += 64;
+            acc0 = dot_block(acc0, bcast4(x + j + 8), w + 64);
+            acc1 = dot_block(acc1, bcast4(x + j + 12), w + 96);
         }
         for (; j < l->nb_inputs; j += 4) {
             acc0 = dot_block(acc0, bcast4(x + j), w);
@@ -104,17 +105,15 @@ static void int8_sparse(const df_linear *l, float *out, const uint8_t *x)
     int i, b;
     for (i = 0; i < l->nb_outputs; i += 8) {
         __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
-        int nblocks = *idx++;
-        for (b = 0; b + 2 <= nblocks; b += 2) {
+        const int nblocks = *idx++;
+        for (b = 0; b + 4 <= nblocks; b += 4, idx += 4, w += 128) {
             acc0 = dot_block(acc0, bcast4(x + idx[0]), w);
             acc1 = dot_block(acc1, bcast4(x + idx[1]), w + 32);
-            idx += 2;
-            w += 64;
+            acc0 = dot_block(acc0, bcast4(x + idx[2]), w + 64);
+            acc1 = dot_block(acc1, bcast4(x + idx[3]), w + 96);
         }
-        if (b < nblocks) {
-            acc0 = dot_block(acc0, bcast4(x + *idx++), w);
-            w += 32;
-        }
+        for (; b < nblocks; b++, idx++, w += 32)
+            acc0 = dot_block(acc0, bcast4(x + *idx), w);
         store_scaled(out + i, _mm256_add_epi32(acc0, acc1), l->scale + i, l->subias + i);
     }
 }
