@@ -9,28 +9,7 @@ import pytest
 import dredfast
 
 import vectors
-
-
-def padding_length(n):
-    """RFC 6716 padding length: each 255 byte stands for 254 bytes and continues."""
-    out = b""
-    while n >= 255:
-        out += b"\xff"
-        n -= 254
-    return out + bytes([n])
-
-
-def code3(frames, padding=b"", vbr=True, toc_config=9):
-    """A code-3 packet carrying frames and a padding area."""
-    toc = bytes([toc_config << 3 | 3])
-    count = len(frames) | (0x80 if vbr else 0) | (0x40 if padding else 0)
-    out = toc + bytes([count])
-    if padding:
-        out += padding_length(len(padding))
-    if vbr:
-        for f in frames[:-1]:
-            out += bytes([len(f)]) if len(f) < 252 else bytes([252 + (len(f) - 252) % 4, (len(f) - 252) // 4])
-    return out + b"".join(frames) + padding
+from packetutil import code3
 
 
 def outcome(dec, pkt, max_ms=1000):

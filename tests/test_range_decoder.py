@@ -8,6 +8,7 @@ from dredfast import _core
 import blobutil
 import range_enc_ref
 import vectors
+from packetutil import code3
 
 
 def test_uint_icdf_bits_roundtrip():
@@ -80,19 +81,8 @@ def stats():
     return {k: v for k, v in recs.items() if k.startswith("dred_")}
 
 
-def padding_length(n):
-    """RFC 6716 padding length: each 255 byte stands for 254 bytes and continues."""
-    out = b""
-    while n >= 255:
-        out += b"\xff"
-        n -= 254
-    return out + bytes([n])
-
-
 def packet_with(payload: bytes) -> bytes:
-    frame = bytes(20)
-    pad = b"\xfc" + b"D\x0c" + payload
-    return bytes([9 << 3 | 3, 0xC1]) + padding_length(len(pad)) + frame + pad
+    return code3([bytes(20)], b"\xfc" + b"D\x0c" + payload)
 
 
 def test_dred_payload_roundtrip_all_header_paths(stats):
