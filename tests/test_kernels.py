@@ -230,3 +230,12 @@ def test_rcp_model_formula_is_exact():
             np.testing.assert_array_equal(r, np.uint32((253 - e) << 23) | (exact << 11))
     # And the C paths compute the same thing: tanh/sigmoid through the kernels match
     # a NumPy evaluation that uses this reciprocal model.
+
+
+def test_embedding_lookup_checks_index():
+    table = np.arange(12, dtype=np.float32).reshape(4, 3)
+    for i in range(4):
+        np.testing.assert_array_equal(_core.test_embedding(table, i), table[i])
+    for bad in (-1, 4, 2 ** 31 - 1):
+        with pytest.raises(ValueError, match="out of range"):
+            _core.test_embedding(table, bad)

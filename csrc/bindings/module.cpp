@@ -410,6 +410,14 @@ PYBIND11_MODULE(_core, m)
         .def("tell", &TestRangeDecoder::tell)
         .def_property_readonly("error", &TestRangeDecoder::error);
 
+    m.def("test_embedding", [](py::array_t<float, py::array::c_style | py::array::forcecast> table, int index) {
+        if (table.ndim() != 2) throw py::value_error("table must be 2-D");
+        const int count = static_cast<int>(table.shape(0)), dim = static_cast<int>(table.shape(1));
+        f32array out(dim);
+        if (df_compute_embedding(table.data(), count, dim, index, out.mutable_data()))
+            throw py::value_error("embedding index out of range");
+        return out;
+    });
     m.def("find_dred", &find_dred, py::arg("packet"));
     m.def("packet_info", &packet_info, py::arg("packet"));
     m.def("max_feature_frames", &df_dred_max_feature_frames);

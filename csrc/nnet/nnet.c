@@ -83,3 +83,12 @@ void df_compute_conv1d(const df_kernels *k, const df_linear *layer, float *out, 
     /* Shift the window: drop the oldest frame, keep the newest ones. */
     memcpy(mem, tmp + input_size, (size_t)hist * sizeof(float));
 }
+
+int df_compute_embedding(const float *table, int count, int dim, int index, float *out)
+{
+    /* Indices come from data (pitch periods, sampled symbols): check them. */
+    if (index < 0 || index >= count)
+        return -1;
+    memcpy(out, table + (size_t)index * (size_t)dim, (size_t)dim * sizeof(float));
+    return 0;
+}

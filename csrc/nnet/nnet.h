@@ -100,6 +100,9 @@ void df_compute_gru_xq(const df_kernels *k, const df_linear *input_weights,
                        const uint8_t *in_q);
 /* out = in * sigmoid(W in + b); out may equal in. */
 void df_compute_glu(const df_kernels *k, const df_linear *layer, float *out, const float *in);
+/* Embedding lookup: out = row `index` of a (count x dim) float table.
+ * Returns -1 (and leaves out untouched) for an index outside the table. */
+int df_compute_embedding(const float *table, int count, int dim, int index, float *out);
 /* Causal conv1d: the layer's input is the (kernel-1) previous input frames
  * kept in mem (oldest first) followed by the current input_size values. */
 void df_compute_conv1d(const df_kernels *k, const df_linear *layer, float *out, float *mem,
