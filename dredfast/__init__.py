@@ -8,11 +8,12 @@
 from ._isa import available_isas
 from ._weights import Weights, load_weights
 from .dred import Dred, DredDecoder, find_dred_payload
-from .packets import iter_packets, packet_info, read_packets, write_packets
+from .packets import add_dred, iter_packets, packet_info, read_packets, write_packets
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "add_dred",
     "Dred",
     "DredDecoder",
     "Weights",

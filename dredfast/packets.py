@@ -60,3 +60,40 @@ def write_packets(path: PathLike, packets: Iterable[bytes]) -> None:
             p = as_packet(p)
             f.write(struct.pack("<I", len(p)))
             f.write(p)
+
+
+#: Default limit for packets written by :func:`add_dred` (RFC 6716's largest
+#: frame plus framing; raise it for multi-frame packets).
+DEFAULT_MAX_BYTES = 1500
+
+DRED_EXTENSION_ID = 126
+DRED_PREFIX = b"D\x0c"  # experimental DRED version 12, as libopus 1.6 writes
+
+
+def add_dred(packet: bytes, payload: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Returns ``packet`` carrying ``payload`` as its DRED extension (ID 126, frame 0).
+
+    ``payload`` is the extension data starting with ``b"D\\x0c"`` (what
+    :func:`find_dred_payload` returns and :func:`encode_dred_payload` writes).  The
+    primary frames are kept byte for byte; the packet is re-framed as code 3 with the
+    extensions in its padding; other extensions are kept, an existing DRED is replaced.
+    Raises ``ValueError`` for a malformed packet, a payload without the prefix, or a
+    result longer than ``max_bytes``.
+    """
+    pkt = as_packet(packet)
+    data = as_packet(payload, "payload")
+    if len(data) <= len(DRED_PREFIX) or not data.startswith(DRED_PREFIX):
+        raise ValueError("payload must start with b'D\\x0c' and carry at least one byte after it")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
+        raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
+    info = _core.packet_info(pkt)
+    exts = []
+    for ext_id, frame, offset, length in info["extensions"]:
+        body = pkt[offset:offset + length]
+        if ext_id == DRED_EXTENSION_ID and length > 2 and body.startswith(DRED_PREFIX):
+            continue  # replaced below
+        exts.append((ext_id, frame, body))
+    exts.append((DRED_EXTENSION_ID, 0, data))
+    # libopus writes DRED last so it can take the rest of the padding (L = 0).
+    exts.sort(key=lambda e: (e[1], e[0] == DRED_EXTENSION_ID))
+    return _core.packet_with_extensions(pkt, exts, max_bytes)

@@ -13,6 +13,7 @@
 
 #include "../include/dredfast.h"
 #include "../entropy/range_dec.h"
+#include "../packet/writer.h"
 #include "../weights/bind.h"
 
 namespace py = pybind11;
@@ -417,6 +418,32 @@ PYBIND11_MODULE(_core, m)
         if (df_compute_embedding(table.data(), count, dim, index, out.mutable_data()))
             throw py::value_error("embedding index out of range");
         return out;
+    });
+    m.def("packet_with_extensions", [](const py::bytes &packet, const py::list &exts, int32_t max_len) {
+        auto v = as_view(packet);
+        if (v.size() > INT32_MAX || max_len < 0) throw py::value_error("packet too large");
+        std::vector<std::string> data;
+        std::vector<df_extension> list;
+        data.reserve(exts.size());
+        for (const auto &item : exts) {
+            auto t = item.cast<py::tuple>();
+            if (t.size() != 3) throw py::value_error("extensions are (id, frame, data) tuples");
+            data.push_back(t[2].cast<std::string>());
+            df_extension e{};
+            e.id = t[0].cast<int>();
+            e.frame = t[1].cast<int>();
+            e.data = reinterpret_cast<const uint8_t *>(data.back().data());
+            e.len = static_cast<int32_t>(data.back().size());
+            list.push_back(e);
+        }
+        std::string out(static_cast<size_t>(max_len), '\0');
+        int32_t n = df_packet_with_extensions(reinterpret_cast<const uint8_t *>(v.data()), static_cast<int32_t>(v.size()),
+                                              list.data(), static_cast<int>(list.size()),
+                                              reinterpret_cast<uint8_t *>(&out[0]), max_len);
+        if (n == DF_PACKET_TOO_LARGE) throw py::value_error("the packet with its extensions exceeds max_bytes");
+        if (n < 0) throw py::value_error("malformed Opus packet or invalid extension list");
+        out.resize(static_cast<size_t>(n));
+        return py::bytes(out);
     });
     m.def("find_dred", &find_dred, py::arg("packet"));
     m.def("packet_info", &packet_info, py::arg("packet"));
