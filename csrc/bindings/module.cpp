@@ -13,6 +13,7 @@
 
 #include "../include/dredfast.h"
 #include "../entropy/range_dec.h"
+#include "../entropy/range_enc.h"
 #include "../packet/writer.h"
 #include "../weights/bind.h"
 
@@ -360,6 +361,53 @@ private:
     df_range_dec d_{};
 };
 
+// Test hook: the range encoder driven step by step (compared with the Python
+// reference encoder and round-tripped through the decoder in the tests).
+class TestRangeEncoder {
+public:
+    explicit TestRangeEncoder(uint32_t size) : buf_(size ? size : 1, 0)
+    {
+        df_range_enc_init(&e_, buf_.data(), size);
+    }
+    void encode(unsigned fl, unsigned fh, unsigned ft)
+    {
+        if (!(fl < fh && fh <= ft && ft <= (1u << 16))) throw py::value_error("bad interval");
+        df_range_encode(&e_, fl, fh, ft);
+    }
+    void uint_(uint32_t fl, uint32_t ft)
+    {
+        if (ft < 2 || fl >= ft) throw py::value_error("need 0 <= fl < ft, ft > 1");
+        df_range_enc_uint(&e_, fl, ft);
+    }
+    void bits(uint32_t fl, unsigned n)
+    {
+        if (n < 1 || n > 25 || fl >= (1u << n)) throw py::value_error("bad raw bits");
+        df_range_enc_bits(&e_, fl, n);
+    }
+    void icdf16(int s, const std::vector<uint16_t> &icdf, unsigned ftb)
+    {
+        if (icdf.empty() || icdf.back() != 0 || ftb > 15 || s < 0 || s >= static_cast<int>(icdf.size()))
+            throw py::value_error("bad icdf symbol");
+        df_range_enc_icdf16(&e_, s, icdf.data(), ftb);
+    }
+    void laplace_p0(int v, unsigned p0, unsigned decay)
+    {
+        if (p0 > 32767 || decay > 32767) throw py::value_error("p0 and decay are Q15 values < 32768");
+        df_laplace_encode_p0(&e_, v, static_cast<uint16_t>(p0), static_cast<uint16_t>(decay));
+    }
+    int tell() const { return df_range_enc_tell(&e_); }
+    py::bytes done()
+    {
+        df_range_enc_done(&e_);
+        if (e_.error) throw py::value_error("range encoder buffer overflow");
+        return py::bytes(reinterpret_cast<const char *>(buf_.data()), e_.storage);
+    }
+
+private:
+    std::vector<uint8_t> buf_;
+    df_range_enc e_{};
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m)
@@ -399,6 +447,16 @@ PYBIND11_MODULE(_core, m)
         .def(py::init<const Blob &, const std::string &, const std::string &, int, int, int>(),
              py::keep_alive<1, 2>())
         .def("step", &TestGru::step);
+
+    py::class_<TestRangeEncoder>(m, "TestRangeEncoder")
+        .def(py::init<uint32_t>())
+        .def("encode", &TestRangeEncoder::encode)
+        .def("uint", &TestRangeEncoder::uint_)
+        .def("bits", &TestRangeEncoder::bits)
+        .def("icdf16", &TestRangeEncoder::icdf16)
+        .def("laplace_p0", &TestRangeEncoder::laplace_p0)
+        .def("tell", &TestRangeEncoder::tell)
+        .def("done", &TestRangeEncoder::done);
 
     py::class_<TestRangeDecoder>(m, "TestRangeDecoder")
         .def(py::init<const py::bytes &>())
