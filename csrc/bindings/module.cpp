@@ -15,6 +15,8 @@
 #include "../entropy/range_dec.h"
 #include "../entropy/range_enc.h"
 #include "../packet/writer.h"
+#include "../dred/dred_payload_enc.h"
+#include "../dred/dred_stats.h"
 #include "../weights/bind.h"
 
 namespace py = pybind11;
@@ -408,6 +410,36 @@ private:
     df_range_enc e_{};
 };
 
+// The DRED quantiser tables of a blob, for the payload encoder.
+class DredTables {
+public:
+    explicit DredTables(const Blob &blob)
+    {
+        char err[512] = {0};
+        if (df_dred_stats_bind(&stats_, blob.get(), err, sizeof err)) throw py::value_error(err);
+    }
+    py::bytes encode(int q0, int dq, int qmax, int offset, const py::array_t<int32_t, py::array::c_style | py::array::forcecast> &state_q,
+                     const py::array_t<int32_t, py::array::c_style | py::array::forcecast> &latents_q, int max_bytes) const
+    {
+        if (state_q.ndim() != 1 || state_q.shape(0) != DF_DRED_STATE_DIM)
+            throw py::value_error("state_q must have 50 values");
+        if (latents_q.ndim() != 2 || latents_q.shape(1) != DF_DRED_LATENT_DIM || latents_q.shape(0) > DF_DRED_MAX_LATENTS)
+            throw py::value_error("latents_q must be (n, 25) with n <= 26");
+        if (max_bytes < 1 || max_bytes > 65536) throw py::value_error("max_bytes must be in [1, 65536]");
+        std::vector<uint8_t> out(static_cast<size_t>(max_bytes), 0);
+        int n = df_dred_encode_payload(&stats_, q0, dq, qmax, offset, state_q.data(), latents_q.data(),
+                                       static_cast<int>(latents_q.shape(0)), out.data(), max_bytes);
+        if (n == DF_DRED_ENC_TOO_LARGE) throw py::value_error("the DRED payload does not fit in max_bytes");
+        if (n < 0)
+            throw py::value_error("invalid DRED header or values (a value too large, or non-zero in a dimension "
+                                  "that is not coded at its quantiser level)");
+        return py::bytes(reinterpret_cast<const char *>(out.data()), static_cast<size_t>(n));
+    }
+
+private:
+    df_dred_stats stats_{};
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m)
@@ -447,6 +479,10 @@ PYBIND11_MODULE(_core, m)
         .def(py::init<const Blob &, const std::string &, const std::string &, int, int, int>(),
              py::keep_alive<1, 2>())
         .def("step", &TestGru::step);
+
+    py::class_<DredTables>(m, "DredTables")
+        .def(py::init<const Blob &>(), py::keep_alive<1, 2>())
+        .def("encode", &DredTables::encode);
 
     py::class_<TestRangeEncoder>(m, "TestRangeEncoder")
         .def(py::init<uint32_t>())
