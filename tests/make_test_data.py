@@ -307,6 +307,9 @@ def write_sample(vdir: Path, out_dir: Path, clip: str, var: str, n: int) -> Path
     return dst
 
 
+ENC_FRAMES = 150
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=None, help="folder holding vectors/ (default: vectors.shared_dir())")
@@ -332,6 +335,14 @@ def main(argv=None) -> int:
     npz = out_dir / "dred_subset.npz"
     write_npz_deterministic(npz, arrays)
     samples = [write_sample(vdir, out_dir, SAMPLE_CLIP, v, SAMPLE_N) for v in SAMPLE_VARIANTS]
+    # RDO-VAE encoder: the first ENC_FRAMES 20 ms frames of the sample clip's
+    # encoder-side features, latents and initial states.
+    z = np.load(vdir / SAMPLE_CLIP / "arrays.npz")
+    enc = out_dir / "rdovae_enc_subset.npz"
+    write_npz_deterministic(enc, {"enc_features": z["enc_features"][:2 * ENC_FRAMES],
+                                  "enc_latents": z["enc_latents"][:ENC_FRAMES],
+                                  "enc_state": z["enc_state"][:ENC_FRAMES]})
+    samples.append(enc)
 
     used_clips = sorted(set(out["clip"]) | {SAMPLE_CLIP}, key=clips.index)
     manifest = {

@@ -17,6 +17,7 @@
 #include "../packet/writer.h"
 #include "../dred/dred_payload_enc.h"
 #include "../dred/dred_stats.h"
+#include "../models/rdovae_enc.h"
 #include "../weights/bind.h"
 
 namespace py = pybind11;
@@ -440,6 +441,43 @@ private:
     df_dred_stats stats_{};
 };
 
+// The RDO-VAE encoder of one stream (internal until the DRED sender lands).
+class RdovaeEncoder {
+public:
+    RdovaeEncoder(const Blob &blob, int isa)
+    {
+        char err[512] = {0};
+        if (df_rdovae_enc_bind(&model_, blob.get(), err, sizeof err)) throw py::value_error(err);
+        k_ = df_kernels_get(static_cast<df_isa>(isa < 0 ? df_isa_best() : isa));
+        if (!k_) throw py::value_error("instruction set not available");
+        df_rdovae_enc_reset(&st_);
+    }
+    void reset() { df_rdovae_enc_reset(&st_); }
+    // features: (2*D, 20) -> latents (D, 25), states (D, 50), continuing the stream.
+    py::tuple run(const f32array &features)
+    {
+        if (features.ndim() != 2 || features.shape(1) != DF_DRED_NUM_FEATURES || features.shape(0) % 2)
+            throw py::value_error("features must be (2*D, 20)");
+        const py::ssize_t d = features.shape(0) / 2;
+        f32array lat({d, static_cast<py::ssize_t>(DF_DRED_LATENT_DIM)});
+        f32array st({d, static_cast<py::ssize_t>(DF_DRED_STATE_DIM)});
+        const float *in = features.data();
+        float *l = lat.mutable_data(), *s = st.mutable_data();
+        {
+            py::gil_scoped_release nogil;
+            for (py::ssize_t i = 0; i < d; i++)
+                df_rdovae_enc_step(&model_, k_, &st_, in + 2 * DF_DRED_NUM_FEATURES * i, l + DF_DRED_LATENT_DIM * i,
+                                   s + DF_DRED_STATE_DIM * i);
+        }
+        return py::make_tuple(lat, st);
+    }
+
+private:
+    df_rdovae_enc_model model_{};
+    df_rdovae_enc_state st_{};
+    const df_kernels *k_ = nullptr;
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m)
@@ -479,6 +517,11 @@ PYBIND11_MODULE(_core, m)
         .def(py::init<const Blob &, const std::string &, const std::string &, int, int, int>(),
              py::keep_alive<1, 2>())
         .def("step", &TestGru::step);
+
+    py::class_<RdovaeEncoder>(m, "RdovaeEncoder")
+        .def(py::init<const Blob &, int>(), py::keep_alive<1, 2>())
+        .def("reset", &RdovaeEncoder::reset)
+        .def("run", &RdovaeEncoder::run);
 
     py::class_<DredTables>(m, "DredTables")
         .def(py::init<const Blob &>(), py::keep_alive<1, 2>())

@@ -92,3 +92,20 @@ int df_compute_embedding(const float *table, int count, int dim, int index, floa
     memcpy(out, table + (size_t)index * (size_t)dim, (size_t)dim * sizeof(float));
     return 0;
 }
+
+void df_compute_conv1d_dilated(const df_kernels *k, const df_linear *layer, float *out, float *mem,
+                               const float *in, int input_size, int dilation, int activation)
+{
+    float tmp[DF_MAX_CONV_INPUTS];
+    if (dilation <= 1) {
+        df_compute_conv1d(k, layer, out, mem, in, input_size, activation);
+        return;
+    }
+    /* Kernel 2: [input of `dilation` frames ago, current input]. */
+    memcpy(tmp, mem, (size_t)input_size * sizeof(float));
+    memcpy(tmp + input_size, in, (size_t)input_size * sizeof(float));
+    k->linear(layer, out, tmp);
+    k->activation(out, out, layer->nb_outputs, activation);
+    memmove(mem, mem + input_size, (size_t)(dilation - 1) * (size_t)input_size * sizeof(float));
+    memcpy(mem + (size_t)(dilation - 1) * (size_t)input_size, in, (size_t)input_size * sizeof(float));
+}

@@ -108,6 +108,12 @@ int df_compute_embedding(const float *table, int count, int dim, int index, floa
 void df_compute_conv1d(const df_kernels *k, const df_linear *layer, float *out, float *mem,
                        const float *in, int input_size, int activation);
 
+/* Causal conv1d of kernel 2 with dilation d: the layer sees the input from
+ * d frames ago followed by the current one; mem keeps the last d inputs
+ * (d * input_size values, oldest first). */
+void df_compute_conv1d_dilated(const df_kernels *k, const df_linear *layer, float *out, float *mem,
+                               const float *in, int input_size, int dilation, int activation);
+
 #ifdef __cplusplus
 }
 #endif
