@@ -17,6 +17,7 @@
 #include "../packet/writer.h"
 #include "../dred/dred_payload_enc.h"
 #include "../dred/dred_stats.h"
+#include "../dred/dred_quantize.h"
 #include "../models/rdovae_enc.h"
 #include "../weights/bind.h"
 
@@ -437,6 +438,27 @@ public:
         return py::bytes(reinterpret_cast<const char *>(out.data()), static_cast<size_t>(n));
     }
 
+    // Rows of x quantised at the given levels (latents: 25 values, state: 50).
+    py::array_t<int32_t> quantize(const f32array &x, const std::vector<int> &levels, bool state, int isa) const
+    {
+        const int dim = state ? DF_DRED_STATE_DIM : DF_DRED_LATENT_DIM;
+        if (x.ndim() != 2 || x.shape(1) != dim || static_cast<size_t>(x.shape(0)) != levels.size())
+            throw py::value_error("x must be (n, 25) for latents or (n, 50) for states, with one level per row");
+        const df_kernels *k = df_kernels_get(static_cast<df_isa>(isa < 0 ? df_isa_best() : isa));
+        if (!k) throw py::value_error("instruction set not available");
+        py::array_t<int32_t> q({x.shape(0), static_cast<py::ssize_t>(dim)});
+        for (size_t i = 0; i < levels.size(); i++) {
+            const int lv = levels[i];
+            if (lv < 0 || lv > 15) throw py::value_error("quantiser levels are 0..15");
+            const int o = lv * dim;
+            df_dred_quantize(k, x.data() + i * dim, (state ? stats_.state_scale : stats_.latent_scale) + o,
+                             (state ? stats_.state_dead_zone : stats_.latent_dead_zone) + o,
+                             (state ? stats_.state_r : stats_.latent_r) + o, (state ? stats_.state_p0 : stats_.latent_p0) + o,
+                             dim, q.mutable_data() + i * dim);
+        }
+        return q;
+    }
+
 private:
     df_dred_stats stats_{};
 };
@@ -525,7 +547,8 @@ PYBIND11_MODULE(_core, m)
 
     py::class_<DredTables>(m, "DredTables")
         .def(py::init<const Blob &>(), py::keep_alive<1, 2>())
-        .def("encode", &DredTables::encode);
+        .def("encode", &DredTables::encode)
+        .def("quantize", &DredTables::quantize);
 
     py::class_<TestRangeEncoder>(m, "TestRangeEncoder")
         .def(py::init<uint32_t>())
