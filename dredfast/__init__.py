@@ -9,6 +9,7 @@ from ._isa import available_isas
 from ._weights import Weights, load_weights
 from .dred import Dred, DredDecoder, find_dred_payload
 from .dred_payload import encode_dred_payload
+from .vocoder import Vocoder
 from .packets import add_dred, iter_packets, packet_info, read_packets, write_packets
 
 __version__ = "0.1.0"
@@ -18,6 +19,7 @@ __all__ = [
     "Dred",
     "DredDecoder",
     "encode_dred_payload",
+    "Vocoder",
     "Weights",
     "available_isas",
     "find_dred_payload",

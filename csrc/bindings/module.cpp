@@ -19,6 +19,7 @@
 #include "../dred/dred_stats.h"
 #include "../dred/dred_quantize.h"
 #include "../models/rdovae_enc.h"
+#include "../models/fargan.h"
 #include "../weights/bind.h"
 
 namespace py = pybind11;
@@ -500,6 +501,49 @@ private:
     const df_kernels *k_ = nullptr;
 };
 
+// FARGAN vocoder of one stream.
+class Fargan {
+public:
+    Fargan(const Blob &blob, int isa)
+    {
+        char err[512] = {0};
+        if (df_fargan_bind(&model_, blob.get(), err, sizeof err)) throw py::value_error(err);
+        k_ = df_kernels_get(static_cast<df_isa>(isa < 0 ? df_isa_best() : isa));
+        if (!k_) throw py::value_error("instruction set not available");
+        df_fargan_reset(&st_);
+    }
+    void reset() { df_fargan_reset(&st_); }
+    bool primed() const { return st_.primed != 0; }
+    void prime(const f32array &pcm, const f32array &features)
+    {
+        if (pcm.ndim() != 1 || pcm.shape(0) != DF_FARGAN_CONT_SAMPLES) throw py::value_error("pcm must have 320 samples");
+        if (features.ndim() != 2 || features.shape(0) != DF_FARGAN_CONT_FRAMES || features.shape(1) != DF_FARGAN_FEATURES)
+            throw py::value_error("features must be (5, 20)");
+        py::gil_scoped_release nogil;
+        df_fargan_prime(&model_, k_, &st_, pcm.data(), features.data());
+    }
+    f32array synthesize(const f32array &features)
+    {
+        if (features.ndim() != 2 || features.shape(1) != DF_FARGAN_FEATURES) throw py::value_error("features must be (n, 20)");
+        if (!st_.primed) throw py::value_error("prime the vocoder first");
+        const py::ssize_t n = features.shape(0);
+        f32array out(n * DF_FARGAN_FRAME);
+        float *o = out.mutable_data();
+        const float *f = features.data();
+        {
+            py::gil_scoped_release nogil;
+            for (py::ssize_t i = 0; i < n; i++)
+                df_fargan_frame(&model_, k_, &st_, f + i * DF_FARGAN_FEATURES, o + i * DF_FARGAN_FRAME);
+        }
+        return out;
+    }
+
+private:
+    df_fargan_model model_{};
+    df_fargan_state st_{};
+    const df_kernels *k_ = nullptr;
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m)
@@ -539,6 +583,13 @@ PYBIND11_MODULE(_core, m)
         .def(py::init<const Blob &, const std::string &, const std::string &, int, int, int>(),
              py::keep_alive<1, 2>())
         .def("step", &TestGru::step);
+
+    py::class_<Fargan>(m, "Fargan")
+        .def(py::init<const Blob &, int>(), py::keep_alive<1, 2>())
+        .def("reset", &Fargan::reset)
+        .def_property_readonly("primed", &Fargan::primed)
+        .def("prime", &Fargan::prime)
+        .def("synthesize", &Fargan::synthesize);
 
     py::class_<RdovaeEncoder>(m, "RdovaeEncoder")
         .def(py::init<const Blob &, int>(), py::keep_alive<1, 2>())

@@ -80,8 +80,23 @@ static long check_sparse_index(const df_record *r, int nb_inputs, int nb_outputs
     return blocks;
 }
 
+static int bind_linear(const df_blob *blob, const char *prefix, int nb_inputs, int nb_outputs, int has_bias,
+                       df_linear *out, char *err, size_t errlen);
+
 int df_bind_linear(const df_blob *blob, const char *prefix, int nb_inputs, int nb_outputs,
                    df_linear *out, char *err, size_t errlen)
+{
+    return bind_linear(blob, prefix, nb_inputs, nb_outputs, 1, out, err, errlen);
+}
+
+int df_bind_linear_nobias(const df_blob *blob, const char *prefix, int nb_inputs, int nb_outputs,
+                          df_linear *out, char *err, size_t errlen)
+{
+    return bind_linear(blob, prefix, nb_inputs, nb_outputs, 0, out, err, errlen);
+}
+
+static int bind_linear(const df_blob *blob, const char *prefix, int nb_inputs, int nb_outputs, int has_bias,
+                       df_linear *out, char *err, size_t errlen)
 {
     char name[2 * DF_BLOB_NAME_MAX];
     const df_record *w8, *wf, *idx;
@@ -96,8 +111,13 @@ int df_bind_linear(const df_blob *blob, const char *prefix, int nb_inputs, int n
     out->nb_inputs = nb_inputs;
     out->nb_outputs = nb_outputs;
     snprintf(name, sizeof(name), "%s_bias", prefix);
-    if (df_bind_array(blob, name, DF_TYPE_FLOAT, nb_outputs, &p, err, errlen)) return -1;
-    out->bias = (const float *)p;
+    if (has_bias) {
+        if (df_bind_array(blob, name, DF_TYPE_FLOAT, nb_outputs, &p, err, errlen)) return -1;
+        out->bias = (const float *)p;
+    } else if (df_blob_find(blob, name)) {
+        set_err(err, errlen, "weight record '%s' is not expected: this layer has no bias", name);
+        return -1;
+    }
 
     if (find_suffixed(blob, prefix, "_diag", name, sizeof(name))) {
         set_err(err, errlen, "weight record '%s': diagonal GRU weights are not used by this model", name);

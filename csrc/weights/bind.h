@@ -18,6 +18,11 @@ extern "C" {
 int df_bind_linear(const df_blob *blob, const char *prefix, int nb_inputs, int nb_outputs,
                    df_linear *out, char *err, size_t errlen);
 
+/* Same, for layers that have no bias (libopus's GRU matrices in FARGAN and
+ * PLC): <prefix>_bias must then be absent. */
+int df_bind_linear_nobias(const df_blob *blob, const char *prefix, int nb_inputs, int nb_outputs,
+                          df_linear *out, char *err, size_t errlen);
+
 /* Binds a whole array record of the given type and element count. */
 int df_bind_array(const df_blob *blob, const char *name, int type, int count,
                   const void **out, char *err, size_t errlen);
