@@ -65,5 +65,8 @@ setup(
     package_data={"dredfast.weights": ["*.bin", "NOTICE", "SHA256SUMS"]},
     ext_modules=[ext],
     cmdclass={"build_ext": build_ext},
+    # Sanitizer and debug builds get their own build folder, so their objects
+    # and library never mix with (or get reused by) a normal build.
+    options={"build": {"build_base": "build/asan" if SANITIZE else "build/debug"}} if DEBUG else {},
     zip_safe=False,
 )
