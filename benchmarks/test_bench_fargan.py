@@ -1,0 +1,30 @@
+"""pytest-benchmark: FARGAN synthesis of 1 s of speech (100 feature frames), per kernel path.
+
+libopus 1.6.1: 0.0064 CPU s per s of audio, 66.2 M instructions (ANCHORS.md).
+"""
+import numpy as np
+import pytest
+
+import dredfast
+
+import vectors
+
+
+@pytest.fixture(scope="module")
+def features():
+    c = next(c for c in vectors.subset_cases() if c.features is not None and c.nb_latents == 26)
+    f = c.features[::-1]  # oldest first: 104 frames of real speech features
+    return np.ascontiguousarray(f[:100])
+
+
+@pytest.mark.parametrize("isa", dredfast.available_isas())
+def test_fargan_one_second(benchmark, features, isa):
+    v = dredfast.Vocoder("fargan", isa=isa)
+    benchmark.group = "fargan: 1 s of audio"
+
+    def run():
+        v.reset()
+        return v.synthesize(features)
+
+    out = benchmark(run)
+    assert out.shape == (16000,)
