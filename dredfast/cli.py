@@ -78,6 +78,65 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Progress:
+    """A one-line progress bar on stderr for long jobs (silent when not a terminal)."""
+
+    def __init__(self, total: int, label: str, enabled: bool):
+        self.total, self.label = max(total, 1), label
+        self.enabled = enabled and sys.stderr.isatty()
+        self.last = -1
+
+    def update(self, done: int) -> None:
+        pct = int(100 * done / self.total)
+        if self.enabled and pct != self.last:
+            self.last = pct
+            bar = "#" * (pct // 4)
+            sys.stderr.write(f"\r{self.label} [{bar:<25s}] {pct:3d}%")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _synth(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .audio import write_wav
+    from .vocoder import Vocoder
+
+    try:
+        feats = np.load(args.features, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        print(f"dredfast synth: cannot read {args.features}: {e}", file=sys.stderr)
+        return 2
+    if feats.ndim != 2 or feats.shape[1] < 20:
+        print(f"dredfast synth: {args.features}: expected an (n, 20) feature array, got {feats.shape}",
+              file=sys.stderr)
+        return 2
+    try:
+        voc = Vocoder(args.vocoder, weights=args.weights, isa=args.isa)
+    except ValueError as e:
+        print(f"dredfast synth: {e}", file=sys.stderr)
+        return 2
+    feats = feats[:, :20]
+    chunk = 100  # 1 s per step, for the progress bar
+    bar = _Progress(len(feats), "synth", len(feats) > 10 * chunk)
+    out = []
+    for i in range(0, len(feats), chunk):
+        try:
+            out.append(voc.synthesize(feats[i:i + chunk]))
+        except ValueError as e:
+            print(f"dredfast synth: {e}", file=sys.stderr)
+            return 2
+        bar.update(min(i + chunk, len(feats)))
+    bar.close()
+    pcm = np.concatenate(out) if out else np.zeros(0, np.float32)
+    write_wav(args.output, pcm, 16000)
+    print(f"{args.output}: {len(pcm) / 16000:.2f} s from {len(feats)} feature frames ({args.vocoder})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dredfast", description="Opus DRED tools (dredfast %s)" % __version__)
     p.add_argument("--version", action="version", version=__version__)
@@ -91,12 +150,19 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged Opus 1.6.1)")
     ins.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
     ins.set_defaults(func=_inspect)
+    syn = sub.add_parser("synth", help="synthesise speech from a feature file (.npy, n x 20)")
+    syn.add_argument("features", help=".npy array of 10 ms feature frames (n x 20; extra columns ignored)")
+    syn.add_argument("-o", "--output", required=True, help="output WAV (16 kHz, 16-bit)")
+    syn.add_argument("--vocoder", default="fargan", choices=["fargan"], help="vocoder (default fargan)")
+    syn.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
+    syn.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
+    syn.set_defaults(func=_synth)
     return p
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "max_ms", 0) is not None and not 0 <= args.max_ms <= 100 * MAX_MS:
+    if hasattr(args, "max_ms") and not 0 <= args.max_ms <= 100 * MAX_MS:
         print("dredfast: --max-ms must be between 0 and %d" % (100 * MAX_MS), file=sys.stderr)
         return 2
     try:

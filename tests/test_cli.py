@@ -63,3 +63,20 @@ def test_usage():
     assert r.returncode != 0 and "usage" in r.stderr
     with pytest.raises(SystemExit):
         cli.main(["inspect", "x.pkts", "--isa", "sse9"])
+
+
+def test_synth_roundtrip(tmp_path):
+    import numpy as np
+    from dredfast.audio import read_wav
+    feats = next(c for c in vectors.subset_cases() if c.features is not None and c.nb_latents == 26).features[::-1]
+    np.save(tmp_path / "f.npy", np.ascontiguousarray(feats))
+    r = run("synth", str(tmp_path / "f.npy"), "-o", str(tmp_path / "out.wav"))
+    assert r.returncode == 0, r.stderr
+    pcm, fs = read_wav(tmp_path / "out.wav")
+    assert fs == 16000 and len(pcm) == 160 * len(feats)
+    import dredfast
+    want = dredfast.Vocoder("fargan").synthesize(np.ascontiguousarray(feats))
+    np.testing.assert_allclose(pcm, np.clip(want, -1, 32767 / 32768), atol=1 / 32768 + 1e-7)
+    np.save(tmp_path / "bad.npy", np.zeros((3, 4)))
+    r = run("synth", str(tmp_path / "bad.npy"), "-o", str(tmp_path / "x.wav"))
+    assert r.returncode == 2 and "expected an (n, 20)" in r.stderr

@@ -1,0 +1,33 @@
+"""Small WAV helpers (16-bit PCM, standard library only)."""
+from __future__ import annotations
+
+import os
+import wave
+from typing import Tuple, Union
+
+import numpy as np
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def read_wav(path: PathLike) -> Tuple[np.ndarray, int]:
+    """(float32 mono samples in [-1, 1], sample rate) of a 16-bit PCM WAV file."""
+    with wave.open(os.fspath(path), "rb") as w:
+        if w.getsampwidth() != 2:
+            raise ValueError(f"{path}: only 16-bit PCM WAV is supported (got {8 * w.getsampwidth()}-bit)")
+        ch, fs, n = w.getnchannels(), w.getframerate(), w.getnframes()
+        data = np.frombuffer(w.readframes(n), dtype="<i2").astype(np.float32) / 32768.0
+    if ch > 1:
+        data = data.reshape(-1, ch).mean(axis=1)
+    return data, fs
+
+
+def write_wav(path: PathLike, pcm: np.ndarray, sample_rate: int = 16000) -> None:
+    """Writes float samples (clipped to [-1, 1]) as 16-bit mono PCM."""
+    x = np.clip(np.asarray(pcm, dtype=np.float64), -1.0, 32767 / 32768)
+    data = np.floor(0.5 + x * 32768).astype("<i2")
+    with wave.open(os.fspath(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes(data.tobytes())
