@@ -661,10 +661,6 @@ PYBIND11_MODULE(_core, m)
     m.def("max_feature_frames", &df_dred_max_feature_frames);
     m.def("isa_supported", [](int isa) { return isa >= 0 && isa < DF_ISA_COUNT && df_isa_supported((df_isa)isa); });
     m.def("isa_best", []() { return static_cast<int>(df_isa_best()); });
-    m.def("isa_name", [](int isa) {
-        const df_kernels *k = (isa >= 0 && isa < DF_ISA_COUNT) ? df_kernels_get((df_isa)isa) : nullptr;
-        return std::string(k ? k->name : (isa == 0 ? "scalar" : isa == 1 ? "avx2" : isa == 2 ? "avx512" : "?"));
-    });
     m.attr("ISA_SCALAR") = static_cast<int>(DF_ISA_SCALAR);
     m.attr("ISA_AVX2") = static_cast<int>(DF_ISA_AVX2);
     m.attr("ISA_AVX512") = static_cast<int>(DF_ISA_AVX512);

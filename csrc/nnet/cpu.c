@@ -3,9 +3,6 @@
  * runs once per model object). */
 #include "kernels.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 #ifdef DF_HAVE_X86
 #include <cpuid.h>
 
