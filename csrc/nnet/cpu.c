@@ -3,6 +3,8 @@
  * runs once per model object). */
 #include "kernels.h"
 
+#include <stddef.h>
+
 #ifdef DF_HAVE_X86
 #include <cpuid.h>
 
