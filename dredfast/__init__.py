@@ -9,6 +9,7 @@ from ._isa import available_isas
 from ._weights import Weights, load_weights
 from .dred import Dred, DredDecoder, find_dred_payload
 from .dred_payload import encode_dred_payload
+from .analysis import Analyzer, analyze
 from .vocoder import Vocoder
 from .packets import add_dred, iter_packets, packet_info, read_packets, write_packets
 
@@ -16,6 +17,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "add_dred",
+    "analyze",
+    "Analyzer",
     "Dred",
     "DredDecoder",
     "encode_dred_payload",

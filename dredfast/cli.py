@@ -99,6 +99,35 @@ class _Progress:
             sys.stderr.write("\n")
 
 
+def _analyze(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .analysis import Analyzer
+    from .audio import read_wav
+
+    try:
+        pcm, fs = read_wav(args.input)
+    except (OSError, ValueError, EOFError) as e:
+        print(f"dredfast analyze: cannot read {args.input}: {e}", file=sys.stderr)
+        return 2
+    if fs != 16000:
+        print(f"dredfast analyze: {args.input} is {fs} Hz; resample to 16 kHz first (e.g. with sox or soxr)",
+              file=sys.stderr)
+        return 2
+    an = Analyzer(weights=args.weights, isa=args.isa)
+    step = 16000 * 10  # 10 s per step, for the progress bar
+    bar = _Progress(len(pcm), "analyze", len(pcm) > 6 * step)
+    feats = []
+    for i in range(0, len(pcm), step):
+        feats.append(an.process(pcm[i:i + step]))
+        bar.update(min(i + step, len(pcm)))
+    bar.close()
+    out = np.concatenate(feats) if feats else np.zeros((0, 20), np.float32)
+    np.save(args.output, out)
+    print(f"{args.output}: {out.shape[0]} frames x 20 features ({len(pcm) / 16000:.2f} s)")
+    return 0
+
+
 def _synth(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -150,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged Opus 1.6.1)")
     ins.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
     ins.set_defaults(func=_inspect)
+    ana = sub.add_parser("analyze", help="compute the 20 features per 10 ms of a 16 kHz WAV file")
+    ana.add_argument("input", help="16 kHz 16-bit WAV (stereo is mixed down)")
+    ana.add_argument("-o", "--output", required=True, help="output .npy (frames x 20, float32)")
+    ana.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
+    ana.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
+    ana.set_defaults(func=_analyze)
     syn = sub.add_parser("synth", help="synthesise speech from a feature file (.npy, n x 20)")
     syn.add_argument("features", help=".npy array of 10 ms feature frames (n x 20; extra columns ignored)")
     syn.add_argument("-o", "--output", required=True, help="output WAV (16 kHz, 16-bit)")

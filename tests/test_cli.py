@@ -80,3 +80,20 @@ def test_synth_roundtrip(tmp_path):
     np.save(tmp_path / "bad.npy", np.zeros((3, 4)))
     r = run("synth", str(tmp_path / "bad.npy"), "-o", str(tmp_path / "x.wav"))
     assert r.returncode == 2 and "expected an (n, 20)" in r.stderr
+
+
+def test_analyze_then_synth(tmp_path):
+    import numpy as np
+    from dredfast.audio import read_wav, write_wav
+    t = np.arange(8000) / 16000
+    write_wav(tmp_path / "in.wav", 0.3 * np.sin(2 * np.pi * 200 * t))
+    r = run("analyze", str(tmp_path / "in.wav"), "-o", str(tmp_path / "f.npy"))
+    assert r.returncode == 0, r.stderr
+    import dredfast
+    pcm, _ = read_wav(tmp_path / "in.wav")
+    np.testing.assert_array_equal(np.load(tmp_path / "f.npy"), dredfast.analyze(pcm))
+    r = run("synth", str(tmp_path / "f.npy"), "-o", str(tmp_path / "out.wav"))
+    assert r.returncode == 0, r.stderr
+    write_wav(tmp_path / "x.wav", np.zeros(100), 8000)
+    r = run("analyze", str(tmp_path / "x.wav"), "-o", str(tmp_path / "g.npy"))
+    assert r.returncode == 2 and "resample" in r.stderr

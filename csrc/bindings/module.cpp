@@ -20,6 +20,7 @@
 #include "../dred/dred_quantize.h"
 #include "../models/rdovae_enc.h"
 #include "../models/fargan.h"
+#include "../analysis/lpcnet_analysis.h"
 #include "../weights/bind.h"
 
 namespace py = pybind11;
@@ -544,6 +545,41 @@ private:
     const df_kernels *k_ = nullptr;
 };
 
+// Feature analysis of one stream (PCM at int16 scale, 160 samples per frame).
+class Analyzer {
+public:
+    Analyzer(const Blob &blob, int isa) : model_(new df_analysis_model()), st_(new df_analysis_state())
+    {
+        char err[512] = {0};
+        if (df_analysis_model_init(model_.get(), blob.get(), err, sizeof err)) throw py::value_error(err);
+        k_ = df_kernels_get(static_cast<df_isa>(isa < 0 ? df_isa_best() : isa));
+        if (!k_) throw py::value_error("instruction set not available");
+        df_analysis_state_init(st_.get());
+    }
+    void reset() { df_analysis_state_init(st_.get()); }
+    py::tuple run(const f32array &pcm)
+    {
+        if (pcm.ndim() != 1 || pcm.shape(0) % DF_AN_FRAME) throw py::value_error("pcm must be 1-D, a multiple of 160");
+        const py::ssize_t n = pcm.shape(0) / DF_AN_FRAME;
+        f32array feats({n, static_cast<py::ssize_t>(DF_AN_FEATURES)});
+        f32array lpc({n, static_cast<py::ssize_t>(DF_AN_LPC)});
+        const float *in = pcm.data();
+        float *f = feats.mutable_data(), *l = lpc.mutable_data();
+        {
+            py::gil_scoped_release nogil;
+            for (py::ssize_t i = 0; i < n; i++)
+                df_analysis_frame(model_.get(), k_, st_.get(), in + i * DF_AN_FRAME, f + i * DF_AN_FEATURES,
+                                  l + i * DF_AN_LPC);
+        }
+        return py::make_tuple(feats, lpc);
+    }
+
+private:
+    std::unique_ptr<df_analysis_model> model_;  // large: kept off the Python object
+    std::unique_ptr<df_analysis_state> st_;
+    const df_kernels *k_ = nullptr;
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m)
@@ -583,6 +619,11 @@ PYBIND11_MODULE(_core, m)
         .def(py::init<const Blob &, const std::string &, const std::string &, int, int, int>(),
              py::keep_alive<1, 2>())
         .def("step", &TestGru::step);
+
+    py::class_<Analyzer>(m, "Analyzer")
+        .def(py::init<const Blob &, int>(), py::keep_alive<1, 2>())
+        .def("reset", &Analyzer::reset)
+        .def("run", &Analyzer::run);
 
     py::class_<Fargan>(m, "Fargan")
         .def(py::init<const Blob &, int>(), py::keep_alive<1, 2>())

@@ -1,0 +1,542 @@
+/* LPCNet feature analysis (Opus 1.6.1 float path); see lpcnet_analysis.h.
+ *
+ * Signal flow of one 10 ms frame x (already int16 scale):
+ *   1. pre-emphasis 1 - 0.85 z^-1 (the features describe a whitened-ish
+ *      spectrum, which is what the vocoders are trained on);
+ *   2. a 20 ms window (previous frame + this one, power-complementary
+ *      sine-of-sine halves) -> 320-point DFT scaled by 1/320;
+ *   3. 18 triangular band energies -> log10 with two floors (relative to the
+ *      loudest band so far and a follower decaying 25 dB per band, which
+ *      keeps deep spectral valleys from dominating) -> DCT = cepstrum;
+ *   4. LPC from the cepstrum (back to band energies, interpolated to a power
+ *      spectrum, inverse DFT = autocorrelation, Levinson-Durbin);
+ *   5. pitch: the LPC residual of the input delayed by 5 ms (so the pitch
+ *      analysis is centred like the training data) feeds normalised
+ *      cross-correlations (lags 32..255) into PitchDNN together with
+ *      "instantaneous frequency" features of the lowest 30 DFT bins; the
+ *      correlation at the chosen lag on a 1.2 kHz low-passed residual gives
+ *      the voicing feature.
+ * Arithmetic precision (float vs double at each step) follows the
+ * reference build (x86-64, float, FLOAT_APPROX log2, SSE inner products,
+ * AVX2 pitch cross-correlation, float kiss-style FFT) so that the features
+ * agree with libopus bit for bit; the comments at each helper say which
+ * reference behaviour it reproduces and why it matters. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* The FMA variant below inlines the generic body under another target. */
+#if defined(__GNUC__)
+#define AN_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define AN_ALWAYS_INLINE inline
+#endif
+#include "lpcnet_analysis.h"
+
+#define PREEMPH 0.85f
+#define DELAY 80                 /* pitch analysis lag behind the frame, samples */
+#define PMAX DF_PITCH_MAX_PERIOD
+#define NB DF_AN_BANDS
+#define PI_D 3.14159265358979323846
+
+/* Band edges in units of 4 DFT bins (200 Hz), 0..8 kHz. */
+static const int band_edge[NB] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 34, 40};
+/* Per-band correction applied when turning the cepstrum back into band
+ * energies for the LPC (libopus's table: compensates the triangular band
+ * weighting so the interpolated spectrum has the right level). */
+static const float band_comp[NB] = {0.8f, 1.f, 1.f, 1.f, 1.f, 1.f, 1.f, 1.f, 0.666667f, 0.5f,
+                                    0.5f, 0.5f, 0.333333f, 0.25f, 0.25f, 0.2f, 0.166667f, 0.173913f};
+
+size_t df_analysis_model_size(void) { return sizeof(df_analysis_model); }
+size_t df_analysis_state_size(void) { return sizeof(df_analysis_state); }
+
+int df_analysis_model_init(df_analysis_model *m, const df_blob *blob, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof(*m));
+    /* Vorbis-style window half: w(i) = sin(pi/2 sin^2(pi (i+.5) / 320)).
+     * w^2 of the two overlapping halves sums to one. */
+    for (int i = 0; i < DF_AN_OVERLAP; i++) {
+        double s = sin(.5 * PI_D * (i + .5) / DF_AN_OVERLAP);
+        m->half_window[i] = (float)sin(.5 * PI_D * s * s);
+    }
+    /* Orthonormal DCT-II basis without the sqrt(2/N) factor, which the
+     * transform applies at the end (the DC row carries the extra 1/sqrt 2).
+     * The argument is formed as ((b + .5) c) pi / 18 so that the entries
+     * that are mathematically zero round to the same tiny values as
+     * libopus's table. */
+    for (int b = 0; b < NB; b++)
+        for (int c = 0; c < NB; c++)
+            m->dct[b * NB + c] = (float)(cos((b + .5) * c * PI_D / NB) * (c == 0 ? sqrt(.5) : 1.));
+    for (int n = 0; n < DF_AN_WINDOW; n++) {
+        m->twiddle[n][0] = (float)cos(2 * PI_D * n / DF_AN_WINDOW);
+        m->twiddle[n][1] = (float)-sin(2 * PI_D * n / DF_AN_WINDOW);
+    }
+    /* Input n = q0 + 5 q1 + 20 q2 + 80 q3 goes to slot 64 q0 + 16 q1 + 4 q2 + q3:
+     * the first radix-4 pass then combines inputs 80 apart, and so on. */
+    for (int q0 = 0; q0 < 5; q0++)
+        for (int q1 = 0; q1 < 4; q1++)
+            for (int q2 = 0; q2 < 4; q2++)
+                for (int q3 = 0; q3 < 4; q3++)
+                    m->digit_rev[q0 + 5 * q1 + 20 * q2 + 80 * q3] = (short)(64 * q0 + 16 * q1 + 4 * q2 + q3);
+    return df_pitchdnn_bind(&m->pitch, blob, err, errlen);
+}
+
+void df_analysis_state_init(df_analysis_state *st) { memset(st, 0, sizeof(*st)); }
+
+/* ---- 320-point complex FFT -------------------------------------------
+ *
+ * libopus runs these transforms in single precision with a mixed-radix
+ * decimation-in-time FFT factored 5 x 4 x 4 x 4.  The cepstrum (and hence
+ * everything downstream, pitch included) is only reproduced to the bit if
+ * the transform rounds the same way, so ours performs the same float
+ * operations in the same order: inputs scaled by 1/320 and placed in
+ * digit-reversed order, then three radix-4 passes (span 1, 4, 16) and one
+ * radix-5 pass (span 64), each butterfly combining its inputs with the same
+ * intermediate sums.  Twiddles are the float-rounded exp(-2 pi i n / 320). */
+
+typedef struct {
+    float r, i;
+} cpx;
+
+static inline cpx cmul_tw(cpx a, const float *w)
+{
+    cpx m;
+    m.r = a.r * w[0] - a.i * w[1];
+    m.i = a.r * w[1] + a.i * w[0];
+    return m;
+}
+
+/* One radix-4 pass: `groups` independent blocks, `gap` apart; in each,
+ * `span` butterflies over elements k, k+span, k+2span, k+3span.  The
+ * twiddle for input q of butterfly k is W^(q k tstep). */
+static void radix4_pass(cpx *a, const float (*tw)[2], int span, int groups, int gap, int tstep)
+{
+    for (int g = 0; g < groups; g++) {
+        cpx *b = a + g * gap;
+        for (int k = 0; k < span; k++) {
+            cpx *p0 = b + k, *p1 = p0 + span, *p2 = p1 + span, *p3 = p2 + span;
+            cpx t1 = *p1, t2 = *p2, t3 = *p3;
+            if (span > 1) {  /* first pass: all twiddles are one */
+                t1 = cmul_tw(t1, tw[k * tstep]);
+                t2 = cmul_tw(t2, tw[2 * k * tstep]);
+                t3 = cmul_tw(t3, tw[3 * k * tstep]);
+            }
+            /* even part: x0 +- x2; odd part: x1 +- x3, the difference
+             * rotated by -i into outputs 1 and 3 */
+            cpx d02 = {p0->r - t2.r, p0->i - t2.i};
+            cpx s02 = {p0->r + t2.r, p0->i + t2.i};
+            cpx s13 = {t1.r + t3.r, t1.i + t3.i};
+            cpx d13 = {t1.r - t3.r, t1.i - t3.i};
+            p2->r = s02.r - s13.r;
+            p2->i = s02.i - s13.i;
+            p0->r = s02.r + s13.r;
+            p0->i = s02.i + s13.i;
+            p1->r = d02.r + d13.i;
+            p1->i = d02.i - d13.r;
+            p3->r = d02.r - d13.i;
+            p3->i = d02.i + d13.r;
+        }
+    }
+}
+
+/* The final radix-5 pass (one block, span 64).  The 5-point DFT is done
+ * with the symmetric pairs x1 +- x4 and x2 +- x3 and the two primitive
+ * roots A = W^64, B = W^128 (cos/sin of 72 and 144 degrees). */
+static void radix5_pass(cpx *a, const float (*tw)[2], int span)
+{
+    const float *A = tw[span], *B = tw[2 * span];
+    for (int k = 0; k < span; k++) {
+        cpx *p0 = a + k, *p1 = p0 + span, *p2 = p1 + span, *p3 = p2 + span, *p4 = p3 + span;
+        cpx x0 = *p0;
+        cpx t1 = cmul_tw(*p1, tw[k]), t2 = cmul_tw(*p2, tw[2 * k]);
+        cpx t3 = cmul_tw(*p3, tw[3 * k]), t4 = cmul_tw(*p4, tw[4 * k]);
+        cpx s14 = {t1.r + t4.r, t1.i + t4.i}, d14 = {t1.r - t4.r, t1.i - t4.i};
+        cpx s23 = {t2.r + t3.r, t2.i + t3.i}, d23 = {t2.r - t3.r, t2.i - t3.i};
+        p0->r = x0.r + (s14.r + s23.r);
+        p0->i = x0.i + (s14.i + s23.i);
+        /* outputs 1 and 4: real parts use cos72, cos144; imaginary sin72, sin144 */
+        cpx e = {x0.r + (s14.r * A[0] + s23.r * B[0]), x0.i + (s14.i * A[0] + s23.i * B[0])};
+        cpx f = {d14.i * A[1] + d23.i * B[1], -(d14.r * A[1] + d23.r * B[1])};
+        p1->r = e.r - f.r;
+        p1->i = e.i - f.i;
+        p4->r = e.r + f.r;
+        p4->i = e.i + f.i;
+        /* outputs 2 and 3: the roles of the two roots swap */
+        cpx g = {x0.r + (s14.r * B[0] + s23.r * A[0]), x0.i + (s14.i * B[0] + s23.i * A[0])};
+        cpx h = {d23.i * A[1] - d14.i * B[1], d14.r * B[1] - d23.r * A[1]};
+        p2->r = g.r + h.r;
+        p2->i = g.i + h.i;
+        p3->r = g.r - h.r;
+        p3->i = g.i - h.i;
+    }
+}
+
+/* Forward FFT of 320 complex values, scaled by 1/320. */
+static void fft320(const df_analysis_model *m, const cpx *in, cpx *out)
+{
+    const float scale = 1.f / DF_AN_WINDOW;  /* 0.003125f exactly as stored by libopus */
+    for (int n = 0; n < DF_AN_WINDOW; n++) {
+        out[m->digit_rev[n]].r = scale * in[n].r;
+        out[m->digit_rev[n]].i = scale * in[n].i;
+    }
+    /* spans 1, 4, 16 (twiddle steps 80, 20, 5), then the radix-5 pass */
+    radix4_pass(out, (const float (*)[2])m->twiddle, 1, 80, 4, 80);
+    radix4_pass(out, (const float (*)[2])m->twiddle, 4, 20, 16, 20);
+    radix4_pass(out, (const float (*)[2])m->twiddle, 16, 5, 64, 5);
+    radix5_pass(out, (const float (*)[2])m->twiddle, 64);
+}
+
+/* Bins 0..160 of the scaled DFT of a real 320-sample block. */
+static void real_dft(const df_analysis_model *m, const float *x, float (*X)[2])
+{
+    cpx in[DF_AN_WINDOW], out[DF_AN_WINDOW];
+    for (int n = 0; n < DF_AN_WINDOW; n++) {
+        in[n].r = x[n];
+        in[n].i = 0;
+    }
+    fft320(m, in, out);
+    for (int k = 0; k < DF_AN_FREQ; k++) {
+        X[k][0] = out[k].r;
+        X[k][1] = out[k].i;
+    }
+}
+
+/* Triangular bands: each bin's power is shared linearly between the two
+ * band centres around it; the edge bands only get half triangles, hence x2. */
+static void band_energies(const float (*X)[2], float *E)
+{
+    float acc[NB] = {0};
+    for (int b = 0; b < NB - 1; b++) {
+        int start = band_edge[b] * 4, width = (band_edge[b + 1] - band_edge[b]) * 4;
+        for (int j = 0; j < width; j++) {
+            float frac = (float)j / width;
+            float p = X[start + j][0] * X[start + j][0];
+            p += X[start + j][1] * X[start + j][1];
+            acc[b] += (1 - frac) * p;
+            acc[b + 1] += frac * p;
+        }
+    }
+    acc[0] *= 2;
+    acc[NB - 1] *= 2;
+    memcpy(E, acc, sizeof(acc));
+}
+
+/* log2 as libopus's float build computes it (celt_log2 with FLOAT_APPROX,
+ * which the reference build used; the exact log differs by ~1e-7 and that
+ * alone breaks bit-exactness of the cepstrum and pitch).  Method: split off
+ * the binary exponent, map the mantissa m in [1, 2) into [1, 1.125) by
+ * multiplying with 1/(1 + k/8) for its top three fraction bits k (the
+ * log2 of that factor is added back from a table), then evaluate a degree-4
+ * minimax polynomial of log2(1.0625 + t) for t = m' - 1.0625 in
+ * [-0.0625, 0.0625].  The constants are the float values libopus uses. */
+static float log2_approx(float x)
+{
+    static const float inv_step[8] = {   /* 1 / (1 + k/8), float-rounded */
+        1.000000000000000000000000000f, 8.88888895511627197265625e-01f,
+        8.00000000000000000000000e-01f, 7.27272748947143554687500e-01f,
+        6.66666686534881591796875e-01f, 6.15384638309478759765625e-01f,
+        5.71428596973419189453125e-01f, 5.33333361148834228515625e-01f};
+    static const float log2_step[8] = {  /* log2(1 + k/8), float-rounded */
+        0.0f, 1.699250042438507080078125e-01f, 3.219280838966369628906250e-01f,
+        4.594316184520721435546875e-01f, 5.849624872207641601562500e-01f,
+        7.004396915435791015625000e-01f, 8.073549270629882812500000e-01f,
+        9.068905711174011230468750e-01f};
+    static const float c0 = 8.74628424644470214843750000e-02f, c1 = 1.357829570770263671875000000000f,
+                       c2 = -6.3897705078125000000000000e-01f, c3 = 4.01971250772476196289062500e-01f,
+                       c4 = -2.8415444493293762207031250e-01f;
+    union {
+        float f;
+        uint32_t u;
+    } v;
+    v.f = x;
+    const int32_t expo = (int32_t)(v.u >> 23) - 127;
+    v.u -= (uint32_t)expo << 23;            /* mantissa now in [1, 2) */
+    const int k = (int)((v.u >> 20) & 7);   /* top three fraction bits */
+    const float t = v.f * inv_step[k] - 1.0625f;
+    const float poly = c0 + t * (c1 + t * (c2 + t * (c3 + t * c4)));
+    return (float)expo + poly + log2_step[k];
+}
+
+static float log10_f(float x) { return 0.3010299957f * log2_approx(x); }
+
+/* Levinson-Durbin on float autocorrelations, stopping early once the
+ * prediction gain reaches 30 dB (further orders only fit noise). */
+static void levinson(float *lpc, const float *ac, int p)
+{
+    float err = ac[0];
+    memset(lpc, 0, (size_t)p * sizeof(float));
+    if (ac[0] == 0) return;
+    for (int i = 0; i < p; i++) {
+        float acc = 0;
+        for (int j = 0; j < i; j++) acc += lpc[j] * ac[i - j];
+        acc += ac[i + 1];
+        float r = -acc / err;
+        lpc[i] = r;
+        for (int j = 0; j < (i + 1) >> 1; j++) {
+            float a = lpc[j], b = lpc[i - 1 - j];
+            lpc[j] = a + r * b;
+            lpc[i - 1 - j] = b + r * a;
+        }
+        err = err - (r * r) * err;
+        if (err < .001f * ac[0]) break;
+    }
+}
+
+/* LPC implied by a cepstrum (with c0 already offset by -4). */
+static void lpc_from_cepstrum(const df_analysis_model *m, const float *cep, float *lpc)
+{
+    float c[NB], E[NB], P[DF_AN_FREQ], ac[DF_AN_LPC + 1];
+    memcpy(c, cep, sizeof(c));
+    c[0] += 4;
+    /* inverse DCT -> log10 band energies -> linear, corrected */
+    for (int b = 0; b < NB; b++) {
+        float s = 0;
+        for (int j = 0; j < NB; j++) s += c[j] * m->dct[b * NB + j];
+        E[b] = (float)(s * sqrt(2. / NB));
+        E[b] = (float)(pow(10.f, E[b]) * band_comp[b]);
+    }
+    /* band energies interpolated linearly back to a power spectrum */
+    for (int b = 0; b < NB - 1; b++) {
+        int start = band_edge[b] * 4, width = (band_edge[b + 1] - band_edge[b]) * 4;
+        for (int j = 0; j < width; j++) {
+            float frac = (float)j / width;
+            P[start + j] = (1 - frac) * E[b] + frac * E[b + 1];
+        }
+    }
+    P[DF_AN_FREQ - 1] = 0;
+    /* autocorrelation = inverse DFT of the (real, even) power spectrum,
+     * done like libopus: forward FFT of the full Hermitian spectrum (the
+     * mirrored half has imaginary parts -0), read backwards, times 320 */
+    {
+        cpx spec[DF_AN_WINDOW], t[DF_AN_WINDOW];
+        for (int k = 0; k < DF_AN_FREQ; k++) {
+            spec[k].r = P[k];
+            spec[k].i = 0;
+        }
+        for (int k = DF_AN_FREQ; k < DF_AN_WINDOW; k++) {
+            spec[k].r = spec[DF_AN_WINDOW - k].r;
+            spec[k].i = -spec[DF_AN_WINDOW - k].i;
+        }
+        fft320(m, spec, t);
+        ac[0] = DF_AN_WINDOW * t[0].r;
+        for (int n = 1; n <= DF_AN_LPC; n++) ac[n] = DF_AN_WINDOW * t[DF_AN_WINDOW - n].r;
+    }
+    /* -40 dB noise floor and a slight lag window to keep the filter tame */
+    ac[0] = (float)(ac[0] + ac[0] * 1e-4 + (320 / 12) / 38.);
+    for (int i = 1; i <= DF_AN_LPC; i++) ac[i] = (float)(ac[i] * (1 - 6e-5 * i * i));
+    levinson(lpc, ac, DF_AN_LPC);
+}
+
+/* Summation orders of libopus's x86-64 float build, reproduced so the
+ * pitch path sees the same bits (its decisions -- argmax over 180 bins, the
+ * chosen lag -- are discontinuous, so tiny rounding differences would
+ * otherwise show up as occasional large pitch differences).
+ *
+ * Inner product: four interleaved partial sums (SSE lanes, separate
+ * multiply and add), combined as (s0 + s2) + (s1 + s3).  n % 4 == 0 here. */
+static float dotf(const float *a, const float *b, int n)
+{
+    float s[4] = {0, 0, 0, 0};
+    for (int i = 0; i < n; i += 4)
+        for (int l = 0; l < 4; l++) {
+            float p = a[i + l] * b[i + l];
+            s[l] = s[l] + p;
+        }
+    return (s[0] + s[2]) + (s[1] + s[3]);
+}
+
+/* Cross-correlation <x, y + lag> for lag 0..nlags-1 as libopus's AVX2
+ * kernel computes it: eight fused multiply-add partial sums (lanes l take
+ * samples l, l+8, ...), reduced as ((a0+a4)+(a1+a5)) + ((a2+a6)+(a3+a7)).
+ * n % 8 == 0 here. */
+static AN_ALWAYS_INLINE void xcorr_body(const float *x, const float *y,
+                                                              float *out, int n, int nlags)
+{
+    for (int k = 0; k < nlags; k++) {
+        float a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < n; i += 8)
+            for (int l = 0; l < 8; l++) a[l] = fmaf(x[i + l], y[k + i + l], a[l]);
+        out[k] = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+    }
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+/* Same code compiled for FMA hardware: fmaf becomes one instruction
+ * instead of a libm call.  Fused results are exact either way, so both
+ * versions give identical bits. */
+__attribute__((target("fma"))) static void xcorr_fma(const float *x, const float *y, float *out,
+                                                      int n, int nlags)
+{
+    xcorr_body(x, y, out, n, nlags);
+}
+#define HAVE_XCORR_FMA 1
+#endif
+
+static void xcorr_avx2_order(const float *x, const float *y, float *out, int n, int nlags)
+{
+#ifdef HAVE_XCORR_FMA
+    if (__builtin_cpu_supports("fma")) {
+        xcorr_fma(x, y, out, n, nlags);
+        return;
+    }
+#endif
+    xcorr_body(x, y, out, n, nlags);
+}
+
+/* FIR taps for one output, SSE-kernel order: the sum starts from the
+ * current sample; taps are taken oldest first and alternate between two
+ * accumulators (taps 0, 2 / 1, 3 of each group of four), added at the end.
+ * `oldest` points at x[i - ord], rtaps are the coefficients reversed. */
+static float fir_tap_sum(float start, const float *rtaps, const float *oldest, int ord)
+{
+    float s1 = start, s2 = 0;
+    for (int j = 0; j < ord; j += 4) {
+        s1 = s1 + rtaps[j] * oldest[j];
+        s2 = s2 + rtaps[j + 1] * oldest[j + 1];
+        s1 = s1 + rtaps[j + 2] * oldest[j + 2];
+        s2 = s2 + rtaps[j + 3] * oldest[j + 3];
+    }
+    return s1 + s2;
+}
+
+void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analysis_state *st,
+                       const float *pcm160, float *features20, float *lpc16)
+{
+    float x[DF_AN_FRAME];
+    float win[DF_AN_WINDOW];
+    float X[DF_AN_FREQ][2];
+    float E[NB], Ly[NB], feat[DF_AN_FEATURES], lpc[DF_AN_LPC];
+    float delayed[DF_AN_FRAME];
+    float if_feat[DF_PITCH_IF_FEATURES];
+    float xc[DF_PITCH_NB_XCORR];
+
+    /* 1. pre-emphasis */
+    for (int i = 0; i < DF_AN_FRAME; i++) {
+        float v = pcm160[i];
+        x[i] = v + st->preemph_mem;
+        st->preemph_mem = -PREEMPH * v;
+    }
+    /* the 5 ms delayed copy for the pitch path: last 80 samples of the
+     * previous frame, then the first 80 of this one */
+    memcpy(delayed, &st->analysis_mem[DF_AN_OVERLAP - DELAY], DELAY * sizeof(float));
+    memcpy(&delayed[DELAY], x, (DF_AN_FRAME - DELAY) * sizeof(float));
+
+    /* 2. windowed spectrum of previous + current frame */
+    memcpy(win, st->analysis_mem, DF_AN_OVERLAP * sizeof(float));
+    memcpy(&win[DF_AN_OVERLAP], x, DF_AN_FRAME * sizeof(float));
+    memcpy(st->analysis_mem, x, DF_AN_FRAME * sizeof(float));
+    for (int i = 0; i < DF_AN_OVERLAP; i++) {
+        win[i] *= m->half_window[i];
+        win[DF_AN_WINDOW - 1 - i] *= m->half_window[i];
+    }
+    real_dft(m, win, X);
+    band_energies((const float (*)[2])X, E);
+
+    /* IF features: per low bin, the phase advance since the previous frame
+     * (unit complex number) and the bin's log power, clamped to [-1, 1]. */
+    if_feat[0] = fmaxf(-1.f, fminf(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + X[0][0] * X[0][0]) - 6.f)));
+    for (int i = 1; i < DF_AN_IF_BINS; i++) {
+        const float *p = st->prev_spec[i];
+        float re = X[i][0] * p[0] + X[i][1] * p[1];
+        float im = X[i][1] * p[0] - X[i][0] * p[1];
+        float inv = (float)(1.f / sqrt(1e-15f + re * re + im * im));
+        if_feat[3 * i - 2] = re * inv;
+        if_feat[3 * i - 1] = im * inv;
+        float pw = X[i][0] * X[i][0] + X[i][1] * X[i][1];
+        if_feat[3 * i] = fmaxf(-1.f, fminf(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + pw) - 6.f)));
+    }
+    memcpy(st->prev_spec, X, sizeof(st->prev_spec));
+
+    /* 3. floored log spectrum -> cepstrum */
+    float loudest = -2, follow = -2;
+    for (int b = 0; b < NB; b++) {
+        float v = log10_f(1e-2f + E[b]);
+        v = fmaxf(loudest - 8, fmaxf(follow - 2.5f, v));
+        loudest = fmaxf(loudest, v);
+        follow = fmaxf(follow - 2.5f, v);
+        Ly[b] = v;
+    }
+    for (int c = 0; c < NB; c++) {
+        float s = 0;
+        for (int b = 0; b < NB; b++) s += Ly[b] * m->dct[b * NB + c];
+        feat[c] = (float)(s * sqrt(2. / NB));
+    }
+    feat[0] -= 4;
+
+    /* 4. LPC */
+    lpc_from_cepstrum(m, feat, lpc);
+
+    /* 5. pitch.  Slide the residual histories by one frame. */
+    memmove(st->exc_buf, &st->exc_buf[DF_AN_FRAME], PMAX * sizeof(float));
+    memmove(st->lp_buf, &st->lp_buf[DF_AN_FRAME], PMAX * sizeof(float));
+    {
+        /* LPC analysis filter A(z) on the delayed signal: residual =
+         * x[i] + sum_j lpc[j] x[i-1-j], summed oldest tap first (see fir_tap_sum) */
+        float hist[DF_AN_LPC + DF_AN_FRAME];
+        memcpy(hist, st->pitch_mem, sizeof(st->pitch_mem));
+        memcpy(&hist[DF_AN_LPC], delayed, sizeof(delayed));
+        memcpy(st->pitch_mem, &delayed[DF_AN_FRAME - DF_AN_LPC], sizeof(st->pitch_mem));
+        float rtaps[DF_AN_LPC];
+        for (int j = 0; j < DF_AN_LPC; j++) rtaps[j] = lpc[DF_AN_LPC - 1 - j];
+        float *res = &st->lp_buf[PMAX];
+        for (int i = 0; i < DF_AN_FRAME; i++)
+            res[i] = fir_tap_sum(hist[DF_AN_LPC + i], rtaps, &hist[i], DF_AN_LPC);
+    }
+    /* excitation for the correlation search: residual + 0.7 x previous
+     * residual sample (mild low-frequency emphasis) */
+    for (int i = 0; i < DF_AN_FRAME; i++) {
+        st->exc_buf[PMAX + i] = st->lp_buf[PMAX + i] + .7f * st->pitch_filt;
+        st->pitch_filt = st->lp_buf[PMAX + i];
+    }
+    {
+        /* 2nd-order elliptic low-pass (~1.2 kHz) on the residual, in place,
+         * written as a transposed direct form with b0 = 1. */
+        static const float b1 = -0.84946f, b2 = 1.f;
+        static const float a1 = -1.54220f, a2 = 0.70781f;
+        float s0 = st->lp_mem[0], s1 = st->lp_mem[1];
+        float *y = &st->lp_buf[PMAX];
+        for (int i = 0; i < DF_AN_FRAME; i++) {
+            float in = y[i];
+            float out = in + s0;
+            float s0_old = s0;
+            s0 = (b1 - a1) * in + s1 - a1 * s0;
+            s1 = (b2 - a2) * in + 1e-30f - a2 * s0_old;
+            y[i] = out;
+        }
+        st->lp_mem[0] = s0;
+        st->lp_mem[1] = s1;
+    }
+    {
+        /* normalised cross-correlation 2<x,y_l> / (1 + |x|^2 + |y_l|^2) of
+         * the frame with the excitation l samples earlier, l = 256 - i;
+         * |y_l|^2 is updated incrementally in double. */
+        const float *buf = st->exc_buf;
+        const float *cur = &buf[PMAX];
+        float e0 = dotf(cur, cur, DF_AN_FRAME);
+        double e1 = dotf(buf, buf, DF_AN_FRAME);
+        float c[DF_PITCH_NB_XCORR];
+        xcorr_avx2_order(cur, buf, c, DF_AN_FRAME, DF_PITCH_NB_XCORR);
+        for (int i = 0; i < DF_PITCH_NB_XCORR; i++) {
+            float norm = (float)(1 + e0 + e1);
+            xc[i] = (2 * c[i]) / norm;
+            e1 += buf[i + DF_AN_FRAME] * (double)buf[i + DF_AN_FRAME] - buf[i] * (double)buf[i];
+        }
+    }
+    float pitch = df_pitchdnn_compute(&m->pitch, k, &st->pitchdnn, if_feat, xc);
+    int period = (int)floor(.5 + 256. / pow(2.f, (1. / 60.) * ((pitch + 1.5) * 60)));
+    if (period < 1) period = 1;          /* cannot happen for a sane model */
+    if (period > PMAX) period = PMAX;
+    {
+        const float *lp = &st->lp_buf[PMAX];
+        float xx = dotf(lp, lp, DF_AN_FRAME);
+        float yy = dotf(lp - period, lp - period, DF_AN_FRAME);
+        float xy = dotf(lp, lp - period, DF_AN_FRAME);
+        float corr = (float)(xy / sqrt(1 + xx * yy));
+        /* soft compression of the correlation into (0, 1] */
+        corr = (float)(log(1.f + exp(5.f * corr)) / log(1 + exp(5.f)));
+        feat[NB] = pitch;
+        feat[NB + 1] = corr - .5f;
+    }
+    memcpy(features20, feat, sizeof(feat));
+    if (lpc16) memcpy(lpc16, lpc, sizeof(lpc));
+}
