@@ -9,8 +9,6 @@
 #   FUZZ_OUT              output folder (default: tests/fuzz/out)
 #   DREDFAST_FUZZ_EXCLUDE space-separated csrc-relative .c files to leave out
 #                         (e.g. while two implementations of one API coexist)
-#   OPUS_SRC              a libopus 1.6.1 source tree: also build
-#                         out/fuzz_vs_libopus (differential, see fuzz_vs_libopus.c)
 #   FUZZ_FULL_SANITIZE=1  also instrument the scalar NN kernels of
 #                         fuzz_packet_dred (see below; ~15x slower)
 #
@@ -86,56 +84,3 @@ echo "built $OUT/fuzz_packet_dred"
 "$CC" "${CFLAGS[@]}" "${SAN[@]}" "${DEF[@]}" "$HERE/fuzz_blob.c" "${OBJS[@]}" -lm -o "$OUT/fuzz_blob"
 echo "built $OUT/fuzz_blob"
 
-# Optional differential target against libopus's own framing, extension and
-# DRED entropy-decoding code.
-if [[ -n "${OPUS_SRC:-}" ]]; then
-    SHIM="$OUT/opus-shim"
-    mkdir -p "$SHIM" "$OUT/obj-opus"
-    rm -f "$OUT"/obj-opus/*.o
-    cat > "$SHIM/config.h" <<'EOF_CFG'
-#define OPUS_BUILD 1
-#define HAVE_LRINT 1
-#define HAVE_LRINTF 1
-#define ENABLE_DRED 1
-#define VAR_ARRAYS 1
-EOF_CFG
-    # Generated headers of a libopus build (a release tarball ships them in
-    # dnn/; a git checkout does not).
-    cat > "$SHIM/dred_rdovae_constants.h" <<'EOF_CONST'
-#ifndef DRED_RDOVAE_CONSTANTS_H
-#define DRED_RDOVAE_CONSTANTS_H
-#define DRED_NUM_FEATURES 20
-#define DRED_LATENT_DIM 25
-#define DRED_STATE_DIM 50
-#define DRED_PADDED_LATENT_DIM 32
-#define DRED_PADDED_STATE_DIM 56
-#define DRED_NUM_QUANTIZATION_LEVELS 16
-#define DRED_MAX_RNN_NEURONS 64
-#define DRED_MAX_CONV_INPUTS 128
-#endif
-EOF_CONST
-    cat > "$SHIM/dred_rdovae_stats_data.h" <<'EOF_STATS'
-#ifndef DRED_RDOVAE_STATS_DATA_H
-#define DRED_RDOVAE_STATS_DATA_H
-#include "opus_types.h"
-/* Defined by fuzz_vs_libopus.c, filled from the weight blob. */
-extern opus_uint8 dred_latent_quant_scales_q8[400], dred_latent_dead_zone_q8[400], dred_latent_r_q8[400],
-    dred_latent_p0_q8[400];
-extern opus_uint8 dred_state_quant_scales_q8[800], dred_state_dead_zone_q8[800], dred_state_r_q8[800],
-    dred_state_p0_q8[800];
-#endif
-EOF_STATS
-    OPUS_INC=(-DHAVE_CONFIG_H -I"$SHIM" -I"$OPUS_SRC/include" -I"$OPUS_SRC/celt" -I"$OPUS_SRC/src"
-              -I"$OPUS_SRC/dnn" -I"$OPUS_SRC")
-    OPUS_OBJS=()
-    for f in src/opus.c src/extensions.c celt/entdec.c celt/entenc.c celt/entcode.c celt/laplace.c \
-             celt/mathops.c dnn/dred_decoder.c dnn/dred_coding.c; do
-        o="$OUT/obj-opus/${f//\//_}.o"
-        "$CC" -std=c11 -g -O1 -w "${OPUS_INC[@]}" -fsanitize=fuzzer-no-link,address,undefined \
-            -fno-sanitize-recover=undefined -c "$OPUS_SRC/$f" -o "$o"
-        OPUS_OBJS+=("$o")
-    done
-    "$CC" "${CFLAGS[@]}" "${SAN[@]}" "${DEF[@]}" "${OPUS_INC[@]}" "$HERE/fuzz_vs_libopus.c" \
-        "${OPUS_OBJS[@]}" "${OBJS[@]}" -lm -o "$OUT/fuzz_vs_libopus"
-    echo "built $OUT/fuzz_vs_libopus"
-fi
