@@ -43,7 +43,7 @@ static void normalize(df_range_dec *d)
 
 void df_range_dec_init(df_range_dec *d, const uint8_t *buf, uint32_t storage)
 {
-    d->buf = buf;
+    d->buf = (uint8_t *)(uintptr_t)buf; /* shared struct; the decoder never writes through it */
     d->storage = storage;
     d->end_offs = 0;
     d->end_window = 0;

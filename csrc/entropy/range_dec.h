@@ -7,24 +7,13 @@
 
 #include <stdint.h>
 
+#include "range_coder.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct {
-    const uint8_t *buf;
-    uint32_t storage;
-    uint32_t end_offs;
-    uint32_t end_window;
-    int nend_bits;
-    int nbits_total;
-    uint32_t offs;
-    uint32_t rng;
-    uint32_t val;
-    uint32_t ext;
-    int rem;
-    int error;
-} df_range_dec;
+typedef df_range_coder df_range_dec;
 
 void df_range_dec_init(df_range_dec *d, const uint8_t *buf, uint32_t storage);
 /* Cumulative frequency of the next symbol for a total of ft (ec_decode). */

@@ -6,24 +6,13 @@
 
 #include <stdint.h>
 
+#include "range_coder.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct {
-    uint8_t *buf;
-    uint32_t storage;
-    uint32_t end_offs;
-    uint32_t end_window;
-    int nend_bits;
-    int nbits_total;
-    uint32_t offs;
-    uint32_t rng;
-    uint32_t val;
-    uint32_t ext;
-    int rem;
-    int error; /* set when the buffer overflowed */
-} df_range_enc;
+typedef df_range_coder df_range_enc;
 
 void df_range_enc_init(df_range_enc *e, uint8_t *buf, uint32_t size);
 /* Symbol [fl, fh) of a total ft (ec_encode). */
