@@ -15,7 +15,7 @@ from setuptools import Extension, setup
 C_SOURCES = sorted(
     p for p in glob("csrc/**/*.c", recursive=True) if not os.path.basename(p).startswith(("test_", "fuzz_"))
 )
-SOURCES = C_SOURCES + ["csrc/bindings/module.cpp"]
+SOURCES = C_SOURCES + sorted(glob("csrc/bindings/*.cpp"))
 
 SANITIZE = os.environ.get("DREDFAST_SANITIZE") == "1"
 DEBUG = os.environ.get("DREDFAST_DEBUG") == "1" or SANITIZE

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common.hpp"
 #include "../include/dredfast.h"
 #include "../entropy/range_dec.h"
 #include "../entropy/range_enc.h"
@@ -23,57 +24,12 @@
 #include "../analysis/lpcnet_analysis.h"
 #include "../weights/bind.h"
 
-namespace py = pybind11;
-
 namespace {
 
-using f32array = py::array_t<float, py::array::c_style | py::array::forcecast>;
+using namespace dfbind;
 
-struct BlobDeleter {
-    void operator()(df_blob *b) const { df_blob_free(b); }
-};
 struct DecoderDeleter {
     void operator()(df_dred_decoder *d) const { df_dred_decoder_destroy(d); }
-};
-
-std::string_view as_view(const py::bytes &b)
-{
-    char *p = nullptr;
-    Py_ssize_t n = 0;
-    PyBytes_AsStringAndSize(b.ptr(), &p, &n);
-    return {p, static_cast<size_t>(n)};
-}
-
-class Blob {
-public:
-    explicit Blob(const py::bytes &data)
-    {
-        auto v = as_view(data);
-        char err[512] = {0};
-        df_blob *b;
-        {
-            py::gil_scoped_release nogil;
-            b = df_blob_parse(reinterpret_cast<const uint8_t *>(v.data()), v.size(), err, sizeof err);
-        }
-        if (!b) throw py::value_error(err);
-        blob_.reset(b);
-    }
-    const df_blob *get() const { return blob_.get(); }
-    size_t nbytes() const { return df_blob_nbytes(blob_.get()); }
-    py::list records() const
-    {
-        py::list out;
-        for (int i = 0; i < df_blob_count(blob_.get()); i++) {
-            const df_record *r = df_blob_record(blob_.get(), i);
-            out.append(py::make_tuple(std::string(r->name), std::string(df_type_name(r->type)),
-                                      r->size / df_type_size(r->type)));
-        }
-        return out;
-    }
-    bool has(const std::string &name) const { return df_blob_find(blob_.get(), name.c_str()) != nullptr; }
-
-private:
-    std::unique_ptr<df_blob, BlobDeleter> blob_;
 };
 
 class DredDecoder;
@@ -713,4 +669,6 @@ PYBIND11_MODULE(_core, m)
     m.attr("LATENT_DIM") = DF_DRED_LATENT_DIM;
     m.attr("NUM_FEATURES") = DF_DRED_NUM_FEATURES;
     m.attr("MAX_LATENTS") = DF_DRED_MAX_LATENTS;
+
+    // Other binding files (one call per bind_<part>.cpp; see common.hpp).
 }
