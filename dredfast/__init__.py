@@ -9,6 +9,7 @@ from ._isa import available_isas
 from ._weights import Weights, load_weights
 from .dred import Dred, DredDecoder, find_dred_payload
 from .dred_payload import encode_dred_payload
+from .dred_encoder import DredEncoder
 from .analysis import Analyzer, analyze
 from .vocoder import Vocoder
 from .packets import add_dred, iter_packets, packet_info, read_packets, write_packets
@@ -21,6 +22,7 @@ __all__ = [
     "Analyzer",
     "Dred",
     "DredDecoder",
+    "DredEncoder",
     "encode_dred_payload",
     "Vocoder",
     "Weights",

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "dred_stats.h"
+#include "../entropy/range_enc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,6 +27,13 @@ extern "C" {
  * (DF_DRED_ENC_BAD_ARG, DF_DRED_ENC_TOO_LARGE when over max_bytes). */
 int df_dred_encode_payload(const df_dred_stats *stats, int q0, int dq, int qmax, int offset, const int32_t *state_q,
                            const int32_t *latents_q, int nb_latents, uint8_t *out, int max_bytes);
+
+/* The pieces, for an encoder that decides as it codes (sender/dred_encoder.c):
+ * the header fields (arguments as above, already validated), and one
+ * vector with the r / p0 tables of its quantiser level (returns -1, coding
+ * nothing further, if a value cannot be represented). */
+void df_dred_encode_header(df_range_enc *ec, int q0, int dq, int qmax, int offset);
+int df_dred_encode_vector(df_range_enc *ec, const int32_t *q, const uint8_t *r, const uint8_t *p0, int dim);
 
 #ifdef __cplusplus
 }

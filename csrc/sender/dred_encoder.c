@@ -1,0 +1,185 @@
+#include "dred_encoder.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "../dred/dred_payload.h"
+#include "../dred/dred_payload_enc.h"
+#include "../dred/dred_quantize.h"
+#include "../entropy/range_enc.h"
+
+int df_dred_enc_model_init(df_dred_enc_model *m, const df_blob *blob, char *err, size_t errlen)
+{
+    if (df_analysis_model_init(&m->analysis, blob, err, errlen)) return -1;
+    if (df_rdovae_enc_bind(&m->rdovae, blob, err, errlen)) return -1;
+    if (df_dred_stats_bind(&m->stats, blob, err, errlen)) return -1;
+    return 0;
+}
+
+void df_dred_enc_reset(df_dred_enc_state *st)
+{
+    memset(st, 0, sizeof *st);
+    df_analysis_state_init(&st->analysis);
+    df_rdovae_enc_reset(&st->rdovae);
+    df_highpass_reset(&st->highpass);
+    /* The analysis starts with this many zero samples (libopus's reset). */
+    st->input_fill = DF_DRED_ENC_DELAY;
+}
+
+/* One RDO-VAE step on the 20 ms at the start of the input buffer. */
+static void process_dframe(const df_dred_enc_model *m, const df_kernels *k, df_dred_enc_state *st)
+{
+    float lpc[DF_AN_LPC];
+    memmove(st->latents + DF_DRED_LATENT_DIM, st->latents,
+            (DF_DRED_ENC_BUFFER - 1) * DF_DRED_LATENT_DIM * sizeof(float));
+    memmove(st->states + DF_DRED_STATE_DIM, st->states, (DF_DRED_ENC_BUFFER - 1) * DF_DRED_STATE_DIM * sizeof(float));
+    df_analysis_frame(&m->analysis, k, &st->analysis, st->input, st->last_features, lpc);
+    df_analysis_frame(&m->analysis, k, &st->analysis, st->input + DF_AN_FRAME, st->last_features + DF_DRED_NUM_FEATURES,
+                      lpc);
+    df_rdovae_enc_step(&m->rdovae, k, &st->rdovae, st->last_features, st->latents, st->states);
+    if (st->latents_fill < DF_DRED_ENC_REDUNDANCY) st->latents_fill++;
+    st->dframes++;
+}
+
+void df_dred_enc_push(const df_dred_enc_model *m, const df_kernels *k, df_dred_enc_state *st, const float *pcm, int n,
+                      int active, int cutoff_hz)
+{
+    float chunk[DF_DRED_ENC_DFRAME];
+    const int per400 = n / 40; /* activity flags: one per 2.5 ms */
+    int i;
+    /* libopus's offset of the newest analysed audio relative to the packet
+     * end (its encoder delay compensation enters here), in 2.5 ms units. */
+    const int curr_offset = 40 + DF_DRED_ENC_OPUS_DELAY - st->input_fill;
+    st->dred_offset = (int)floor((curr_offset + 20.f) / 40.f);
+    st->latent_offset = 0;
+    while (n > 0) {
+        const int len = n < DF_DRED_ENC_DFRAME ? n : DF_DRED_ENC_DFRAME;
+        if (cutoff_hz > 0) {
+            df_highpass_run(&st->highpass, cutoff_hz, pcm, chunk, len);
+        } else {
+            memcpy(chunk, pcm, (size_t)len * sizeof(float));
+        }
+        /* The encoder hands DRED integer-valued samples (FLOAT2INT16, round
+         * half to even, saturated) plus libopus's 1e-30, which only changes
+         * exact zeros. */
+        for (i = 0; i < len; i++) {
+            float x = chunk[i] * 32768.f;
+            x = x > 32767.f ? 32767.f : (x < -32768.f ? -32768.f : x);
+            st->input[st->input_fill + i] = (float)(int)lrintf(x) + 1e-30f;
+        }
+        st->input_fill += len;
+        if (st->input_fill >= DF_DRED_ENC_DFRAME) {
+            process_dframe(m, k, st);
+            st->input_fill -= DF_DRED_ENC_DFRAME;
+            memmove(st->input, st->input + DF_DRED_ENC_DFRAME, (size_t)st->input_fill * sizeof(float));
+            /* 15 ms is the offset libopus aims for (the vocoder look-ahead). */
+            if (st->dred_offset < 6)
+                st->dred_offset += 8;
+            else
+                st->latent_offset++;
+        }
+        pcm += len;
+        n -= len;
+    }
+    memmove(st->activity + per400, st->activity, (DF_DRED_ENC_ACTIVITY - per400) * sizeof(uint8_t));
+    memset(st->activity, active ? 1 : 0, (size_t)per400);
+}
+
+/* Any of the 16 activity flags (40 ms) of the latent at this offset set;
+ * flags past the kept history count as inactive. */
+static int voice_active(const df_dred_enc_state *st, int offset)
+{
+    int i;
+    for (i = 0; i < 16; i++) {
+        const int j = 8 * offset + i;
+        if (j < DF_DRED_ENC_ACTIVITY && st->activity[j] == 1) return 1;
+    }
+    return 0;
+}
+
+/* Quantises one vector at a level and codes it. */
+static void code_vector(const df_kernels *k, df_range_enc *ec, const float *x, const uint8_t *scale,
+                        const uint8_t *dead_zone, const uint8_t *r, const uint8_t *p0, int dim)
+{
+    int32_t q[DF_DRED_STATE_DIM];
+    int i;
+    df_dred_quantize(k, x, scale, dead_zone, r, p0, dim, q);
+    /* The coder's escape runs are bounded; real latents stay far inside. */
+    for (i = 0; i < dim; i++) {
+        if (q[i] > DF_DRED_MAX_ABS_VALUE) q[i] = DF_DRED_MAX_ABS_VALUE;
+        if (q[i] < -DF_DRED_MAX_ABS_VALUE) q[i] = -DF_DRED_MAX_ABS_VALUE;
+    }
+    df_dred_encode_vector(ec, q, r, p0, dim);
+}
+
+int df_dred_enc_code(const df_dred_enc_model *m, const df_kernels *k, df_dred_enc_state *st, uint8_t *out,
+                     int max_chunks, int max_bytes, int q0, int dq, int qmax, df_dred_enc_info *info)
+{
+    const df_dred_stats *s = &m->stats;
+    df_range_enc ec, bak;
+    int latent_offset = st->latent_offset, extra = 0, delayed = 0;
+    int prev_active = 0, encoded = 0, i, limit, offset, fill;
+    if (!out || max_bytes < 1 || max_bytes > DF_DRED_ENC_MAX_BYTES || max_chunks < 0 || q0 < 0 || q0 > 15 ||
+        dq < 0 || dq > 7 || qmax < q0 || qmax > 15 || (q0 < 14 && dq > 0 && qmax == q0))
+        return -1;
+    if (info) memset(info, 0, sizeof *info);
+    /* Just out of silence, the primary frame already carries the newest
+     * speech: libopus resumes DRED where the skipped latents began. */
+    if (st->activity[0] && st->last_extra_dred_offset > 0) {
+        latent_offset = st->last_extra_dred_offset;
+        delayed = 1;
+        st->last_extra_dred_offset = 0;
+    }
+    while (latent_offset < st->latents_fill && !voice_active(st, latent_offset)) {
+        latent_offset++;
+        extra++;
+    }
+    if (!delayed) st->last_extra_dred_offset = extra;
+    if (st->latents_fill == 0) return 0; /* nothing analysed yet */
+
+    offset = 16 - (st->dred_offset - 8 * extra);
+    if (offset < 0 || offset > 32 * 255 + 31) return 0;
+    df_range_enc_init(&ec, out, (uint32_t)max_bytes);
+    df_dred_encode_header(&ec, q0, dq, qmax, offset);
+    if (latent_offset >= DF_DRED_ENC_BUFFER) return 0;
+    code_vector(k, &ec, st->states + latent_offset * DF_DRED_STATE_DIM, s->state_scale + q0 * DF_DRED_STATE_DIM,
+                s->state_dead_zone + q0 * DF_DRED_STATE_DIM, s->state_r + q0 * DF_DRED_STATE_DIM,
+                s->state_p0 + q0 * DF_DRED_STATE_DIM, DF_DRED_STATE_DIM);
+    if (df_range_enc_tell(&ec) > 8 * max_bytes) return 0;
+    bak = ec;
+    limit = st->latents_fill - latent_offset - 1;
+    if (2 * max_chunks < limit) limit = 2 * max_chunks;
+    for (i = 0; i < limit; i += 2) {
+        const int lv = df_dred_quantizer(q0, dq, qmax, i / 2) * DF_DRED_LATENT_DIM;
+        int active;
+        code_vector(k, &ec, st->latents + (i + latent_offset) * DF_DRED_LATENT_DIM, s->latent_scale + lv,
+                    s->latent_dead_zone + lv, s->latent_r + lv, s->latent_p0 + lv, DF_DRED_LATENT_DIM);
+        if (df_range_enc_tell(&ec) > 8 * max_bytes) {
+            /* Not even one latent fits: no DRED at all. */
+            if (i == 0) return 0;
+            break;
+        }
+        /* Keep coding through one inactive latent after speech, then roll
+         * back to the last one worth sending. */
+        active = voice_active(st, i + latent_offset);
+        if (active || prev_active) {
+            bak = ec;
+            encoded = i + 2;
+        }
+        prev_active = active;
+    }
+    /* Avoid sending empty DRED packets. */
+    if (encoded == 0 || (encoded <= 2 && extra)) return 0;
+    ec = bak;
+    fill = (df_range_enc_tell(&ec) + 7) / 8;
+    ec.storage = (uint32_t)fill; /* no raw bits at the end to move */
+    df_range_enc_done(&ec);
+    if (ec.error) return 0;
+    if (info) {
+        info->latent_offset = latent_offset;
+        info->extra_offset = extra;
+        info->nb_latents = encoded / 2;
+        info->offset = offset;
+    }
+    return fill;
+}

@@ -1,0 +1,31 @@
+/* The high-pass filter the Opus encoder applies to its input in VOIP mode
+ * (opus_encoder.c hp_cutoff, float build): a second-order section whose
+ * coefficients are derived in fixed point from an integer cutoff in Hz, run
+ * in float as direct form II transposed.  The DRED encoder analyses this
+ * filtered signal, so its features (and latents) only agree with libopus's
+ * when the same filter runs first. */
+#ifndef DREDFAST_VOIP_HIGHPASS_H
+#define DREDFAST_VOIP_HIGHPASS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Cutoff range of libopus's adaptive high-pass (silk tuning parameters). */
+#define DF_HP_MIN_CUTOFF_HZ 60
+#define DF_HP_MAX_CUTOFF_HZ 100
+
+typedef struct {
+    float mem[2];
+} df_highpass;
+
+void df_highpass_reset(df_highpass *hp);
+/* Filters n samples (float, any scale) at 16 kHz with the given cutoff
+ * (DF_HP_MIN_CUTOFF_HZ..DF_HP_MAX_CUTOFF_HZ); out may equal in. */
+void df_highpass_run(df_highpass *hp, int cutoff_hz, const float *in, float *out, int n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
