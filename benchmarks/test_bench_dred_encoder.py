@@ -1,0 +1,34 @@
+"""pytest-benchmark: DRED encoding of 1 s of speech (50 packets: high-pass, analysis,
+RDO-VAE encoder, quantiser, latent selection, range coding), per kernel path.
+
+libopus 1.6.1's DRED overhead in its encoder: about 0.0028 CPU s per s of audio
+(17 M instructions; ANCHORS.md).  Budgets: libopus's at 96 kb/s (26 latents per
+packet, the most work the coder does) and an own 16 kb/s budget (1 s of DRED).
+"""
+import numpy as np
+import pytest
+
+import dredfast
+
+import vectors
+
+
+@pytest.fixture(scope="module")
+def speech():
+    z = np.load(vectors.DATA_DIR / "dred_encoder_subset.npz")
+    return z["pcm"][-50 * 320:].astype(np.float32) / 32768  # the last second of the excerpt
+
+
+@pytest.mark.parametrize("budget", ["libopus96k", "own16k"])
+@pytest.mark.parametrize("isa", dredfast.available_isas())
+def test_dred_encode_one_second(benchmark, speech, isa, budget):
+    kw = dict(primary_bitrate=96000) if budget == "libopus96k" else dict(bitrate=16000)
+    benchmark.group = f"DRED encoding: 1 s of audio ({budget})"
+    frames = [speech[i * 320:(i + 1) * 320] for i in range(50)]
+
+    def run():
+        enc = dredfast.DredEncoder(isa=isa, **kw)
+        return sum(len(enc.push(f)) for f in frames)
+
+    nbytes = benchmark(run)
+    assert nbytes > 0
