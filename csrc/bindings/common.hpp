@@ -74,5 +74,6 @@ private:
 
 // Registration functions of the other binding files (called from module.cpp).
 // Add one line per new bind_<part>.cpp.
+void bind_lpcnet(py::module_ &m);
 
 }  // namespace dfbind

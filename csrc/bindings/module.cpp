@@ -671,4 +671,5 @@ PYBIND11_MODULE(_core, m)
     m.attr("MAX_LATENTS") = DF_DRED_MAX_LATENTS;
 
     // Other binding files (one call per bind_<part>.cpp; see common.hpp).
+    bind_lpcnet(m);
 }

@@ -168,5 +168,23 @@ static void activation_scalar(float *out, const float *in, int n, int act)
     }
 }
 
+static void sparse16_accum_scalar(float *out, int nb_groups, const float *w, const int32_t *idx, const float *x)
+{
+    int g, b, r;
+    for (g = 0; g < nb_groups; g++, out += 16) {
+        float p[4][16];
+        const int n = *idx++;
+        memset(p, 0, sizeof(p));
+        for (b = 0; b < n; b++, w += 16) {
+            const float xj = x[*idx++];
+            float *acc = p[b & 3];
+            for (r = 0; r < 16; r++)
+                acc[r] = fmaf(w[r], xj, acc[r]);
+        }
+        for (r = 0; r < 16; r++)
+            out[r] += (p[0][r] + p[1][r]) + (p[2][r] + p[3][r]);
+    }
+}
+
 const df_kernels df_kernels_scalar = {DF_ISA_SCALAR, "scalar", linear_scalar, linear_q_scalar, quantize_scalar,
-                                       activation_scalar};
+                                       activation_scalar, sparse16_accum_scalar};
