@@ -1,6 +1,7 @@
 // The LPCNet vocoder (dredfast._core.Lpcnet).  Shapes are checked here
 // again (the Python layer checks them first, with friendlier messages):
 // the C core trusts the lengths it is given.
+#include <algorithm>
 #include <memory>
 
 #include "common.hpp"
@@ -109,4 +110,23 @@ void dfbind::bind_lpcnet(py::module_ &m)
         .def("prime", &Lpcnet::prime)
         .def("teacher_forced", &Lpcnet::teacher_forced)
         .def("state", &Lpcnet::state);
+
+    // Test hook: n draws from one logit vector (level counts) and the
+    // sampler's probabilities.
+    m.def("lpcnet_test_sampler", [](const f32array &logits, float boost, uint64_t seed, int64_t n) {
+        if (logits.ndim() != 1 || logits.shape(0) != DF_LPCNET_LEVELS) throw py::value_error("need 256 logits");
+        if (n < 0 || n > (int64_t)1 << 32) throw py::value_error("bad draw count");
+        py::array_t<int64_t> counts(DF_LPCNET_LEVELS);
+        f32array probs(DF_LPCNET_LEVELS);
+        int64_t *c = counts.mutable_data();
+        std::fill(c, c + DF_LPCNET_LEVELS, 0);
+        df_rng rng;
+        df_rng_seed(&rng, seed);
+        {
+            py::gil_scoped_release nogil;
+            df_lpcnet_sample(logits.data(), boost, 0.002f, &rng, probs.mutable_data());
+            for (int64_t i = 0; i < n; i++) c[df_lpcnet_sample(logits.data(), boost, 0.002f, &rng, nullptr)]++;
+        }
+        return py::make_tuple(counts, probs);
+    });
 }
