@@ -191,14 +191,16 @@ def test_seed_reset_and_streaming():
     assert v.synthesize(np.zeros((0, 20), np.float32)).shape == (0,)
 
 
-def test_sampler_follows_its_distribution():
+@pytest.mark.parametrize("isa", ISAS)
+def test_sampler_follows_its_distribution(isa):
     """200k draws from one sharpened, floored distribution: every level's count within
     5.5 binomial standard deviations of n p (a false alarm about once in 10^5 runs),
     and no draw of a level under the floor.  Probabilities vs the definition in float64."""
     rng = np.random.default_rng(0)
     logits = rng.normal(0, 2, 256).astype(np.float32)
     n, boost = 200_000, 0.4
-    counts, probs = dredfast._core.lpcnet_test_sampler(logits, boost, 11, n)
+    code = {"scalar": dredfast._core.ISA_SCALAR, "avx2": dredfast._core.ISA_AVX2, "avx512": dredfast._core.ISA_AVX512}
+    counts, probs = dredfast._core.lpcnet_test_sampler(logits, boost, 11, n, code[isa])
     want = lpcnet_ref.sampler_probs(logits, boost)
     np.testing.assert_allclose(probs, want, rtol=1e-5, atol=1e-7)
     assert counts.sum() == n

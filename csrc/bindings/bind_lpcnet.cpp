@@ -113,7 +113,8 @@ void dfbind::bind_lpcnet(py::module_ &m)
 
     // Test hook: n draws from one logit vector (level counts) and the
     // sampler's probabilities.
-    m.def("lpcnet_test_sampler", [](const f32array &logits, float boost, uint64_t seed, int64_t n) {
+    m.def("lpcnet_test_sampler", [](const f32array &logits, float boost, uint64_t seed, int64_t n, int isa) {
+        const df_kernels *k = kernels_for(isa);
         if (logits.ndim() != 1 || logits.shape(0) != DF_LPCNET_LEVELS) throw py::value_error("need 256 logits");
         if (n < 0 || n > (int64_t)1 << 32) throw py::value_error("bad draw count");
         py::array_t<int64_t> counts(DF_LPCNET_LEVELS);
@@ -124,8 +125,8 @@ void dfbind::bind_lpcnet(py::module_ &m)
         df_rng_seed(&rng, seed);
         {
             py::gil_scoped_release nogil;
-            df_lpcnet_sample(logits.data(), boost, 0.002f, &rng, probs.mutable_data());
-            for (int64_t i = 0; i < n; i++) c[df_lpcnet_sample(logits.data(), boost, 0.002f, &rng, nullptr)]++;
+            df_lpcnet_sample(k, logits.data(), boost, 0.002f, &rng, probs.mutable_data());
+            for (int64_t i = 0; i < n; i++) c[df_lpcnet_sample(k, logits.data(), boost, 0.002f, &rng, nullptr)]++;
         }
         return py::make_tuple(counts, probs);
     });

@@ -348,7 +348,7 @@ void df_lpcnet_frame(const df_lpcnet_model *m, const df_kernels *k, df_lpcnet_st
         float s, out;
         int exc;
         sample_network(m, k, st, df_lpcnet_lin2ulaw(st->last_sig[0]), df_lpcnet_lin2ulaw(pred), logits);
-        exc = df_lpcnet_sample(logits, boost, PDF_FLOOR, &st->rng, NULL);
+        exc = df_lpcnet_sample(k, logits, boost, PDF_FLOOR, &st->rng, NULL);
         s = pred + m->ulaw2lin[exc];
         push_sig(st, s, exc);
         out = s + PREEMPH * st->deemph_mem;
@@ -382,7 +382,7 @@ static void run_forced(const df_lpcnet_model *m, const df_kernels *k, df_lpcnet_
                            logp ? logits : NULL);
             if (logp) {
                 df_rng scratch = st->rng; /* evaluation must not consume the stream's draws */
-                df_lpcnet_sample(logits, boost, PDF_FLOOR, &scratch, probs);
+                df_lpcnet_sample(k, logits, boost, PDF_FLOOR, &scratch, probs);
                 logp[(f - first) * DF_LPCNET_FRAME + i] = probs[exc] > 0 ? logf(probs[exc]) : -INFINITY;
             }
             push_sig(st, s, exc);

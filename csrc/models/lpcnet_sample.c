@@ -45,49 +45,15 @@ uint64_t df_rng_next(df_rng *rng)
     return result;
 }
 
-/* e^x for x <= 0: x log2(e) = n + f with n an integer (round to nearest via
- * the 1.5 * 2^23 trick) and |f| <= 1/2, e^(f ln 2) by its Taylor series to
- * degree 7 (truncation < 6e-9), times 2^n built in the exponent bits.
- * Arguments below -87 give ~1e-38 (they only matter through the sum). */
-static inline float exp_nonpos(float x)
-{
-    const float shifter = 12582912.f;
-    union {
-        float f;
-        int32_t i;
-    } scale;
-    float y, n, g, p;
-    x = x < -87.f ? -87.f : x;
-    y = x * 1.44269504088896341f;
-    n = (y + shifter) - shifter;
-    g = (y - n) * 0.693147180559945309f;
-    p = 1.f / 5040;
-    p = p * g + 1.f / 720;
-    p = p * g + 1.f / 120;
-    p = p * g + 1.f / 24;
-    p = p * g + 1.f / 6;
-    p = p * g + .5f;
-    p = p * g + 1.f;
-    p = p * g + 1.f;
-    scale.i = ((int32_t)n + 127) << 23;
-    return p * scale.f;
-}
-
-int df_lpcnet_sample(const float *logits, float boost, float floor, df_rng *rng, float *probs)
+int df_lpcnet_sample(const df_kernels *k, const float *logits, float boost, float floor, df_rng *rng, float *probs)
 {
     float e[DF_LPCNET_LEVELS];
     float bsum[NBLOCKS];
-    const float k = 1.f + boost;
-    float m = logits[0] * k, sum = 0, thr, total = 0, r, c;
+    float sum = 0, thr, total = 0, r, c;
     int i, b;
-    for (i = 1; i < DF_LPCNET_LEVELS; i++) {
-        const float v = logits[i] * k;
-        m = v > m ? v : m;
-    }
-    /* Subtracting the maximum keeps exp in range (FreeDV does not need to:
-     * its logits are bounded; ours may come from any input). */
-    for (i = 0; i < DF_LPCNET_LEVELS; i++)
-        e[i] = exp_nonpos(logits[i] * k - m);
+    /* Relative to the maximum, so exp stays in range (FreeDV does not need
+     * to: its logits are bounded; ours may come from any input). */
+    k->scaled_exp(e, logits, 1.f + boost, DF_LPCNET_LEVELS);
     for (b = 0; b < NBLOCKS; b++) {
         const float *v = e + b * BLOCK;
         bsum[b] = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));

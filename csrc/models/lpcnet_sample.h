@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "../nnet/nnet.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,9 +26,10 @@ uint64_t df_rng_next(df_rng *rng);
 /* FreeDV's sample_from_pdf: with x = (1 + boost) * logits, q = softmax(x),
  * draws level i with probability max(0, q_i - floor) / sum_j max(0, q_j - floor).
  * exp is a vectorisable polynomial (relative error < 2e-7), so the draw is
- * from that distribution to float precision.  If probs is not NULL it
+ * from that distribution to float precision (k->scaled_exp: the same bits
+ * on every path).  If probs is not NULL it
  * receives the 256 probabilities (teacher-forced evaluation). */
-int df_lpcnet_sample(const float *logits, float boost, float floor, df_rng *rng, float *probs);
+int df_lpcnet_sample(const df_kernels *k, const float *logits, float boost, float floor, df_rng *rng, float *probs);
 
 #ifdef __cplusplus
 }

@@ -307,8 +307,52 @@ void df_avx2_sparse16_accum(float *out, int nb_groups, const float *w, const int
     }
 }
 
+static inline __m256 exp8_reduced(__m256 x)
+{
+    __m256 y, n, g, p;
+    __m256i bits;
+    x = _mm256_max_ps(x, _mm256_set1_ps(DF_EXP_MIN));
+    y = _mm256_mul_ps(x, _mm256_set1_ps(DF_EXP_LOG2E));
+    n = _mm256_sub_ps(_mm256_add_ps(y, _mm256_set1_ps(DF_EXP_SHIFTER)), _mm256_set1_ps(DF_EXP_SHIFTER));
+    g = _mm256_mul_ps(_mm256_sub_ps(y, n), _mm256_set1_ps(DF_EXP_LN2));
+    p = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(DF_EXP_C7), g), _mm256_set1_ps(DF_EXP_C6));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(DF_EXP_C5));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(DF_EXP_C4));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(DF_EXP_C3));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(.5f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(1.f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(1.f));
+    bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+/* Lanes do exactly what the scalar loop does per element (max is exact in
+ * any order), so the results are the same bits. */
+void df_avx2_scaled_exp(float *out, const float *in, float scale, int n)
+{
+    const __m256 s = _mm256_set1_ps(scale);
+    __m256 vm = _mm256_set1_ps(in[0] * scale);
+    float buf[8], m;
+    int i = 0, j;
+    for (; i + 8 <= n; i += 8)
+        vm = _mm256_max_ps(vm, _mm256_mul_ps(_mm256_loadu_ps(in + i), s));
+    _mm256_storeu_ps(buf, vm);
+    m = buf[0];
+    for (j = 1; j < 8; j++) m = buf[j] > m ? buf[j] : m;
+    for (j = i; j < n; j++) m = in[j] * scale > m ? in[j] * scale : m;
+    vm = _mm256_set1_ps(m);
+    for (i = 0; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(out + i, exp8_reduced(_mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(in + i), s), vm)));
+    if (i < n) {
+        float tmp[8] = {0};
+        for (j = i; j < n; j++) tmp[j - i] = in[j] * scale - m;
+        _mm256_storeu_ps(tmp, exp8_reduced(_mm256_loadu_ps(tmp)));
+        memcpy(out + i, tmp, (size_t)(n - i) * sizeof(float));
+    }
+}
+
 const df_kernels df_kernels_avx2 = {DF_ISA_AVX2, "avx2", linear_avx2, linear_q_avx2, df_avx2_quantize_u8,
-                                    df_avx2_activation, df_avx2_sparse16_accum};
+                                    df_avx2_activation, df_avx2_sparse16_accum, df_avx2_scaled_exp};
 
 #if defined(__clang__)
 #pragma clang attribute pop

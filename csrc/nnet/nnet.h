@@ -85,6 +85,12 @@ typedef struct {
      * of FMAs from 0, in block order), and out += (p0 + p1) + (p2 + p3).
      * Four partial sums keep the FMA latency off the critical path. */
     void (*sparse16_accum)(float *out, int nb_groups, const float *w, const int32_t *idx, const float *x);
+    /* out[i] = exp(scale * in[i] - max_j scale * in[j]), n > 0 (LPCNet's
+     * sampler).  exp by range reduction to 2^n e^g, |g| <= ln2 / 2, and a
+     * degree-7 Taylor polynomial (relative error < 2e-7); arguments below
+     * -87 give e^-87.  Every path runs the same sequence of separate IEEE
+     * multiplies and adds per element (no FMA), so all give the same bits. */
+    void (*scaled_exp)(float *out, const float *in, float scale, int n);
 } df_kernels;
 
 /* Best path this CPU and build support. */
