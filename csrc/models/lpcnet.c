@@ -193,6 +193,7 @@ int df_lpcnet_bind(df_lpcnet_model *m, const df_blob *blob, char *err, size_t er
     (void)p;
     for (i = 0; i < DF_LPCNET_LEVELS; i++)
         m->ulaw2lin[i] = df_lpcnet_ulaw2lin(i);
+    df_lpcnet_lpc_tables_init(&m->lpc_tables);
     return 0;
 }
 
@@ -245,7 +246,7 @@ static float begin_frame(const df_lpcnet_model *m, const df_kernels *k, df_lpcne
     run_frame_network(m, k, st, features);
     memcpy(lpc, st->old_lpc[DF_LPCNET_DELAY - 1], DF_LPCNET_ORDER * sizeof(float));
     memmove(st->old_lpc[1], st->old_lpc[0], (DF_LPCNET_DELAY - 1) * DF_LPCNET_ORDER * sizeof(float));
-    df_lpcnet_lpc_from_cepstrum(st->old_lpc[0], features);
+    df_lpcnet_lpc_from_cepstrum(&m->lpc_tables, st->old_lpc[0], features);
     return gain;
 }
 

@@ -63,6 +63,7 @@ typedef struct {
     float gru_b_w[DF_LPCNET_GRU_A * 3 * DF_LPCNET_GRU_B];
     int32_t gru_b_idx[3 * (1 + DF_LPCNET_GRU_A)];
     float ulaw2lin[DF_LPCNET_LEVELS];
+    df_lpcnet_lpc_tables lpc_tables;
 } df_lpcnet_model;
 
 typedef struct {

@@ -13,17 +13,30 @@
 static const int eband[DF_LPCNET_BANDS] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 34, 40};
 
 /* The DCT-II basis of FreeDV's dct()/idct(): cos((i + 1/2) j pi / 18),
- * column 0 scaled by sqrt(1/2), everything by sqrt(2/18). */
-static void idct18(float *out, const float *in)
+ * column 0 scaled by sqrt(1/2) (the sqrt(2/18) is applied after the sum),
+ * and cos(2 pi i j / 320) for the autocorrelation. */
+void df_lpcnet_lpc_tables_init(df_lpcnet_lpc_tables *t)
+{
+    int i, j;
+    for (i = 0; i < DF_LPCNET_BANDS; i++) {
+        for (j = 0; j < DF_LPCNET_BANDS; j++) {
+            float c = (float)cos((i + .5) * j * DF_PI / DF_LPCNET_BANDS);
+            if (j == 0) c = (float)(c * sqrt(.5));
+            t->idct[i * DF_LPCNET_BANDS + j] = c;
+        }
+    }
+    for (i = 0; i <= DF_LPCNET_ORDER; i++)
+        for (j = 0; j < 160; j++)
+            t->ac_cos[i * 160 + j] = cos(2. * DF_PI * (double)((i * j) % WINDOW) / WINDOW);
+}
+
+static void idct18(const df_lpcnet_lpc_tables *t, float *out, const float *in)
 {
     int i, j;
     for (i = 0; i < DF_LPCNET_BANDS; i++) {
         float sum = 0;
-        for (j = 0; j < DF_LPCNET_BANDS; j++) {
-            float c = (float)cos((i + .5) * j * DF_PI / DF_LPCNET_BANDS);
-            if (j == 0) c = (float)(c * sqrt(.5));
-            sum += in[j] * c;
-        }
+        for (j = 0; j < DF_LPCNET_BANDS; j++)
+            sum += in[j] * t->idct[i * DF_LPCNET_BANDS + j];
         out[i] = (float)(sum * sqrt(2. / DF_LPCNET_BANDS));
     }
 }
@@ -55,7 +68,7 @@ static float levinson(float *lpc, const float *ac, int order)
     return error;
 }
 
-float df_lpcnet_lpc_from_cepstrum(float *lpc, const float *cepstrum)
+float df_lpcnet_lpc_from_cepstrum(const df_lpcnet_lpc_tables *t, float *lpc, const float *cepstrum)
 {
     float tmp[DF_LPCNET_BANDS], ex[DF_LPCNET_BANDS];
     float spec[BINS];
@@ -63,7 +76,7 @@ float df_lpcnet_lpc_from_cepstrum(float *lpc, const float *cepstrum)
     int i, j;
     memcpy(tmp, cepstrum, sizeof(tmp));
     tmp[0] += 4; /* undo the analysis' -4 on column 0 */
-    idct18(ex, tmp);
+    idct18(t, ex, tmp);
     for (i = 0; i < DF_LPCNET_BANDS; i++)
         ex[i] = (float)pow(10., ex[i]);
     /* Triangular interpolation between band centres, as interp_band_gain. */
@@ -81,7 +94,7 @@ float df_lpcnet_lpc_from_cepstrum(float *lpc, const float *cepstrum)
     for (i = 0; i <= DF_LPCNET_ORDER; i++) {
         double acc = spec[0];
         for (j = 1; j < BINS - 1; j++)
-            acc += 2. * spec[j] * cos(2. * DF_PI * (double)((i * j) % WINDOW) / WINDOW);
+            acc += 2. * spec[j] * t->ac_cos[i * 160 + j];
         ac[i] = (float)acc;
     }
     /* -40 dB noise floor; the constant is FreeDV's 320/12/38. with its

@@ -11,6 +11,15 @@ extern "C" {
 #define DF_LPCNET_BANDS 18
 #define DF_LPCNET_ORDER 16
 
+/* Cosine tables of the inverse DCT and of the autocorrelation, filled once
+ * (df_lpcnet_lpc_tables_init) so no frame calls cos. */
+typedef struct {
+    float idct[DF_LPCNET_BANDS * DF_LPCNET_BANDS];
+    double ac_cos[(DF_LPCNET_ORDER + 1) * 160];
+} df_lpcnet_lpc_tables;
+
+void df_lpcnet_lpc_tables_init(df_lpcnet_lpc_tables *t);
+
 /* 16 LPC coefficients a_j (prediction = -sum a_j s[n-1-j]) from the 18
  * cepstral features (column 0 carrying its -4 offset), as FreeDV's
  * lpc_from_cepstrum: inverse DCT to log10 band energies, band energies
@@ -18,7 +27,7 @@ extern "C" {
  * autocorrelation, a -40 dB noise floor, lag windowing (1 - 6e-5 i^2) and
  * Levinson-Durbin stopping at 30 dB of prediction gain.  Returns the
  * prediction error. */
-float df_lpcnet_lpc_from_cepstrum(float *lpc, const float *cepstrum);
+float df_lpcnet_lpc_from_cepstrum(const df_lpcnet_lpc_tables *t, float *lpc, const float *cepstrum);
 
 /* mu-law index (0..255) of a sample at int16 scale, with FreeDV's
  * log2 approximation (the network was trained on these indices). */
