@@ -144,11 +144,14 @@ def _synth(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        voc = Vocoder(args.vocoder, weights=args.weights, isa=args.isa)
+        voc = Vocoder(args.vocoder, seed=args.seed, weights=args.weights, isa=args.isa)
     except ValueError as e:
         print(f"dredfast synth: {e}", file=sys.stderr)
         return 2
-    feats = feats[:, :20]
+    # LPCNet also reads FreeDV's own 38/55-column features; anything else is
+    # taken as the 20 Opus features followed by extra columns.
+    if not (args.vocoder == "lpcnet" and feats.shape[1] in (38, 55)):
+        feats = feats[:, :20]
     chunk = 100  # 1 s per step, for the progress bar
     bar = _Progress(len(feats), "synth", len(feats) > 10 * chunk)
     out = []
@@ -188,7 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     syn = sub.add_parser("synth", help="synthesise speech from a feature file (.npy, n x 20)")
     syn.add_argument("features", help=".npy array of 10 ms feature frames (n x 20; extra columns ignored)")
     syn.add_argument("-o", "--output", required=True, help="output WAV (16 kHz, 16-bit)")
-    syn.add_argument("--vocoder", default="fargan", choices=["fargan"], help="vocoder (default fargan)")
+    syn.add_argument("--vocoder", default="fargan", choices=["fargan", "lpcnet"],
+                     help="vocoder (default fargan); lpcnet = FreeDV LPCNet 191005, which also reads "
+                          "FreeDV's (n, 38) / (n, 55) features")
+    syn.add_argument("--seed", type=int, default=0, help="LPCNet's sampling seed (default 0)")
     syn.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
     syn.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
     syn.set_defaults(func=_synth)

@@ -75,5 +75,6 @@ private:
 // Registration functions of the other binding files (called from module.cpp).
 // Add one line per new bind_<part>.cpp.
 void bind_dred_encoder(py::module_ &m);
+void bind_lpcnet(py::module_ &m);
 
 }  // namespace dfbind

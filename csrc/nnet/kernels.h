@@ -21,6 +21,17 @@
 #define DF_SIGM_D1 103.34200287f
 #define DF_SIGM_D2 0.74287558f
 
+/* exp polynomial shared by every path's scaled_exp (see nnet.h). */
+#define DF_EXP_LOG2E 1.44269504088896341f
+#define DF_EXP_LN2 0.693147180559945309f
+#define DF_EXP_SHIFTER 12582912.f /* 1.5 * 2^23: adding and subtracting it rounds to an integer */
+#define DF_EXP_MIN -87.f
+#define DF_EXP_C7 (1.f / 5040)
+#define DF_EXP_C6 (1.f / 720)
+#define DF_EXP_C5 (1.f / 120)
+#define DF_EXP_C4 (1.f / 24)
+#define DF_EXP_C3 (1.f / 6)
+
 extern const df_kernels df_kernels_scalar;
 #if defined(__x86_64__) || defined(__i386__)
 #define DF_HAVE_X86 1

@@ -256,8 +256,103 @@ void df_avx2_activation(float *out, const float *in, int n, int act)
     }
 }
 
+/* 16 outputs are two registers; the four partial sums (block b mod 4) of
+ * the scalar definition are eight accumulators, so four blocks are in
+ * flight at once. */
+void df_avx2_sparse16_accum(float *out, int nb_groups, const float *w, const int32_t *idx, const float *x)
+{
+    int g, b;
+    for (g = 0; g < nb_groups; g++, out += 16) {
+        __m256 a0 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
+        __m256 a2 = _mm256_setzero_ps(), b2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps(), b3 = _mm256_setzero_ps();
+        __m256 lo, hi;
+        const int n = *idx++;
+        for (b = 0; b + 4 <= n; b += 4, idx += 4, w += 64) {
+            const __m256 x0 = _mm256_broadcast_ss(x + idx[0]), x1 = _mm256_broadcast_ss(x + idx[1]);
+            const __m256 x2 = _mm256_broadcast_ss(x + idx[2]), x3 = _mm256_broadcast_ss(x + idx[3]);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w), x0, a0);
+            b0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8), x0, b0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 16), x1, a1);
+            b1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 24), x1, b1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 32), x2, a2);
+            b2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 40), x2, b2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 48), x3, a3);
+            b3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 56), x3, b3);
+        }
+        /* The remainder continues the b mod 4 pattern: 0, 1, 2. */
+        if (b < n) {
+            const __m256 xj = _mm256_broadcast_ss(x + *idx++);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w), xj, a0);
+            b0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8), xj, b0);
+            w += 16;
+            b++;
+        }
+        if (b < n) {
+            const __m256 xj = _mm256_broadcast_ss(x + *idx++);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w), xj, a1);
+            b1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8), xj, b1);
+            w += 16;
+            b++;
+        }
+        if (b < n) {
+            const __m256 xj = _mm256_broadcast_ss(x + *idx++);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w), xj, a2);
+            b2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8), xj, b2);
+            w += 16;
+        }
+        lo = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+        hi = _mm256_add_ps(_mm256_add_ps(b0, b1), _mm256_add_ps(b2, b3));
+        _mm256_storeu_ps(out, _mm256_add_ps(_mm256_loadu_ps(out), lo));
+        _mm256_storeu_ps(out + 8, _mm256_add_ps(_mm256_loadu_ps(out + 8), hi));
+    }
+}
+
+static inline __m256 exp8_reduced(__m256 x)
+{
+    __m256 y, n, g, p;
+    __m256i bits;
+    x = _mm256_max_ps(x, _mm256_set1_ps(DF_EXP_MIN));
+    y = _mm256_mul_ps(x, _mm256_set1_ps(DF_EXP_LOG2E));
+    n = _mm256_sub_ps(_mm256_add_ps(y, _mm256_set1_ps(DF_EXP_SHIFTER)), _mm256_set1_ps(DF_EXP_SHIFTER));
+    g = _mm256_mul_ps(_mm256_sub_ps(y, n), _mm256_set1_ps(DF_EXP_LN2));
+    p = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(DF_EXP_C7), g), _mm256_set1_ps(DF_EXP_C6));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(DF_EXP_C5));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(DF_EXP_C4));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(DF_EXP_C3));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(.5f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(1.f));
+    p = _mm256_add_ps(_mm256_mul_ps(p, g), _mm256_set1_ps(1.f));
+    bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+/* Lanes do exactly what the scalar loop does per element (max is exact in
+ * any order), so the results are the same bits. */
+void df_avx2_scaled_exp(float *out, const float *in, float scale, int n)
+{
+    const __m256 s = _mm256_set1_ps(scale);
+    __m256 vm = _mm256_set1_ps(in[0] * scale);
+    float buf[8], m;
+    int i = 0, j;
+    for (; i + 8 <= n; i += 8)
+        vm = _mm256_max_ps(vm, _mm256_mul_ps(_mm256_loadu_ps(in + i), s));
+    _mm256_storeu_ps(buf, vm);
+    m = buf[0];
+    for (j = 1; j < 8; j++) m = buf[j] > m ? buf[j] : m;
+    for (j = i; j < n; j++) m = in[j] * scale > m ? in[j] * scale : m;
+    vm = _mm256_set1_ps(m);
+    for (i = 0; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(out + i, exp8_reduced(_mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(in + i), s), vm)));
+    if (i < n) {
+        float tmp[8] = {0};
+        for (j = i; j < n; j++) tmp[j - i] = in[j] * scale - m;
+        _mm256_storeu_ps(tmp, exp8_reduced(_mm256_loadu_ps(tmp)));
+        memcpy(out + i, tmp, (size_t)(n - i) * sizeof(float));
+    }
+}
+
 const df_kernels df_kernels_avx2 = {DF_ISA_AVX2, "avx2", linear_avx2, linear_q_avx2, df_avx2_quantize_u8,
-                                    df_avx2_activation};
+                                    df_avx2_activation, df_avx2_sparse16_accum, df_avx2_scaled_exp};
 
 #if defined(__clang__)
 #pragma clang attribute pop

@@ -176,8 +176,41 @@ static void activation_avx512(float *out, const float *in, int n, int act)
         df_avx2_activation(out + i, in + i, n - i, act);
 }
 
+/* One 16-output block is one register: the four partial sums are four
+ * accumulators, each FMA taking its input as an embedded broadcast. */
+static void sparse16_accum_avx512(float *out, int nb_groups, const float *w, const int32_t *idx, const float *x)
+{
+    int g, b;
+    for (g = 0; g < nb_groups; g++, out += 16) {
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+        const int n = *idx++;
+        for (b = 0; b + 4 <= n; b += 4, idx += 4, w += 64) {
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w), _mm512_set1_ps(x[idx[0]]), a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + 16), _mm512_set1_ps(x[idx[1]]), a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w + 32), _mm512_set1_ps(x[idx[2]]), a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w + 48), _mm512_set1_ps(x[idx[3]]), a3);
+        }
+        if (b < n) {
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w), _mm512_set1_ps(x[*idx++]), a0);
+            w += 16;
+            b++;
+        }
+        if (b < n) {
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w), _mm512_set1_ps(x[*idx++]), a1);
+            w += 16;
+            b++;
+        }
+        if (b < n) {
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w), _mm512_set1_ps(x[*idx++]), a2);
+            w += 16;
+        }
+        _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out),
+                                            _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3))));
+    }
+}
+
 const df_kernels df_kernels_avx512 = {DF_ISA_AVX512, "avx512", linear_avx512, linear_q_avx512, df_avx2_quantize_u8,
-                                      activation_avx512};
+                                      activation_avx512, sparse16_accum_avx512, df_avx2_scaled_exp};
 
 #if defined(__clang__)
 #pragma clang attribute pop

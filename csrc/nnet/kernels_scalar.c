@@ -168,5 +168,55 @@ static void activation_scalar(float *out, const float *in, int n, int act)
     }
 }
 
+static void sparse16_accum_scalar(float *out, int nb_groups, const float *w, const int32_t *idx, const float *x)
+{
+    int g, b, r;
+    for (g = 0; g < nb_groups; g++, out += 16) {
+        float p[4][16];
+        const int n = *idx++;
+        memset(p, 0, sizeof(p));
+        for (b = 0; b < n; b++, w += 16) {
+            const float xj = x[*idx++];
+            float *acc = p[b & 3];
+            for (r = 0; r < 16; r++)
+                acc[r] = fmaf(w[r], xj, acc[r]);
+        }
+        for (r = 0; r < 16; r++)
+            out[r] += (p[0][r] + p[1][r]) + (p[2][r] + p[3][r]);
+    }
+}
+
+static float exp_reduced(float x)
+{
+    float y, n, g, p, scale;
+    int32_t bits;
+    x = x < DF_EXP_MIN ? DF_EXP_MIN : x;
+    y = x * DF_EXP_LOG2E;
+    n = (y + DF_EXP_SHIFTER) - DF_EXP_SHIFTER;
+    g = (y - n) * DF_EXP_LN2;
+    p = DF_EXP_C7 * g + DF_EXP_C6;
+    p = p * g + DF_EXP_C5;
+    p = p * g + DF_EXP_C4;
+    p = p * g + DF_EXP_C3;
+    p = p * g + .5f;
+    p = p * g + 1.f;
+    p = p * g + 1.f;
+    bits = ((int32_t)n + 127) << 23;
+    memcpy(&scale, &bits, 4);
+    return p * scale;
+}
+
+static void scaled_exp_scalar(float *out, const float *in, float scale, int n)
+{
+    float m = in[0] * scale;
+    int i;
+    for (i = 1; i < n; i++) {
+        const float v = in[i] * scale;
+        m = v > m ? v : m;
+    }
+    for (i = 0; i < n; i++)
+        out[i] = exp_reduced(in[i] * scale - m);
+}
+
 const df_kernels df_kernels_scalar = {DF_ISA_SCALAR, "scalar", linear_scalar, linear_q_scalar, quantize_scalar,
-                                       activation_scalar};
+                                       activation_scalar, sparse16_accum_scalar, scaled_exp_scalar};

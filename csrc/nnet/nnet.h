@@ -75,6 +75,22 @@ typedef struct {
     void (*quantize)(uint8_t *out, const float *in, int n);
     /* out[i] = act(in[i]); out may equal in. */
     void (*activation)(float *out, const float *in, int n, int activation);
+    /* 16x1 block-sparse float product, accumulated into out (LPCNet's
+     * GRU-A recurrent matrix; a dense matrix is the case of every input
+     * listed).  For each of nb_groups groups of 16 outputs, idx holds a count
+     * n then n input indices; each listed input j takes the next 16 floats of
+     * w (outputs 16g..16g+15 times x[j]).  Indices are trusted: check them
+     * when binding.  Order, identical in every path so all paths give the
+     * same bits: block b of a group goes to partial sum b mod 4 (each a chain
+     * of FMAs from 0, in block order), and out += (p0 + p1) + (p2 + p3).
+     * Four partial sums keep the FMA latency off the critical path. */
+    void (*sparse16_accum)(float *out, int nb_groups, const float *w, const int32_t *idx, const float *x);
+    /* out[i] = exp(scale * in[i] - max_j scale * in[j]), n > 0 (LPCNet's
+     * sampler).  exp by range reduction to 2^n e^g, |g| <= ln2 / 2, and a
+     * degree-7 Taylor polynomial (relative error < 2e-7); arguments below
+     * -87 give e^-87.  Every path runs the same sequence of separate IEEE
+     * multiplies and adds per element (no FMA), so all give the same bits. */
+    void (*scaled_exp)(float *out, const float *in, float scale, int n);
 } df_kernels;
 
 /* Best path this CPU and build support. */
