@@ -24,10 +24,10 @@ CLIP = "en_f_allison_01"
 N = 120  # 2.4 s: reaches the 26-latent steady state of v96 and a pause
 
 
-def main() -> None:
+def main(argv=None) -> int:
     shared = vectors.shared_dir()
     if shared is None:
-        sys.exit("needs ../shared (or DREDFAST_SHARED)")
+        raise SystemExit("needs ../shared (or DREDFAST_SHARED)")
     settings = json.loads((shared / "vectors" / "settings.json").read_text())
     col = {c: i for i, c in enumerate(settings["enc_dred_calls_columns"])}
     _, pcm = wavfile.read(shared / "speech" / "dev" / f"{CLIP}.wav")
@@ -41,10 +41,12 @@ def main() -> None:
         out[f"{v}_active"] = active
         out[f"{v}_payload"] = np.frombuffer(b"".join(payloads), np.uint8)
         out[f"{v}_payload_ptr"] = np.cumsum([0] + [len(p) for p in payloads]).astype(np.int64)
-    path = vectors.DATA_DIR / "dred_encoder_subset.npz"
+    out_dir = Path(argv[argv.index("--out") + 1]) if argv and "--out" in argv else vectors.DATA_DIR
+    path = out_dir / "dred_encoder_subset.npz"
     np.savez_compressed(path, **out)
     print(f"wrote {path} ({path.stat().st_size} bytes)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))
