@@ -2,7 +2,7 @@
 
 Plain C11 for csrc/ (each SIMD kernel file selects its own instruction set
 with a target pragma and is only called after a CPUID check), C++17 for the
-one binding file.  DREDFAST_SANITIZE=1 builds with ASan + UBSan (CI's
+binding files (csrc/bindings/*.cpp).  DREDFAST_SANITIZE=1 builds with ASan + UBSan (CI's
 sanitizer job); DREDFAST_DEBUG=1 builds with -O0 -g.
 """
 import os
