@@ -60,9 +60,10 @@ ext = Extension(
 )
 
 setup(
-    packages=["dredfast", "dredfast.weights"],
+    packages=["dredfast", "dredfast.weights", "dredfast.data"],
     package_dir={"dredfast": "dredfast", "dredfast.weights": "weights"},
-    package_data={"dredfast.weights": ["*.bin", "NOTICE", "SHA256SUMS"]},
+    package_data={"dredfast.weights": ["*.bin", "NOTICE", "SHA256SUMS"],
+                  "dredfast.data": ["*.wav", "*.txt", "README.md"]},
     ext_modules=[ext],
     cmdclass={"build_ext": build_ext},
     # Sanitizer and debug builds get their own build folder, so their objects

@@ -169,6 +169,149 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _encode(args: argparse.Namespace) -> int:
+    from .audio import read_wav
+    from .packets import write_packets
+
+    try:
+        pcm, fs = read_wav(args.input)
+    except (OSError, ValueError, EOFError) as e:
+        print(f"dredfast encode: cannot read {args.input}: {e}", file=sys.stderr)
+        return 2
+    if fs != 16000:
+        print(f"dredfast encode: {args.input} is {fs} Hz; resample to 16 kHz first (e.g. with sox or soxr)",
+              file=sys.stderr)
+        return 2
+    try:
+        from .encoder import Encoder
+        enc = Encoder(bitrate=args.bitrate, lbrr=args.lbrr, packet_loss_pct=args.loss_pct, dred_ms=args.dred_ms,
+                      dred_bitrate=args.dred_bitrate, libopus=args.libopus, weights=args.weights, isa=args.isa)
+    except (OSError, ValueError, ImportError) as e:
+        print(f"dredfast encode: {e}", file=sys.stderr)
+        return 2
+    import numpy as np
+    n = -(-len(pcm) // 320) + 1  # one extra packet so the decoder's delayed output covers the end
+    x = np.zeros(n * 320, np.float32)
+    x[:len(pcm)] = pcm
+    bar = _Progress(n, "encode", n > 500)
+    packets = []
+    for i in range(n):
+        packets.append(enc.encode(x[i * 320:(i + 1) * 320]))
+        if i % 50 == 0 or i == n - 1:
+            bar.update(i + 1)
+    bar.close()
+    write_packets(args.output, packets)
+    total = sum(len(p) for p in packets)
+    b = enc.dred_budget
+    print(f"{args.output}: {n} packets, {total * 8 / (n * 0.02) / 1000:.1f} kb/s in all "
+          f"(primary {enc.primary_bitrate / 1000:g} kb/s{' + LBRR' if args.lbrr else ''}; DRED up to "
+          f"{b.max_chunks * 40} ms per packet, q0 {b.q0} dQ {b.dq})")
+    return 0
+
+
+def _simulate_common(args, speech, packets, title: str) -> int:
+    from .audio import write_wav
+    from .simulate import plot, simulate, write_report
+    from .traces import load_trace
+
+    try:
+        lost = load_trace(args.trace)
+    except (OSError, ValueError) as e:
+        print(f"dredfast: cannot read trace {args.trace}: {e}", file=sys.stderr)
+        return 2
+    n = len(packets) if packets is not None else -(-len(speech) // 320) + 1
+    if len(lost) < n:
+        print(f"dredfast: the trace has {len(lost)} packets, {n} are needed", file=sys.stderr)
+        return 2
+    bar = _Progress(n, "simulate", n > 250)
+    try:
+        res = simulate(speech, lost[:n], packets=packets, bitrate=args.bitrate, lbrr=args.lbrr,
+                       dred_ms=args.dred_ms, dred_bitrate=args.dred_bitrate, packet_loss_pct=args.loss_pct,
+                       vocoder=args.vocoder, jitter_ms=args.jitter_ms, libopus=args.libopus,
+                       weights=args.weights, isa=args.isa, metrics=not args.no_metrics,
+                       progress=lambda i, total: bar.update(i) if i % 25 == 0 or i == total else None)
+    except (OSError, ValueError, ImportError) as e:
+        bar.close()
+        print(f"dredfast: {e}", file=sys.stderr)
+        return 2
+    bar.close()
+    write_wav(args.output, res.output)
+    rep = res.report()
+    c = rep["filled_by"]
+    print(f"{args.output}: {rep['duration_s']:.2f} s, {rep['lost_packets']}/{rep['packets']} packets lost "
+          f"({100 * rep['loss_rate']:.1f} %, {rep['bursts']} bursts, longest {rep['max_burst'] * 20} ms), "
+          f"{rep['bitrate_bps'] / 1000:.1f} kb/s")
+    print(f"  filled by LBRR {c['lbrr']}, DRED {c['dred']}, PLC {c['plc']}; bad packets {c['bad']}")
+    if res.metrics:
+        m = res.metrics
+        print(f"  PESQ-WB {m['pesq_wb']:.2f}  STOI {m['stoi']:.3f}  PLCMOS {m['plcmos']:.2f}")
+    if args.report:
+        write_report(res, args.report)
+        print(f"  report: {args.report}")
+    if args.plot:
+        try:
+            plot(res, speech, args.plot, title=title)
+            print(f"  plot: {args.plot}")
+        except ImportError as e:
+            print(f"  no plot: {e}", file=sys.stderr)
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from .audio import read_wav
+    from .packets import read_packets
+
+    try:
+        speech, fs = read_wav(args.input)
+    except (OSError, ValueError, EOFError) as e:
+        print(f"dredfast simulate: cannot read {args.input}: {e}", file=sys.stderr)
+        return 2
+    if fs != 16000:
+        print(f"dredfast simulate: {args.input} is {fs} Hz; resample to 16 kHz first", file=sys.stderr)
+        return 2
+    packets = None
+    if args.packets:
+        try:
+            packets = read_packets(args.packets)
+        except (OSError, ValueError) as e:
+            print(f"dredfast simulate: cannot read {args.packets}: {e}", file=sys.stderr)
+            return 2
+    return _simulate_common(args, speech, packets, f"{args.input}, trace {args.trace}")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import os
+    from importlib import resources
+
+    from .audio import read_wav
+
+    out_dir = args.out_dir
+    os.makedirs(out_dir, exist_ok=True)
+    data = resources.files("dredfast.data")
+    with resources.as_file(data.joinpath(DEMO_SPEECH)) as wav, resources.as_file(data.joinpath(DEMO_TRACE)) as tr:
+        speech, _ = read_wav(wav)
+        args.trace = str(tr)
+        args.input = os.path.join(out_dir, "sent.wav")
+        from .audio import write_wav
+        write_wav(args.input, speech)
+        print(f"dredfast demo: {DEMO_SPEECH} ({len(speech) / 16000:.1f} s of speech, {DEMO_CREDIT}), "
+              f"bursty loss trace {DEMO_TRACE}, 24 kb/s Opus + LBRR + 1 s of DRED at {args.dred_bitrate // 1000} "
+              f"kb/s, {args.vocoder}")
+        args.output = os.path.join(out_dir, "received.wav")
+        args.report = os.path.join(out_dir, "report.json")
+        args.plot = os.path.join(out_dir, "plot.png")
+        rc = _simulate_common(args, speech, None, f"dredfast demo: {DEMO_SPEECH}")
+    if rc == 0:
+        print(f"outputs in {os.path.abspath(out_dir)}: sent.wav, received.wav, report.json, plot.png")
+    return rc
+
+
+#: The demo's speech (packaged, see dredfast/data/README.md for origin and licence) and trace.
+DEMO_SPEECH = "demo_speech.wav"
+DEMO_TRACE = "demo_trace.txt"
+DEMO_CREDIT = "CMU ARCTIC slt, free licence"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dredfast", description="Opus DRED tools (dredfast %s)" % __version__)
     p.add_argument("--version", action="version", version=__version__)
@@ -198,7 +341,54 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
     syn.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
     syn.set_defaults(func=_synth)
+
+    enc = sub.add_parser("encode", help="encode a 16 kHz WAV to Opus packets with DRED (.pkts)")
+    enc.add_argument("input", help="16 kHz 16-bit WAV")
+    enc.add_argument("-o", "--output", required=True, help="packet container (.pkts)")
+    _sender_options(enc)
+    enc.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
+    enc.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
+    enc.set_defaults(func=_encode)
+
+    sim = sub.add_parser("simulate", help="run the receiver over a packet-loss trace and score the result")
+    sim.add_argument("input", help="clean 16 kHz speech (WAV): sent, and the reference for the scores")
+    sim.add_argument("--trace", required=True, help="loss trace: one line per 20 ms packet, 1 = received, 0 = lost")
+    sim.add_argument("--packets", default=None, help="use these packets (.pkts) instead of encoding the input")
+    sim.add_argument("-o", "--output", required=True, help="recovered speech (WAV)")
+    sim.add_argument("--report", default=None, help="write a JSON report")
+    sim.add_argument("--plot", default=None, help="write a PNG: waveforms, spectrogram, lost packets by fill")
+    _receiver_options(sim)
+    _sender_options(sim)
+    sim.set_defaults(func=_simulate)
+
+    demo = sub.add_parser("demo", help="end-to-end demo on packaged speech with a bursty loss trace")
+    demo.add_argument("--out-dir", default="dredfast-demo", help="folder for the outputs (default dredfast-demo)")
+    _receiver_options(demo)
+    _sender_options(demo, dred_bitrate=16000)
+    demo.set_defaults(func=_demo)
     return p
+
+
+def _sender_options(p: argparse.ArgumentParser, dred_bitrate: Optional[int] = None) -> None:
+    p.add_argument("--bitrate", type=int, default=24000, help="Opus bitrate in b/s (default 24000)")
+    p.add_argument("--lbrr", action=argparse.BooleanOptionalAction, default=True,
+                   help="in-band FEC (LBRR) in the primary stream (default on)")
+    p.add_argument("--loss-pct", type=int, default=20, help="expected loss signalled to the encoder (default 20)")
+    p.add_argument("--dred-ms", type=int, default=1000, help="DRED redundancy to carry (default 1000)")
+    p.add_argument("--dred-bitrate", type=int, default=dred_bitrate,
+                   help="DRED's own bitrate on top of --bitrate; default: libopus 1.6.1's budget, which "
+                        "takes DRED's share out of --bitrate" if dred_bitrate is None else
+                        f"DRED's own bitrate on top of --bitrate (default {dred_bitrate})")
+    p.add_argument("--libopus", default=None, help="path to the system libopus (default: found automatically)")
+
+
+def _receiver_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--vocoder", default="fargan", choices=["fargan", "lpcnet"], help="concealment vocoder")
+    p.add_argument("--jitter-ms", type=int, default=60,
+                   help="jitter buffer: later packets the receiver may look at (default 60 ms)")
+    p.add_argument("--no-metrics", action="store_true", help="skip PESQ-WB / STOI / PLCMOS")
+    p.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
+    p.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
