@@ -277,10 +277,10 @@ def _has_lbrr(L: _Lib, packet: bytes, native: bool = True) -> bool:
         return False
     if native and L.has_native_lbrr:
         return bool(L.check(L.cdll.opus_packet_has_lbrr(pkt, len(pkt)), "opus_packet_has_lbrr"))
-    frame = _first_frame(L, pkt)  # validates the whole packet first, as libopus does
     toc = pkt[0]
-    if toc & 0x80:  # TOC configs 16-31: CELT only, no SILK layer
+    if toc & 0x80:  # TOC configs 16-31: CELT only, no SILK layer (checked first, as libopus does)
         return False
+    frame = _first_frame(L, pkt)  # validates the whole packet, as libopus does
     if not frame:
         return False
     spf = L.cdll.opus_packet_get_samples_per_frame(pkt, 48000)
