@@ -1,0 +1,133 @@
+"""Speech-quality metrics used for dredfast's quality anchors: PESQ-WB, STOI, PLCMOS v2.
+
+Optional: they need the ``metrics`` extra (``pip install dredfast[metrics]``: ``pesq``,
+``pystoi``, ``speechmos``, ``onnxruntime``); each function imports its package on first
+use and raises an ImportError naming the extra when it is missing.  Nothing here uses the
+network: the PLCMOS model ships inside the ``speechmos`` wheel.
+
+Conventions are those of ``quality_anchor_dev.csv`` (reference vectors): signals at
+16 kHz, reference = the clean clip, degraded = the decoder output advanced by the codec
+delay (104 samples for Opus at 16 kHz), both the same length; PLCMOS v2 averages 15 rater
+embeddings drawn from NumPy's legacy generator seeded with 0 (as ``np.random.seed(0)``
+before ``speechmos``'s own scoring).  Inputs are 1-D float arrays in [-1, 1] or int16.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Optional, Tuple
+
+import numpy as np
+
+EXTRA_HINT = "install the optional metrics dependencies: pip install 'dredfast[metrics]'"
+SAMPLE_RATE = 16000
+#: PLCMOS's rater-embedding convention of the anchors
+PLCMOS_ROUNDS = 15
+PLCMOS_SEED = 0
+
+
+def _import(name: str, pip_name: str):
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        raise ImportError(f"dredfast.metrics needs the `{pip_name}` package ({e}); {EXTRA_HINT}") from e
+
+
+def _signal(x, name: str) -> np.ndarray:
+    """1-D float64 signal in [-1, 1] (int16 is scaled by 1/32768)."""
+    a = np.asarray(x)
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (mono), got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{name} is empty")
+    if a.dtype == np.int16:
+        return a.astype(np.float64) / 32768.0
+    if a.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must be float or int16 samples, not {a.dtype}")
+    if a.dtype.kind in "iu":
+        raise TypeError(f"{name}: integer samples must be int16 (got {a.dtype}); scale other types yourself")
+    a = a.astype(np.float64)
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains NaN or infinity")
+    if np.max(np.abs(a)) > 1.0:
+        raise ValueError(f"{name} must be within [-1, 1] (float samples)")
+    return a
+
+
+def _pair(ref, deg) -> Tuple[np.ndarray, np.ndarray]:
+    r, d = _signal(ref, "ref"), _signal(deg, "deg")
+    if r.shape != d.shape:
+        raise ValueError(f"ref and deg must have the same length (got {r.size} and {d.size}); "
+                         "align them first (Opus at 16 kHz: deg = decoded[104:104 + len(ref)])")
+    return r, d
+
+
+def _rate(fs: object, allowed: Optional[Tuple[int, ...]] = None) -> int:
+    if isinstance(fs, bool) or not isinstance(fs, (int, np.integer)):
+        raise TypeError(f"fs must be an int, not {type(fs).__name__}")
+    fs = int(fs)
+    if allowed is not None and fs not in allowed:
+        raise ValueError(f"fs must be one of {allowed}, got {fs}")
+    if fs <= 0:
+        raise ValueError(f"fs must be positive, got {fs}")
+    return fs
+
+
+def pesq_wb(ref, deg, fs: int = SAMPLE_RATE) -> float:
+    """Wide-band PESQ (ITU-T P.862.2, MOS-LQO, about 1.0-4.64) of ``deg`` against ``ref``."""
+    fs = _rate(fs, (16000,))
+    pesq = _import("pesq", "pesq")
+    r, d = _pair(ref, deg)
+    if not (np.any(r) and np.any(d)):  # pesq would divide by a zero peak and report no utterances
+        raise ValueError("PESQ cannot score an all-zero signal")
+    try:
+        return float(pesq.pesq(fs, r, d, "wb"))
+    except (pesq.NoUtterancesError, pesq.BufferTooShortError) as e:  # silent or too short input
+        raise ValueError(f"PESQ cannot score these signals: {e}") from e
+
+
+def stoi(ref, deg, fs: int = SAMPLE_RATE, extended: bool = False) -> float:
+    """Short-time objective intelligibility (``pystoi``; 0-1, ``extended`` for ESTOI)."""
+    fs = _rate(fs)
+    pystoi = _import("pystoi", "pystoi")
+    r, d = _pair(ref, deg)
+    return float(pystoi.stoi(r, d, fs, extended=bool(extended)))
+
+
+_plcmos_model = None
+_plcmos_lock = threading.Lock()
+
+
+def _plcmos_instance():
+    """One speechmos PLCMOS v2 model per process (loading the ONNX session costs ~0.1 s)."""
+    global _plcmos_model
+    with _plcmos_lock:
+        if _plcmos_model is None:
+            _import("onnxruntime", "onnxruntime")
+            module = _import("speechmos.plcmos", "speechmos")
+            _plcmos_model = module.PLCMOS()
+        return _plcmos_model
+
+
+def plcmos(deg, fs: int = SAMPLE_RATE, *, rounds: int = PLCMOS_ROUNDS, seed: Optional[int] = PLCMOS_SEED) -> float:
+    """PLCMOS v2 (non-intrusive, 1-5) of ``deg`` with ``speechmos``'s model, offline.
+
+    The score averages ``rounds`` runs with random rater embeddings (64 normal values each).
+    They are drawn from ``np.random.RandomState(seed)``, the same numbers ``speechmos``
+    uses after ``np.random.seed(seed)``, without touching NumPy's global generator;
+    ``seed=None`` draws them from the global generator as ``speechmos`` itself does.
+    """
+    fs = _rate(fs, (16000,))
+    if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 1:
+        raise ValueError(f"rounds must be a positive int, got {rounds!r}")
+    x = _signal(deg, "deg")
+    model = _plcmos_instance()
+    feats = np.float32(model.stft_transform(x))[np.newaxis, np.newaxis, ...]
+    draw = np.random.normal if seed is None else np.random.RandomState(seed).normal
+    total = 0.0
+    for _ in range(int(rounds)):
+        embed = np.asarray(draw(size=(1, 64)), dtype=np.float32)
+        out = model.session.run(None, {"degraded_audio": feats, "rater_embed": embed})[0]
+        total += float(np.asarray(out).reshape(-1)[0])
+    return total / int(rounds)
