@@ -10,8 +10,11 @@ from ._weights import Weights, load_weights
 from .dred import Dred, DredDecoder, find_dred_payload
 from .dred_payload import encode_dred_payload
 from .dred_encoder import DredEncoder
+from .encoder import Encoder
 from .analysis import Analyzer, analyze
 from .vocoder import Vocoder
+from ._libopus import OpusDecoder, OpusEncoder, libopus_version
+from .traces import load_trace
 from .packets import add_dred, iter_packets, packet_info, read_packets, write_packets
 
 __version__ = "0.1.0"
@@ -23,6 +26,11 @@ __all__ = [
     "Dred",
     "DredDecoder",
     "DredEncoder",
+    "Encoder",
+    "OpusDecoder",
+    "OpusEncoder",
+    "libopus_version",
+    "load_trace",
     "encode_dred_payload",
     "Vocoder",
     "Weights",
