@@ -45,6 +45,8 @@ class DredBudget:
 def chunks_for(dred_ms: int) -> int:
     """Latents needed for ``dred_ms`` of redundancy, as libopus counts them."""
     duration_10ms = dred_ms // 10
+    if duration_10ms <= 0:
+        return 0  # libopus: a DRED duration of 0 turns DRED off
     return min((duration_10ms + 5) // 4, MAX_CHUNKS)
 
 
@@ -99,6 +101,8 @@ def own_budget(dred_bitrate: int, *, dred_ms: int = 1000, frame_ms: int = 20) ->
     gentler slope) whose estimated cost for all of ``dred_ms`` fits; if even the
     coarsest setting does not, as many chunks as fit at the coarsest."""
     chunks = chunks_for(dred_ms)
+    if chunks == 0:
+        return DredBudget(15, 5, 15, 0, MAX_PAYLOAD_BYTES, 0)
     target_bits = dred_bitrate * frame_ms // 1000
     for q0 in range(4, 16):
         for dq in (3, 5):

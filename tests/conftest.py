@@ -25,3 +25,17 @@ def isa(request):
 def decoders():
     """One DRED decoder per available kernel path."""
     return {i: dredfast.DredDecoder(isa=i) for i in ISAS}
+
+
+@pytest.fixture(scope="session")
+def libopus():
+    """The system libopus; skips without it unless DREDFAST_REQUIRE_LIBOPUS=1 (CI)."""
+    import os
+
+    from dredfast import _libopus
+    try:
+        return _libopus._load()
+    except _libopus.LibopusNotFound as e:
+        if os.environ.get("DREDFAST_REQUIRE_LIBOPUS") == "1":
+            pytest.fail(f"DREDFAST_REQUIRE_LIBOPUS=1 but: {e}")
+        pytest.skip(str(e))
