@@ -24,7 +24,7 @@ BLOB = ROOT / "weights" / "opus-1.6.1.bin"
 CC = shutil.which("gcc") or shutil.which("cc") or shutil.which("clang")
 
 SOURCES = ["nnet/nnet.c", "nnet/cpu.c", "nnet/kernels_scalar.c", "nnet/kernels_avx2.c",
-           "nnet/kernels_avx512.c", "nnet/conv2d.c", "weights/blob.c", "weights/bind.c",
+           "nnet/kernels_avx512.c", "nnet/conv2d.c", "nnet/conv2d_avx2.c", "weights/blob.c", "weights/bind.c",
            "models/pitchdnn.c", "analysis/lpcnet_analysis.c"]
 
 # A few clips by default; DREDFAST_ANALYSIS_ALL=1 runs every dev clip.
