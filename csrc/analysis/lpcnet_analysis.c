@@ -32,6 +32,15 @@
 #define AN_ALWAYS_INLINE inline
 #endif
 #include "lpcnet_analysis.h"
+#include "analysis_avx2.h"
+#include "../nnet/kernels.h"
+
+/* The vectorised loops (analysis_avx2.c) serve the AVX2 and AVX-512 tables. */
+#ifdef DF_HAVE_X86
+#define USE_AVX2(k) ((k)->isa >= DF_ISA_AVX2)
+#else
+#define USE_AVX2(k) 0
+#endif
 
 #define PREEMPH 0.85f
 #define DELAY 80                 /* pitch analysis lag behind the frame, samples */
@@ -78,6 +87,19 @@ int df_analysis_model_init(df_analysis_model *m, const df_blob *blob, char *err,
             for (int q2 = 0; q2 < 4; q2++)
                 for (int q3 = 0; q3 < 4; q3++)
                     m->digit_rev[q0 + 5 * q1 + 20 * q2 + 80 * q3] = (short)(64 * q0 + 16 * q1 + 4 * q2 + q3);
+    /* per-lane copies for the vectorised FFT (see analysis_avx2.c) */
+    for (int q = 1; q < 5; q++)
+        for (int c = 0; c < 2; c++) {
+            if (q < 4)
+                for (int k3 = 0; k3 < 4; k3++) m->fft_tw.c[q - 1][k3][c] = m->twiddle[20 * q * k3][c];
+            if (q < 4)
+                for (int k = 0; k < 16; k++) m->fft_tw.b[q - 1][c][k] = m->twiddle[5 * q * k][c];
+            for (int k = 0; k < 64; k++) m->fft_tw.a[q - 1][c][k] = m->twiddle[q * k][c];
+        }
+    for (int c = 0; c < 2; c++) {
+        m->fft_tw.r5[0][c] = m->twiddle[64][c];
+        m->fft_tw.r5[1][c] = m->twiddle[128][c];
+    }
     return df_pitchdnn_bind(&m->pitch, blob, err, errlen);
 }
 
@@ -186,9 +208,24 @@ static void fft320(const df_analysis_model *m, const cpx *in, cpx *out)
     radix5_pass(out, (const float (*)[2])m->twiddle, 64);
 }
 
-/* Bins 0..160 of the scaled DFT of a real 320-sample block. */
-static void real_dft(const df_analysis_model *m, const float *x, float (*X)[2])
+/* Bins 0..160 of the scaled DFT of a real 320-sample block, as split
+ * real / imaginary parts. */
+static void real_dft(const df_analysis_model *m, const df_kernels *kt, const float *x, float *Xr,
+                     float *Xi)
 {
+    const float scale = 1.f / DF_AN_WINDOW;
+    if (USE_AVX2(kt)) {
+        float re[DF_AN_WINDOW], im[DF_AN_WINDOW], ore[DF_AN_WINDOW], oim[DF_AN_WINDOW];
+        /* the portable FFT's input scaling, scale * x and scale * 0 (= +0) */
+        for (int n = 0; n < DF_AN_WINDOW; n++) {
+            re[n] = scale * x[n];
+            im[n] = 0.f;
+        }
+        df_an_fft320_avx2(&m->fft_tw, re, im, ore, oim, 0);
+        memcpy(Xr, ore, DF_AN_FREQ * sizeof(float));
+        memcpy(Xi, oim, DF_AN_FREQ * sizeof(float));
+        return;
+    }
     cpx in[DF_AN_WINDOW], out[DF_AN_WINDOW];
     for (int n = 0; n < DF_AN_WINDOW; n++) {
         in[n].r = x[n];
@@ -196,22 +233,22 @@ static void real_dft(const df_analysis_model *m, const float *x, float (*X)[2])
     }
     fft320(m, in, out);
     for (int k = 0; k < DF_AN_FREQ; k++) {
-        X[k][0] = out[k].r;
-        X[k][1] = out[k].i;
+        Xr[k] = out[k].r;
+        Xi[k] = out[k].i;
     }
 }
 
 /* Triangular bands: each bin's power is shared linearly between the two
  * band centres around it; the edge bands only get half triangles, hence x2. */
-static void band_energies(const float (*X)[2], float *E)
+static void band_energies(const float *Xr, const float *Xi, float *E)
 {
     float acc[NB] = {0};
     for (int b = 0; b < NB - 1; b++) {
         int start = band_edge[b] * 4, width = (band_edge[b + 1] - band_edge[b]) * 4;
         for (int j = 0; j < width; j++) {
             float frac = (float)j / width;
-            float p = X[start + j][0] * X[start + j][0];
-            p += X[start + j][1] * X[start + j][1];
+            float p = Xr[start + j] * Xr[start + j];
+            p += Xi[start + j] * Xi[start + j];
             acc[b] += (1 - frac) * p;
             acc[b + 1] += frac * p;
         }
@@ -283,7 +320,8 @@ static void levinson(float *lpc, const float *ac, int p)
 }
 
 /* LPC implied by a cepstrum (with c0 already offset by -4). */
-static void lpc_from_cepstrum(const df_analysis_model *m, const float *cep, float *lpc)
+static void lpc_from_cepstrum(const df_analysis_model *m, const df_kernels *kt, const float *cep,
+                              float *lpc)
 {
     float c[NB], E[NB], P[DF_AN_FREQ], ac[DF_AN_LPC + 1];
     memcpy(c, cep, sizeof(c));
@@ -307,7 +345,23 @@ static void lpc_from_cepstrum(const df_analysis_model *m, const float *cep, floa
     /* autocorrelation = inverse DFT of the (real, even) power spectrum,
      * done like libopus: forward FFT of the full Hermitian spectrum (the
      * mirrored half has imaginary parts -0), read backwards, times 320 */
-    {
+    if (USE_AVX2(kt)) {
+        /* same input as below, scaled as the FFT scales it: the mirrored
+         * half's imaginary parts are -0 * scale = -0 */
+        const float scale = 1.f / DF_AN_WINDOW;
+        float re[DF_AN_WINDOW], im[DF_AN_WINDOW], ore[DF_AN_WINDOW], oim[DF_AN_WINDOW];
+        for (int k = 0; k < DF_AN_FREQ; k++) {
+            re[k] = scale * P[k];
+            im[k] = 0.f;
+        }
+        for (int k = DF_AN_FREQ; k < DF_AN_WINDOW; k++) {
+            re[k] = re[DF_AN_WINDOW - k];
+            im[k] = -0.f;
+        }
+        df_an_fft320_avx2(&m->fft_tw, re, im, ore, oim, 1);
+        ac[0] = DF_AN_WINDOW * ore[0];
+        for (int n = 1; n <= DF_AN_LPC; n++) ac[n] = DF_AN_WINDOW * ore[DF_AN_WINDOW - n];
+    } else {
         cpx spec[DF_AN_WINDOW], t[DF_AN_WINDOW];
         for (int k = 0; k < DF_AN_FREQ; k++) {
             spec[k].r = P[k];
@@ -372,8 +426,13 @@ __attribute__((target("fma"))) static void xcorr_fma(const float *x, const float
 #define HAVE_XCORR_FMA 1
 #endif
 
-static void xcorr_avx2_order(const float *x, const float *y, float *out, int n, int nlags)
+static void xcorr_avx2_order(const df_kernels *kt, const float *x, const float *y, float *out,
+                             int n, int nlags)
 {
+    if (USE_AVX2(kt)) {
+        df_an_xcorr_avx2(x, y, out, n, nlags);
+        return;
+    }
 #ifdef HAVE_XCORR_FMA
     if (__builtin_cpu_supports("fma")) {
         xcorr_fma(x, y, out, n, nlags);
@@ -404,7 +463,7 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
 {
     float x[DF_AN_FRAME];
     float win[DF_AN_WINDOW];
-    float X[DF_AN_FREQ][2];
+    float Xr[DF_AN_FREQ], Xi[DF_AN_FREQ];
     float E[NB], Ly[NB], feat[DF_AN_FEATURES], lpc[DF_AN_LPC];
     float delayed[DF_AN_FRAME];
     float if_feat[DF_PITCH_IF_FEATURES];
@@ -429,23 +488,24 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         win[i] *= m->half_window[i];
         win[DF_AN_WINDOW - 1 - i] *= m->half_window[i];
     }
-    real_dft(m, win, X);
-    band_energies((const float (*)[2])X, E);
+    real_dft(m, k, win, Xr, Xi);
+    band_energies(Xr, Xi, E);
 
     /* IF features: per low bin, the phase advance since the previous frame
      * (unit complex number) and the bin's log power, clamped to [-1, 1]. */
-    if_feat[0] = fmaxf(-1.f, fminf(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + X[0][0] * X[0][0]) - 6.f)));
+    if_feat[0] = fmaxf(-1.f, fminf(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + Xr[0] * Xr[0]) - 6.f)));
     for (int i = 1; i < DF_AN_IF_BINS; i++) {
-        const float *p = st->prev_spec[i];
-        float re = X[i][0] * p[0] + X[i][1] * p[1];
-        float im = X[i][1] * p[0] - X[i][0] * p[1];
+        const float pr = st->prev_re[i], pi = st->prev_im[i];
+        float re = Xr[i] * pr + Xi[i] * pi;
+        float im = Xi[i] * pr - Xr[i] * pi;
         float inv = (float)(1.f / sqrt(1e-15f + re * re + im * im));
         if_feat[3 * i - 2] = re * inv;
         if_feat[3 * i - 1] = im * inv;
-        float pw = X[i][0] * X[i][0] + X[i][1] * X[i][1];
+        float pw = Xr[i] * Xr[i] + Xi[i] * Xi[i];
         if_feat[3 * i] = fmaxf(-1.f, fminf(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + pw) - 6.f)));
     }
-    memcpy(st->prev_spec, X, sizeof(st->prev_spec));
+    memcpy(st->prev_re, Xr, sizeof(st->prev_re));
+    memcpy(st->prev_im, Xi, sizeof(st->prev_im));
 
     /* 3. floored log spectrum -> cepstrum */
     float loudest = -2, follow = -2;
@@ -464,7 +524,7 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
     feat[0] -= 4;
 
     /* 4. LPC */
-    lpc_from_cepstrum(m, feat, lpc);
+    lpc_from_cepstrum(m, k, feat, lpc);
 
     /* 5. pitch.  Slide the residual histories by one frame. */
     memmove(st->exc_buf, &st->exc_buf[DF_AN_FRAME], PMAX * sizeof(float));
@@ -515,7 +575,7 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         float e0 = dotf(cur, cur, DF_AN_FRAME);
         double e1 = dotf(buf, buf, DF_AN_FRAME);
         float c[DF_PITCH_NB_XCORR];
-        xcorr_avx2_order(cur, buf, c, DF_AN_FRAME, DF_PITCH_NB_XCORR);
+        xcorr_avx2_order(k, cur, buf, c, DF_AN_FRAME, DF_PITCH_NB_XCORR);
         for (int i = 0; i < DF_PITCH_NB_XCORR; i++) {
             float norm = (float)(1 + e0 + e1);
             xc[i] = (2 * c[i]) / norm;

@@ -10,6 +10,7 @@
 #define DREDFAST_LPCNET_ANALYSIS_H
 #include <stddef.h>
 #include "../models/pitchdnn.h"
+#include "analysis_avx2.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -29,12 +30,14 @@ typedef struct {
     float dct[DF_AN_BANDS * DF_AN_BANDS];   /* [band][coefficient] */
     float twiddle[DF_AN_WINDOW][2];         /* exp(-2 pi i n / 320), float */
     short digit_rev[DF_AN_WINDOW];          /* input position -> FFT work slot */
+    df_an_fft_tw fft_tw;                    /* the same twiddles, per SIMD lane */
 } df_analysis_model;
 
 typedef struct {
     float preemph_mem;
     float analysis_mem[DF_AN_OVERLAP];       /* last 160 pre-emphasised samples */
-    float prev_spec[DF_AN_IF_BINS][2];       /* previous frame's low bins (re, im) */
+    float prev_re[DF_AN_IF_BINS];            /* previous frame's low bins */
+    float prev_im[DF_AN_IF_BINS];
     float pitch_mem[DF_AN_LPC];              /* LPC filter history */
     float pitch_filt;                        /* last residual sample */
     float exc_buf[DF_PITCH_MAX_PERIOD + DF_AN_FRAME];

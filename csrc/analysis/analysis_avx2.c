@@ -1,0 +1,225 @@
+/* AVX2 + FMA loops of the LPCNet analysis (see analysis_avx2.h).
+ *
+ * Bit-exactness: every output element goes through the same float
+ * operations, in the same order, as in the portable code of
+ * lpcnet_analysis.c; only several independent elements are computed at
+ * once.  No FMA is used where the portable code has a separate multiply and
+ * add (the file, like the whole build, has FP contraction off).
+ *
+ * FFT data flow.  Write the input index n = q0 + 5 q1 + 20 q2 + 80 q3.
+ * libopus's DIT FFT combines q3 (radix 4, no twiddles), then q2 (twiddle
+ * W^(20 q2 k3)), then q1 (W^(5 q1 (k3 + 4 k2))), then q0 (radix 5,
+ * W^(q0 k)), each pass turning one input digit into an output digit.  Any
+ * memory layout does, as long as each butterfly sees the same values, so:
+ *   - passes 1 and 2 work in natural input order, where the combined digit
+ *     is a row index (rows of 80, then of 20) and the lanes run along the
+ *     other digits;
+ *   - pass 3 gathers its inputs into the layout 64 q0 + 16 q1 + 4 k2 + k3,
+ *     in which pass 3 combines rows of 16 and pass 4 rows of 64, and whose
+ *     order after pass 4 is the natural output order.
+ * The twiddles per lane come from tables made at model init from the same
+ * float twiddles as the portable FFT. */
+#include "../nnet/kernels.h"
+
+#ifdef DF_HAVE_X86
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+
+#include <immintrin.h>
+#include <math.h>
+
+#include "analysis_avx2.h"
+
+typedef struct {
+    __m256 r, i;
+} cv;
+
+static inline cv ld(const float *re, const float *im, int p)
+{
+    cv v = {_mm256_loadu_ps(re + p), _mm256_loadu_ps(im + p)};
+    return v;
+}
+
+static inline void st(float *re, float *im, int p, cv v)
+{
+    _mm256_storeu_ps(re + p, v.r);
+    _mm256_storeu_ps(im + p, v.i);
+}
+
+/* a * w as the portable cmul_tw: (ar wr - ai wi, ar wi + ai wr). */
+static inline cv cmul(cv a, __m256 wr, __m256 wi)
+{
+    cv m = {_mm256_sub_ps(_mm256_mul_ps(a.r, wr), _mm256_mul_ps(a.i, wi)),
+            _mm256_add_ps(_mm256_mul_ps(a.r, wi), _mm256_mul_ps(a.i, wr))};
+    return m;
+}
+
+static inline cv cmul_tab(cv a, const float (*w)[16], int lane)
+{
+    return cmul(a, _mm256_loadu_ps(&w[0][lane]), _mm256_loadu_ps(&w[1][lane]));
+}
+
+/* The radix-4 butterfly of the portable radix4_pass on twiddled inputs. */
+static inline void bfly4(cv x0, cv t1, cv t2, cv t3, cv *o)
+{
+    const cv d02 = {_mm256_sub_ps(x0.r, t2.r), _mm256_sub_ps(x0.i, t2.i)};
+    const cv s02 = {_mm256_add_ps(x0.r, t2.r), _mm256_add_ps(x0.i, t2.i)};
+    const cv s13 = {_mm256_add_ps(t1.r, t3.r), _mm256_add_ps(t1.i, t3.i)};
+    const cv d13 = {_mm256_sub_ps(t1.r, t3.r), _mm256_sub_ps(t1.i, t3.i)};
+    o[2].r = _mm256_sub_ps(s02.r, s13.r);
+    o[2].i = _mm256_sub_ps(s02.i, s13.i);
+    o[0].r = _mm256_add_ps(s02.r, s13.r);
+    o[0].i = _mm256_add_ps(s02.i, s13.i);
+    o[1].r = _mm256_add_ps(d02.r, d13.i);
+    o[1].i = _mm256_sub_ps(d02.i, d13.r);
+    o[3].r = _mm256_sub_ps(d02.r, d13.i);
+    o[3].i = _mm256_add_ps(d02.i, d13.r);
+}
+
+/* Pass 2 on one set of 8 lanes (offset p in each of the four rows of 20
+ * that start at base); mask limits loads and stores to the valid lanes. */
+static inline void pass2_lanes(float *re, float *im, int base, int p, const __m256 *w, __m256i mask)
+{
+    cv x[4], o[4];
+    for (int q = 0; q < 4; q++) {
+        x[q].r = _mm256_maskload_ps(re + base + 20 * q + p, mask);
+        x[q].i = _mm256_maskload_ps(im + base + 20 * q + p, mask);
+    }
+    bfly4(x[0], cmul(x[1], w[0], w[1]), cmul(x[2], w[2], w[3]), cmul(x[3], w[4], w[5]), o);
+    for (int q = 0; q < 4; q++) {
+        _mm256_maskstore_ps(re + base + 20 * q + p, mask, o[q].r);
+        _mm256_maskstore_ps(im + base + 20 * q + p, mask, o[q].i);
+    }
+}
+
+void df_an_fft320_avx2(const df_an_fft_tw *tw, float *re, float *im, float *ore, float *oim,
+                       int lpc_only)
+{
+    /* pass 1: rows n / 80, 80 lanes each, all twiddles one */
+    for (int p = 0; p < 80; p += 8) {
+        cv o[4];
+        bfly4(ld(re, im, p), ld(re, im, p + 80), ld(re, im, p + 160), ld(re, im, p + 240), o);
+        for (int q = 0; q < 4; q++) st(re, im, p + 80 * q, o[q]);
+    }
+    /* pass 2: per k3 (block of 80), rows of 20 lanes, one twiddle per row */
+    {
+        const __m256i all = _mm256_set1_epi32(-1);
+        const __m256i low4 = _mm256_setr_epi32(-1, -1, -1, -1, 0, 0, 0, 0);
+        for (int k3 = 0; k3 < 4; k3++) {
+            __m256 w[6];
+            for (int q = 0; q < 3; q++) {
+                w[2 * q] = _mm256_set1_ps(tw->c[q][k3][0]);
+                w[2 * q + 1] = _mm256_set1_ps(tw->c[q][k3][1]);
+            }
+            pass2_lanes(re, im, 80 * k3, 0, w, all);
+            pass2_lanes(re, im, 80 * k3, 8, w, all);
+            pass2_lanes(re, im, 80 * k3, 16, w, low4);
+        }
+    }
+    /* pass 3: gather rows of 16 lanes (k2, k3) for each (q0, q1) into the
+     * output layout 64 q0 + 16 q1 + 4 k2 + k3 */
+    {
+        const __m256i idx[2] = {_mm256_setr_epi32(0, 80, 160, 240, 20, 100, 180, 260),
+                                _mm256_setr_epi32(40, 120, 200, 280, 60, 140, 220, 300)};
+        for (int q0 = 0; q0 < 5; q0++)
+            for (int h = 0; h < 2; h++) {
+                cv x[4], o[4];
+                for (int q = 0; q < 4; q++) {
+                    x[q].r = _mm256_i32gather_ps(re + q0 + 5 * q, idx[h], 4);
+                    x[q].i = _mm256_i32gather_ps(im + q0 + 5 * q, idx[h], 4);
+                }
+                bfly4(x[0], cmul_tab(x[1], tw->b[0], 8 * h), cmul_tab(x[2], tw->b[1], 8 * h),
+                      cmul_tab(x[3], tw->b[2], 8 * h), o);
+                for (int q = 0; q < 4; q++) st(ore, oim, 64 * q0 + 16 * q + 8 * h, o[q]);
+            }
+    }
+    /* pass 4: radix 5 over rows of 64 */
+    const __m256 Ar = _mm256_set1_ps(tw->r5[0][0]), Ai = _mm256_set1_ps(tw->r5[0][1]);
+    const __m256 Br = _mm256_set1_ps(tw->r5[1][0]), Bi = _mm256_set1_ps(tw->r5[1][1]);
+    const __m256 sign = _mm256_set1_ps(-0.f);
+    for (int p = 0; p < 64; p += 8) {
+        /* for the LPC only lanes 0 (output 0) and 48..63 (output 4) count */
+        if (lpc_only && p != 0 && p < 48) continue;
+        cv x0 = ld(ore, oim, p), t[5];
+        for (int q = 1; q < 5; q++)
+            t[q] = cmul(ld(ore, oim, p + 64 * q), _mm256_loadu_ps(&tw->a[q - 1][0][p]),
+                        _mm256_loadu_ps(&tw->a[q - 1][1][p]));
+        const cv s14 = {_mm256_add_ps(t[1].r, t[4].r), _mm256_add_ps(t[1].i, t[4].i)};
+        const cv d14 = {_mm256_sub_ps(t[1].r, t[4].r), _mm256_sub_ps(t[1].i, t[4].i)};
+        const cv s23 = {_mm256_add_ps(t[2].r, t[3].r), _mm256_add_ps(t[2].i, t[3].i)};
+        const cv d23 = {_mm256_sub_ps(t[2].r, t[3].r), _mm256_sub_ps(t[2].i, t[3].i)};
+        const cv o0 = {_mm256_add_ps(x0.r, _mm256_add_ps(s14.r, s23.r)),
+                       _mm256_add_ps(x0.i, _mm256_add_ps(s14.i, s23.i))};
+        const cv e = {_mm256_add_ps(x0.r, _mm256_add_ps(_mm256_mul_ps(s14.r, Ar), _mm256_mul_ps(s23.r, Br))),
+                      _mm256_add_ps(x0.i, _mm256_add_ps(_mm256_mul_ps(s14.i, Ar), _mm256_mul_ps(s23.i, Br)))};
+        const cv f = {_mm256_add_ps(_mm256_mul_ps(d14.i, Ai), _mm256_mul_ps(d23.i, Bi)),
+                      _mm256_xor_ps(sign, _mm256_add_ps(_mm256_mul_ps(d14.r, Ai), _mm256_mul_ps(d23.r, Bi)))};
+        if (lpc_only) {
+            if (p == 0)
+                _mm256_storeu_ps(ore, o0.r);
+            else
+                _mm256_storeu_ps(ore + 256 + p, _mm256_add_ps(e.r, f.r));
+            continue;
+        }
+        const cv g = {_mm256_add_ps(x0.r, _mm256_add_ps(_mm256_mul_ps(s14.r, Br), _mm256_mul_ps(s23.r, Ar))),
+                      _mm256_add_ps(x0.i, _mm256_add_ps(_mm256_mul_ps(s14.i, Br), _mm256_mul_ps(s23.i, Ar)))};
+        const cv h = {_mm256_sub_ps(_mm256_mul_ps(d23.i, Ai), _mm256_mul_ps(d14.i, Bi)),
+                      _mm256_sub_ps(_mm256_mul_ps(d14.r, Bi), _mm256_mul_ps(d23.r, Ai))};
+        st(ore, oim, p, o0);
+        st(ore, oim, p + 64, (cv){_mm256_sub_ps(e.r, f.r), _mm256_sub_ps(e.i, f.i)});
+        st(ore, oim, p + 256, (cv){_mm256_add_ps(e.r, f.r), _mm256_add_ps(e.i, f.i)});
+        st(ore, oim, p + 128, (cv){_mm256_add_ps(g.r, h.r), _mm256_add_ps(g.i, h.i)});
+        st(ore, oim, p + 192, (cv){_mm256_sub_ps(g.r, h.r), _mm256_sub_ps(g.i, h.i)});
+    }
+}
+
+void df_an_xcorr_avx2(const float *x, const float *y, float *out, int n, int nlags)
+{
+    int k = 0;
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (; k + 8 <= nlags; k += 8) {
+        /* eight lags at once; written out so the sums stay in registers */
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        const float *yk = y + k;
+        for (int i = 0; i < n; i += 8) {
+            const __m256 xv = _mm256_loadu_ps(x + i);
+            a0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(yk + i), a0);
+            a1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(yk + i + 1), a1);
+            a2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(yk + i + 2), a2);
+            a3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(yk + i + 3), a3);
+            a4 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(yk + i + 4), a4);
+            a5 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(yk + i + 5), a5);
+            a6 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(yk + i + 6), a6);
+            a7 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(yk + i + 7), a7);
+        }
+        const __m256 a[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+        /* per lag: (a0+a4, a1+a5, a2+a6, a3+a7), then pairwise sums of those
+         * (hadd), then the two halves (hadd again) -- the reference order */
+        __m256 b[4];
+        for (int j = 0; j < 4; j++)
+            b[j] = _mm256_add_ps(_mm256_permute2f128_ps(a[2 * j], a[2 * j + 1], 0x20),
+                                 _mm256_permute2f128_ps(a[2 * j], a[2 * j + 1], 0x31));
+        const __m256 e = _mm256_hadd_ps(_mm256_hadd_ps(b[0], b[1]), _mm256_hadd_ps(b[2], b[3]));
+        _mm256_storeu_ps(out + k, _mm256_permutevar8x32_ps(e, order));
+    }
+    for (; k < nlags; k++) {
+        __m256 a = _mm256_setzero_ps();
+        for (int i = 0; i < n; i += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + k + i), a);
+        const __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+        const __m128 t = _mm_hadd_ps(s, s);
+        out[k] = _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
+    }
+}
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
+#endif /* DF_HAVE_X86 */
