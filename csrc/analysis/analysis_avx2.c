@@ -216,6 +216,23 @@ void df_an_xcorr_avx2(const float *x, const float *y, float *out, int n, int nla
     }
 }
 
+void df_an_fir16_avx2(float *res, const float *hist, const float *rtaps, int n)
+{
+    __m256 t[16];
+    for (int j = 0; j < 16; j++) t[j] = _mm256_set1_ps(rtaps[j]);
+    for (int i = 0; i < n; i += 8) {
+        const float *h = hist + i;
+        __m256 s1 = _mm256_loadu_ps(h + 16), s2 = _mm256_setzero_ps();
+        for (int j = 0; j < 16; j += 4) {
+            s1 = _mm256_add_ps(s1, _mm256_mul_ps(t[j], _mm256_loadu_ps(h + j)));
+            s2 = _mm256_add_ps(s2, _mm256_mul_ps(t[j + 1], _mm256_loadu_ps(h + j + 1)));
+            s1 = _mm256_add_ps(s1, _mm256_mul_ps(t[j + 2], _mm256_loadu_ps(h + j + 2)));
+            s2 = _mm256_add_ps(s2, _mm256_mul_ps(t[j + 3], _mm256_loadu_ps(h + j + 3)));
+        }
+        _mm256_storeu_ps(res + i, _mm256_add_ps(s1, s2));
+    }
+}
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #elif defined(__GNUC__)

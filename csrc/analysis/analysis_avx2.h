@@ -26,4 +26,9 @@ void df_an_fft320_avx2(const df_an_fft_tw *tw, float *in_re, float *in_im, float
  * (eight fused partial sums, reduced ((0+4)+(1+5))+((2+6)+(3+7))); n % 8 == 0. */
 void df_an_xcorr_avx2(const float *x, const float *y, float *out, int n, int nlags);
 
+/* res[i] = hist[16 + i] + sum of rtaps[j] hist[i + j], j < 16, for i < n,
+ * in the portable fir_tap_sum's order (two alternating accumulators
+ * starting from the sample and from 0, added at the end); n % 8 == 0. */
+void df_an_fir16_avx2(float *res, const float *hist, const float *rtaps, int n);
+
 #endif

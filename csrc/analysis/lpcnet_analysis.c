@@ -47,6 +47,10 @@
 #define PMAX DF_PITCH_MAX_PERIOD
 #define NB DF_AN_BANDS
 #define PI_D 3.14159265358979323846
+/* libopus's MAX16 / MIN16 (also what glibc's fmaxf / fminf return for
+ * non-NaN operands), as plain compares the compiler inlines. */
+#define MAXF(a, b) ((a) > (b) ? (a) : (b))
+#define MINF(a, b) ((a) < (b) ? (a) : (b))
 
 /* Band edges in units of 4 DFT bins (200 Hz), 0..8 kHz. */
 static const int band_edge[NB] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 34, 40};
@@ -75,7 +79,8 @@ int df_analysis_model_init(df_analysis_model *m, const df_blob *blob, char *err,
      * libopus's table. */
     for (int b = 0; b < NB; b++)
         for (int c = 0; c < NB; c++)
-            m->dct[b * NB + c] = (float)(cos((b + .5) * c * PI_D / NB) * (c == 0 ? sqrt(.5) : 1.));
+            m->idct[c][b] = m->dct[b][c] =
+                (float)(cos((b + .5) * c * PI_D / NB) * (c == 0 ? sqrt(.5) : 1.));
     for (int n = 0; n < DF_AN_WINDOW; n++) {
         m->twiddle[n][0] = (float)cos(2 * PI_D * n / DF_AN_WINDOW);
         m->twiddle[n][1] = (float)-sin(2 * PI_D * n / DF_AN_WINDOW);
@@ -326,11 +331,14 @@ static void lpc_from_cepstrum(const df_analysis_model *m, const df_kernels *kt, 
     float c[NB], E[NB], P[DF_AN_FREQ], ac[DF_AN_LPC + 1];
     memcpy(c, cep, sizeof(c));
     c[0] += 4;
-    /* inverse DCT -> log10 band energies -> linear, corrected */
+    /* inverse DCT -> log10 band energies -> linear, corrected.  Each band's
+     * sum runs over the coefficients in order; the bands are independent,
+     * so the loop runs across them (vectorisable, same roundings). */
+    float s[DF_AN_DCT_PAD] = {0};
+    for (int j = 0; j < NB; j++)
+        for (int b = 0; b < DF_AN_DCT_PAD; b++) s[b] += c[j] * m->idct[j][b];
     for (int b = 0; b < NB; b++) {
-        float s = 0;
-        for (int j = 0; j < NB; j++) s += c[j] * m->dct[b * NB + j];
-        E[b] = (float)(s * sqrt(2. / NB));
+        E[b] = (float)(s[b] * sqrt(2. / NB));
         E[b] = (float)(pow(10.f, E[b]) * band_comp[b]);
     }
     /* band energies interpolated linearly back to a power spectrum */
@@ -470,11 +478,11 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
     float xc[DF_PITCH_NB_XCORR];
 
     /* 1. pre-emphasis */
-    for (int i = 0; i < DF_AN_FRAME; i++) {
-        float v = pcm160[i];
-        x[i] = v + st->preemph_mem;
-        st->preemph_mem = -PREEMPH * v;
-    }
+    /* (written without the loop-carried memory so it vectorises) */
+    x[0] = pcm160[0] + st->preemph_mem;
+    for (int i = 1; i < 4; i++) x[i] = pcm160[i] + -PREEMPH * pcm160[i - 1];
+    for (int i = 4; i < DF_AN_FRAME; i++) x[i] = pcm160[i] + -PREEMPH * pcm160[i - 1];
+    st->preemph_mem = -PREEMPH * pcm160[DF_AN_FRAME - 1];
     /* the 5 ms delayed copy for the pitch path: last 80 samples of the
      * previous frame, then the first 80 of this one */
     memcpy(delayed, &st->analysis_mem[DF_AN_OVERLAP - DELAY], DELAY * sizeof(float));
@@ -493,7 +501,7 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
 
     /* IF features: per low bin, the phase advance since the previous frame
      * (unit complex number) and the bin's log power, clamped to [-1, 1]. */
-    if_feat[0] = fmaxf(-1.f, fminf(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + Xr[0] * Xr[0]) - 6.f)));
+    if_feat[0] = MAXF(-1.f, MINF(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + Xr[0] * Xr[0]) - 6.f)));
     for (int i = 1; i < DF_AN_IF_BINS; i++) {
         const float pr = st->prev_re[i], pi = st->prev_im[i];
         float re = Xr[i] * pr + Xi[i] * pi;
@@ -502,7 +510,7 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         if_feat[3 * i - 2] = re * inv;
         if_feat[3 * i - 1] = im * inv;
         float pw = Xr[i] * Xr[i] + Xi[i] * Xi[i];
-        if_feat[3 * i] = fmaxf(-1.f, fminf(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + pw) - 6.f)));
+        if_feat[3 * i] = MAXF(-1.f, MINF(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + pw) - 6.f)));
     }
     memcpy(st->prev_re, Xr, sizeof(st->prev_re));
     memcpy(st->prev_im, Xi, sizeof(st->prev_im));
@@ -511,15 +519,17 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
     float loudest = -2, follow = -2;
     for (int b = 0; b < NB; b++) {
         float v = log10_f(1e-2f + E[b]);
-        v = fmaxf(loudest - 8, fmaxf(follow - 2.5f, v));
-        loudest = fmaxf(loudest, v);
-        follow = fmaxf(follow - 2.5f, v);
+        v = MAXF(loudest - 8, MAXF(follow - 2.5f, v));
+        loudest = MAXF(loudest, v);
+        follow = MAXF(follow - 2.5f, v);
         Ly[b] = v;
     }
-    for (int c = 0; c < NB; c++) {
-        float s = 0;
-        for (int b = 0; b < NB; b++) s += Ly[b] * m->dct[b * NB + c];
-        feat[c] = (float)(s * sqrt(2. / NB));
+    {
+        /* per coefficient a sum over the bands in order, all coefficients at once */
+        float s[DF_AN_DCT_PAD] = {0};
+        for (int b = 0; b < NB; b++)
+            for (int c = 0; c < DF_AN_DCT_PAD; c++) s[c] += Ly[b] * m->dct[b][c];
+        for (int c = 0; c < NB; c++) feat[c] = (float)(s[c] * sqrt(2. / NB));
     }
     feat[0] -= 4;
 
@@ -539,14 +549,21 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         float rtaps[DF_AN_LPC];
         for (int j = 0; j < DF_AN_LPC; j++) rtaps[j] = lpc[DF_AN_LPC - 1 - j];
         float *res = &st->lp_buf[PMAX];
-        for (int i = 0; i < DF_AN_FRAME; i++)
-            res[i] = fir_tap_sum(hist[DF_AN_LPC + i], rtaps, &hist[i], DF_AN_LPC);
+        if (USE_AVX2(k))
+            df_an_fir16_avx2(res, hist, rtaps, DF_AN_FRAME);
+        else
+            for (int i = 0; i < DF_AN_FRAME; i++)
+                res[i] = fir_tap_sum(hist[DF_AN_LPC + i], rtaps, &hist[i], DF_AN_LPC);
     }
     /* excitation for the correlation search: residual + 0.7 x previous
      * residual sample (mild low-frequency emphasis) */
-    for (int i = 0; i < DF_AN_FRAME; i++) {
-        st->exc_buf[PMAX + i] = st->lp_buf[PMAX + i] + .7f * st->pitch_filt;
-        st->pitch_filt = st->lp_buf[PMAX + i];
+    {
+        const float *restrict res = &st->lp_buf[PMAX];
+        float *restrict exc = &st->exc_buf[PMAX];
+        exc[0] = res[0] + .7f * st->pitch_filt;
+        for (int i = 1; i < 4; i++) exc[i] = res[i] + .7f * res[i - 1];
+        for (int i = 4; i < DF_AN_FRAME; i++) exc[i] = res[i] + .7f * res[i - 1];
+        st->pitch_filt = res[DF_AN_FRAME - 1];
     }
     {
         /* 2nd-order elliptic low-pass (~1.2 kHz) on the residual, in place,
@@ -555,12 +572,18 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         static const float a1 = -1.54220f, a2 = 0.70781f;
         float s0 = st->lp_mem[0], s1 = st->lp_mem[1];
         float *y = &st->lp_buf[PMAX];
+        /* the input terms first (independent, vectorisable), then the
+         * recursion, each value rounded exactly as in the one-loop form */
+        float u[DF_AN_FRAME], v[DF_AN_FRAME];
         for (int i = 0; i < DF_AN_FRAME; i++) {
-            float in = y[i];
-            float out = in + s0;
+            u[i] = (b1 - a1) * y[i];
+            v[i] = (b2 - a2) * y[i] + 1e-30f;
+        }
+        for (int i = 0; i < DF_AN_FRAME; i++) {
+            float out = y[i] + s0;
             float s0_old = s0;
-            s0 = (b1 - a1) * in + s1 - a1 * s0;
-            s1 = (b2 - a2) * in + 1e-30f - a2 * s0_old;
+            s0 = u[i] + s1 - a1 * s0;
+            s1 = v[i] - a2 * s0_old;
             y[i] = out;
         }
         st->lp_mem[0] = s0;
@@ -576,11 +599,15 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         double e1 = dotf(buf, buf, DF_AN_FRAME);
         float c[DF_PITCH_NB_XCORR];
         xcorr_avx2_order(k, cur, buf, c, DF_AN_FRAME, DF_PITCH_NB_XCORR);
-        for (int i = 0; i < DF_PITCH_NB_XCORR; i++) {
-            float norm = (float)(1 + e0 + e1);
-            xc[i] = (2 * c[i]) / norm;
-            e1 += buf[i + DF_AN_FRAME] * (double)buf[i + DF_AN_FRAME] - buf[i] * (double)buf[i];
-        }
+        /* energy steps (independent), their running sum (serial), then the
+         * normalisation (independent): the same roundings as one loop */
+        double d[DF_PITCH_NB_XCORR], e[DF_PITCH_NB_XCORR];
+        for (int i = 0; i < DF_PITCH_NB_XCORR; i++)
+            d[i] = buf[i + DF_AN_FRAME] * (double)buf[i + DF_AN_FRAME] - buf[i] * (double)buf[i];
+        e[0] = e1;
+        for (int i = 1; i < DF_PITCH_NB_XCORR; i++) e[i] = e[i - 1] + d[i - 1];
+        const float e0p1 = 1 + e0;
+        for (int i = 0; i < DF_PITCH_NB_XCORR; i++) xc[i] = (2 * c[i]) / (float)(e0p1 + e[i]);
     }
     float pitch = df_pitchdnn_compute(&m->pitch, k, &st->pitchdnn, if_feat, xc);
     int period = (int)floor(.5 + 256. / pow(2.f, (1. / 60.) * ((pitch + 1.5) * 60)));

@@ -23,11 +23,13 @@ extern "C" {
 #define DF_AN_FEATURES 20
 #define DF_AN_FREQ (DF_AN_WINDOW / 2 + 1)
 #define DF_AN_IF_BINS 30
+#define DF_AN_DCT_PAD 24   /* DCT rows padded with zeros to whole SIMD vectors */
 
 typedef struct {
     df_pitchdnn_model pitch;
     float half_window[DF_AN_OVERLAP];
-    float dct[DF_AN_BANDS * DF_AN_BANDS];   /* [band][coefficient] */
+    float dct[DF_AN_BANDS][DF_AN_DCT_PAD];  /* [band][coefficient]: cepstrum from bands */
+    float idct[DF_AN_BANDS][DF_AN_DCT_PAD]; /* [coefficient][band]: the transpose */
     float twiddle[DF_AN_WINDOW][2];         /* exp(-2 pi i n / 320), float */
     short digit_rev[DF_AN_WINDOW];          /* input position -> FFT work slot */
     df_an_fft_tw fft_tw;                    /* the same twiddles, per SIMD lane */
