@@ -86,11 +86,13 @@ static inline void bfly4(cv x0, cv t1, cv t2, cv t3, cv *o)
 static inline void pass2_lanes(float *re, float *im, int base, int p, const __m256 *w, __m256i mask)
 {
     cv x[4], o[4];
+    #pragma GCC unroll 16
     for (int q = 0; q < 4; q++) {
         x[q].r = _mm256_maskload_ps(re + base + 20 * q + p, mask);
         x[q].i = _mm256_maskload_ps(im + base + 20 * q + p, mask);
     }
     bfly4(x[0], cmul(x[1], w[0], w[1]), cmul(x[2], w[2], w[3]), cmul(x[3], w[4], w[5]), o);
+    #pragma GCC unroll 16
     for (int q = 0; q < 4; q++) {
         _mm256_maskstore_ps(re + base + 20 * q + p, mask, o[q].r);
         _mm256_maskstore_ps(im + base + 20 * q + p, mask, o[q].i);
@@ -104,6 +106,7 @@ void df_an_fft320_avx2(const df_an_fft_tw *tw, float *re, float *im, float *ore,
     for (int p = 0; p < 80; p += 8) {
         cv o[4];
         bfly4(ld(re, im, p), ld(re, im, p + 80), ld(re, im, p + 160), ld(re, im, p + 240), o);
+        #pragma GCC unroll 16
         for (int q = 0; q < 4; q++) st(re, im, p + 80 * q, o[q]);
     }
     /* pass 2: per k3 (block of 80), rows of 20 lanes, one twiddle per row */
@@ -112,6 +115,7 @@ void df_an_fft320_avx2(const df_an_fft_tw *tw, float *re, float *im, float *ore,
         const __m256i low4 = _mm256_setr_epi32(-1, -1, -1, -1, 0, 0, 0, 0);
         for (int k3 = 0; k3 < 4; k3++) {
             __m256 w[6];
+            #pragma GCC unroll 16
             for (int q = 0; q < 3; q++) {
                 w[2 * q] = _mm256_set1_ps(tw->c[q][k3][0]);
                 w[2 * q + 1] = _mm256_set1_ps(tw->c[q][k3][1]);
@@ -129,12 +133,14 @@ void df_an_fft320_avx2(const df_an_fft_tw *tw, float *re, float *im, float *ore,
         for (int q0 = 0; q0 < 5; q0++)
             for (int h = 0; h < 2; h++) {
                 cv x[4], o[4];
+                #pragma GCC unroll 16
                 for (int q = 0; q < 4; q++) {
                     x[q].r = _mm256_i32gather_ps(re + q0 + 5 * q, idx[h], 4);
                     x[q].i = _mm256_i32gather_ps(im + q0 + 5 * q, idx[h], 4);
                 }
                 bfly4(x[0], cmul_tab(x[1], tw->b[0], 8 * h), cmul_tab(x[2], tw->b[1], 8 * h),
                       cmul_tab(x[3], tw->b[2], 8 * h), o);
+                #pragma GCC unroll 16
                 for (int q = 0; q < 4; q++) st(ore, oim, 64 * q0 + 16 * q + 8 * h, o[q]);
             }
     }
@@ -146,6 +152,7 @@ void df_an_fft320_avx2(const df_an_fft_tw *tw, float *re, float *im, float *ore,
         /* for the LPC only lanes 0 (output 0) and 48..63 (output 4) count */
         if (lpc_only && p != 0 && p < 48) continue;
         cv x0 = ld(ore, oim, p), t[5];
+        #pragma GCC unroll 16
         for (int q = 1; q < 5; q++)
             t[q] = cmul(ld(ore, oim, p + 64 * q), _mm256_loadu_ps(&tw->a[q - 1][0][p]),
                         _mm256_loadu_ps(&tw->a[q - 1][1][p]));
@@ -186,6 +193,7 @@ void df_an_xcorr_avx2(const float *x, const float *y, float *out, int n, int nla
         /* eight lags at once; written out so the sums stay in registers */
         __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         const float *yk = y + k;
+#pragma GCC unroll 4
         for (int i = 0; i < n; i += 8) {
             const __m256 xv = _mm256_loadu_ps(x + i);
             a0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(yk + i), a0);
@@ -201,6 +209,7 @@ void df_an_xcorr_avx2(const float *x, const float *y, float *out, int n, int nla
         /* per lag: (a0+a4, a1+a5, a2+a6, a3+a7), then pairwise sums of those
          * (hadd), then the two halves (hadd again) -- the reference order */
         __m256 b[4];
+        #pragma GCC unroll 16
         for (int j = 0; j < 4; j++)
             b[j] = _mm256_add_ps(_mm256_permute2f128_ps(a[2 * j], a[2 * j + 1], 0x20),
                                  _mm256_permute2f128_ps(a[2 * j], a[2 * j + 1], 0x31));
@@ -219,10 +228,12 @@ void df_an_xcorr_avx2(const float *x, const float *y, float *out, int n, int nla
 void df_an_fir16_avx2(float *res, const float *hist, const float *rtaps, int n)
 {
     __m256 t[16];
+    #pragma GCC unroll 16
     for (int j = 0; j < 16; j++) t[j] = _mm256_set1_ps(rtaps[j]);
     for (int i = 0; i < n; i += 8) {
         const float *h = hist + i;
         __m256 s1 = _mm256_loadu_ps(h + 16), s2 = _mm256_setzero_ps();
+        #pragma GCC unroll 16
         for (int j = 0; j < 16; j += 4) {
             s1 = _mm256_add_ps(s1, _mm256_mul_ps(t[j], _mm256_loadu_ps(h + j)));
             s2 = _mm256_add_ps(s2, _mm256_mul_ps(t[j + 1], _mm256_loadu_ps(h + j + 1)));
