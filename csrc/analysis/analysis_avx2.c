@@ -244,6 +244,34 @@ void df_an_fir16_avx2(float *res, const float *hist, const float *rtaps, int n)
     }
 }
 
+void df_an_xcnorm_avx2(float *xc, const float *c, const float *y, int n, float e0p1, double e1,
+                       int nlags)
+{
+    double d[256 + 8], e[256 + 8];
+    if (nlags > 256) nlags = 256;      /* the pitch search has 224 */
+    const int nv = nlags & ~7;
+    int i = 0;
+    for (; i < nv; i += 4) {
+        const __m256d a = _mm256_cvtps_pd(_mm_loadu_ps(y + n + i));
+        const __m256d b = _mm256_cvtps_pd(_mm_loadu_ps(y + i));
+        _mm256_storeu_pd(d + i, _mm256_sub_pd(_mm256_mul_pd(a, a), _mm256_mul_pd(b, b)));
+    }
+    for (; i < nlags; i++) d[i] = y[i + n] * (double)y[i + n] - y[i] * (double)y[i];
+    /* the running sum is inherently serial */
+    e[0] = e1;
+#pragma GCC unroll 8
+    for (i = 1; i < nlags; i++) e[i] = e[i - 1] + d[i - 1];
+    const __m256d base = _mm256_set1_pd((double)e0p1);
+    const __m256 two = _mm256_set1_ps(2.f);
+    for (i = 0; i < nv; i += 8) {
+        const __m128 lo = _mm256_cvtpd_ps(_mm256_add_pd(base, _mm256_loadu_pd(e + i)));
+        const __m128 hi = _mm256_cvtpd_ps(_mm256_add_pd(base, _mm256_loadu_pd(e + i + 4)));
+        const __m256 norm = _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1);
+        _mm256_storeu_ps(xc + i, _mm256_div_ps(_mm256_mul_ps(two, _mm256_loadu_ps(c + i)), norm));
+    }
+    for (; i < nlags; i++) xc[i] = (2 * c[i]) / (float)(e0p1 + e[i]);
+}
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #elif defined(__GNUC__)

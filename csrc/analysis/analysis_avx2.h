@@ -31,4 +31,11 @@ void df_an_xcorr_avx2(const float *x, const float *y, float *out, int n, int nla
  * starting from the sample and from 0, added at the end); n % 8 == 0. */
 void df_an_fir16_avx2(float *res, const float *hist, const float *rtaps, int n);
 
+/* The normalised cross-correlation of the pitch search, as the portable
+ * loop: with the energy steps d_i = y[i+n]^2 - y[i]^2 (double) and the
+ * running energy e_0 = e1, e_{i+1} = e_i + d_i (double, in order),
+ * xc[i] = 2 c[i] / (float)(e0p1 + e_i) for i < nlags. */
+void df_an_xcnorm_avx2(float *xc, const float *c, const float *y, int n, float e0p1, double e1,
+                       int nlags);
+
 #endif

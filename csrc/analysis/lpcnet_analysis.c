@@ -601,13 +601,17 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         xcorr_avx2_order(k, cur, buf, c, DF_AN_FRAME, DF_PITCH_NB_XCORR);
         /* energy steps (independent), their running sum (serial), then the
          * normalisation (independent): the same roundings as one loop */
-        double d[DF_PITCH_NB_XCORR], e[DF_PITCH_NB_XCORR];
-        for (int i = 0; i < DF_PITCH_NB_XCORR; i++)
-            d[i] = buf[i + DF_AN_FRAME] * (double)buf[i + DF_AN_FRAME] - buf[i] * (double)buf[i];
-        e[0] = e1;
-        for (int i = 1; i < DF_PITCH_NB_XCORR; i++) e[i] = e[i - 1] + d[i - 1];
         const float e0p1 = 1 + e0;
-        for (int i = 0; i < DF_PITCH_NB_XCORR; i++) xc[i] = (2 * c[i]) / (float)(e0p1 + e[i]);
+        if (USE_AVX2(k)) {
+            df_an_xcnorm_avx2(xc, c, buf, DF_AN_FRAME, e0p1, e1, DF_PITCH_NB_XCORR);
+        } else {
+            double d[DF_PITCH_NB_XCORR], e[DF_PITCH_NB_XCORR];
+            for (int i = 0; i < DF_PITCH_NB_XCORR; i++)
+                d[i] = buf[i + DF_AN_FRAME] * (double)buf[i + DF_AN_FRAME] - buf[i] * (double)buf[i];
+            e[0] = e1;
+            for (int i = 1; i < DF_PITCH_NB_XCORR; i++) e[i] = e[i - 1] + d[i - 1];
+            for (int i = 0; i < DF_PITCH_NB_XCORR; i++) xc[i] = (2 * c[i]) / (float)(e0p1 + e[i]);
+        }
     }
     float pitch = df_pitchdnn_compute(&m->pitch, k, &st->pitchdnn, if_feat, xc);
     int period = (int)floor(.5 + 256. / pow(2.f, (1. / 60.) * ((pitch + 1.5) * 60)));

@@ -95,6 +95,33 @@ static void add_bias(const df_conv2d *conv, float *out, int height, int hstride)
     }
 }
 
+int df_compute_conv2d_3x3(const df_kernels *k, const df_conv2d *conv, float *out, const float *f0,
+                          const float *f1, const float *f2, int height, int hstride,
+                          int activation)
+{
+    if (conv->ktime != 3 || conv->kheight != 3) return -1;
+#ifdef DF_HAVE_X86
+    if (k->isa >= DF_ISA_AVX2)
+        df_conv3x3_avx2(out, conv->weights, conv->bias, conv->in_channels, conv->out_channels, f0,
+                        f1, f2, height, hstride);
+    else
+#endif
+    {
+#ifdef HAVE_CONV_FMA
+        if (__builtin_cpu_supports("fma"))
+            conv_3x3_fma(out, conv->weights, conv->in_channels, conv->out_channels, f0, f1, f2,
+                         height, hstride);
+        else
+#endif
+            conv_3x3(out, conv->weights, conv->in_channels, conv->out_channels, f0, f1, f2, height,
+                     hstride);
+        if (conv->bias) add_bias(conv, out, height, hstride);
+    }
+    for (int c = 0; c < conv->out_channels; c++)
+        k->activation(&out[c * hstride], &out[c * hstride], height, activation);
+    return 0;
+}
+
 int df_compute_conv2d(const df_kernels *k, const df_conv2d *conv, float *out, float *mem,
                       const float *in, int height, int hstride, int activation)
 {
@@ -104,36 +131,20 @@ int df_compute_conv2d(const df_kernels *k, const df_conv2d *conv, float *out, fl
         return -1;
     if (conv->ktime == 3 && conv->kheight == 3) {
         /* Read the two past frames straight from mem, then slide it. */
-        const float *f0 = mem, *f1 = mem + frame;
-#ifdef DF_HAVE_X86
-        if (k->isa >= DF_ISA_AVX2)
-            df_conv3x3_avx2(out, conv->weights, conv->bias, conv->in_channels, conv->out_channels,
-                            f0, f1, in, height, hstride);
-        else
-#endif
-        {
-#ifdef HAVE_CONV_FMA
-            if (__builtin_cpu_supports("fma"))
-                conv_3x3_fma(out, conv->weights, conv->in_channels, conv->out_channels, f0, f1, in,
-                             height, hstride);
-            else
-#endif
-                conv_3x3(out, conv->weights, conv->in_channels, conv->out_channels, f0, f1, in,
-                         height, hstride);
-            if (conv->bias) add_bias(conv, out, height, hstride);
-        }
+        df_compute_conv2d_3x3(k, conv, out, mem, mem + frame, in, height, hstride, activation);
         memmove(mem, mem + frame, (size_t)frame * sizeof(float));
         memcpy(mem + frame, in, (size_t)frame * sizeof(float));
-    } else {
-        float buf[DF_MAX_CONV2D_INPUTS];
-        /* Oldest frames first, then the new one; the history slides by one frame. */
-        memcpy(buf, mem, (size_t)hist * sizeof(float));
-        memcpy(&buf[hist], in, (size_t)frame * sizeof(float));
-        memcpy(mem, &buf[frame], (size_t)hist * sizeof(float));
-        conv_generic(out, conv->weights, conv->in_channels, conv->out_channels, conv->ktime,
-                     conv->kheight, buf, height, hstride);
-        if (conv->bias) add_bias(conv, out, height, hstride);
+        return 0;
     }
-    for (int c = 0; c < conv->out_channels; c++) k->activation(&out[c * hstride], &out[c * hstride], height, activation);
+    float buf[DF_MAX_CONV2D_INPUTS];
+    /* Oldest frames first, then the new one; the history slides by one frame. */
+    memcpy(buf, mem, (size_t)hist * sizeof(float));
+    memcpy(&buf[hist], in, (size_t)frame * sizeof(float));
+    memcpy(mem, &buf[frame], (size_t)hist * sizeof(float));
+    conv_generic(out, conv->weights, conv->in_channels, conv->out_channels, conv->ktime,
+                 conv->kheight, buf, height, hstride);
+    if (conv->bias) add_bias(conv, out, height, hstride);
+    for (int c = 0; c < conv->out_channels; c++)
+        k->activation(&out[c * hstride], &out[c * hstride], height, activation);
     return 0;
 }

@@ -50,34 +50,54 @@ static inline float sum9_1(const float *wk, const float *r0, const float *r1, co
     return fmaf(wk[8], r2[2], s);
 }
 
+/* One channel's contribution to one output row.  mode 0: first channel
+ * (the output starts from +0), 1: a middle channel, 2: the last channel
+ * (then the bias is added), 3: the only channel.  Inlined with a constant
+ * mode, so each variant is a branch-free loop. */
+static inline __attribute__((always_inline)) void channel_row(float *o, const float *wk, float b, int mode,
+                                                              const float *r0, const float *r1,
+                                                              const float *r2, int height)
+{
+    const int first = mode == 0 || mode == 3, last = mode >= 2;
+    __m256 wv[9];
+#pragma GCC unroll 16
+    for (int i = 0; i < 9; i++) wv[i] = _mm256_set1_ps(wk[i]);
+    const __m256 bv = _mm256_set1_ps(b);
+    const int hv = height & ~7;
+    int j = 0;
+    for (; j < hv; j += 8) {
+        const __m256 s = sum9(wv, r0 + j, r1 + j, r2 + j);
+        /* the output starts from +0 like the portable kernel's memset */
+        __m256 acc = _mm256_add_ps(first ? _mm256_setzero_ps() : _mm256_loadu_ps(o + j), s);
+        if (last) acc = _mm256_add_ps(acc, bv);
+        _mm256_storeu_ps(o + j, acc);
+    }
+    for (; j < height; j++) {
+        float acc = (first ? 0.f : o[j]) + sum9_1(wk, r0 + j, r1 + j, r2 + j);
+        if (last) acc += b;
+        o[j] = acc;
+    }
+}
+
 void df_conv3x3_avx2(float *out, const float *w, const float *bias, int in_ch, int out_ch,
                      const float *f0, const float *f1, const float *f2, int height, int hstride)
 {
     const int row = height + 2;
-    const int hv = height & ~7;
     for (int c = 0; c < out_ch; c++) {
         float *o = &out[c * hstride];
-        const float b = bias ? bias[c] : 0.f;
         for (int m = 0; m < in_ch; m++) {
             const float *wk = &w[(c * in_ch + m) * 9];
             const float *r0 = f0 + m * row, *r1 = f1 + m * row, *r2 = f2 + m * row;
-            const int first = m == 0, last = m == in_ch - 1;
-            __m256 wv[9];
-            for (int i = 0; i < 9; i++) wv[i] = _mm256_set1_ps(wk[i]);
-            const __m256 bv = _mm256_set1_ps(b);
-            int j = 0;
-            for (; j < hv; j += 8) {
-                const __m256 s = sum9(wv, r0 + j, r1 + j, r2 + j);
-                /* the output starts from +0 like the portable kernel's memset */
-                __m256 acc = _mm256_add_ps(first ? _mm256_setzero_ps() : _mm256_loadu_ps(o + j), s);
-                if (last && bias) acc = _mm256_add_ps(acc, bv);
-                _mm256_storeu_ps(o + j, acc);
-            }
-            for (; j < height; j++) {
-                float acc = (first ? 0.f : o[j]) + sum9_1(wk, r0 + j, r1 + j, r2 + j);
-                if (last && bias) acc += b;
-                o[j] = acc;
-            }
+            const int first = m == 0, last = m == in_ch - 1 && bias;
+            /* without a bias the last channel is a middle one: nothing added */
+            if (first && last)
+                channel_row(o, wk, bias[c], 3, r0, r1, r2, height);
+            else if (first)
+                channel_row(o, wk, 0.f, 0, r0, r1, r2, height);
+            else if (last)
+                channel_row(o, wk, bias[c], 2, r0, r1, r2, height);
+            else
+                channel_row(o, wk, 0.f, 1, r0, r1, r2, height);
         }
     }
 }
