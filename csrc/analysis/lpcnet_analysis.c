@@ -92,6 +92,11 @@ int df_analysis_model_init(df_analysis_model *m, const df_blob *blob, char *err,
             for (int q2 = 0; q2 < 4; q2++)
                 for (int q3 = 0; q3 < 4; q3++)
                     m->digit_rev[q0 + 5 * q1 + 20 * q2 + 80 * q3] = (short)(64 * q0 + 16 * q1 + 4 * q2 + q3);
+    /* j / width of each bin in its band, as the band loops used to divide */
+    for (int b = 0; b < NB - 1; b++) {
+        int start = band_edge[b] * 4, width = (band_edge[b + 1] - band_edge[b]) * 4;
+        for (int j = 0; j < width; j++) m->bin_frac[start + j] = (float)j / width;
+    }
     /* per-lane copies for the vectorised FFT (see analysis_avx2.c) */
     for (int q = 1; q < 5; q++)
         for (int c = 0; c < 2; c++) {
@@ -245,13 +250,13 @@ static void real_dft(const df_analysis_model *m, const df_kernels *kt, const flo
 
 /* Triangular bands: each bin's power is shared linearly between the two
  * band centres around it; the edge bands only get half triangles, hence x2. */
-static void band_energies(const float *Xr, const float *Xi, float *E)
+static void band_energies(const df_analysis_model *m, const float *Xr, const float *Xi, float *E)
 {
     float acc[NB] = {0};
     for (int b = 0; b < NB - 1; b++) {
         int start = band_edge[b] * 4, width = (band_edge[b + 1] - band_edge[b]) * 4;
         for (int j = 0; j < width; j++) {
-            float frac = (float)j / width;
+            const float frac = m->bin_frac[start + j];
             float p = Xr[start + j] * Xr[start + j];
             p += Xi[start + j] * Xi[start + j];
             acc[b] += (1 - frac) * p;
@@ -345,7 +350,7 @@ static void lpc_from_cepstrum(const df_analysis_model *m, const df_kernels *kt, 
     for (int b = 0; b < NB - 1; b++) {
         int start = band_edge[b] * 4, width = (band_edge[b + 1] - band_edge[b]) * 4;
         for (int j = 0; j < width; j++) {
-            float frac = (float)j / width;
+            const float frac = m->bin_frac[start + j];
             P[start + j] = (1 - frac) * E[b] + frac * E[b + 1];
         }
     }
@@ -358,14 +363,13 @@ static void lpc_from_cepstrum(const df_analysis_model *m, const df_kernels *kt, 
          * half's imaginary parts are -0 * scale = -0 */
         const float scale = 1.f / DF_AN_WINDOW;
         float re[DF_AN_WINDOW], im[DF_AN_WINDOW], ore[DF_AN_WINDOW], oim[DF_AN_WINDOW];
-        for (int k = 0; k < DF_AN_FREQ; k++) {
-            re[k] = scale * P[k];
-            im[k] = 0.f;
-        }
-        for (int k = DF_AN_FREQ; k < DF_AN_WINDOW; k++) {
-            re[k] = re[DF_AN_WINDOW - k];
-            im[k] = -0.f;
-        }
+        re[0] = scale * P[0];
+        for (int k = 1; k < DF_AN_FREQ - 1; k++) re[k] = re[DF_AN_WINDOW - k] = scale * P[k];
+        re[DF_AN_FREQ - 1] = scale * P[DF_AN_FREQ - 1];
+        /* (whole halves, so the loops vectorise; bin 160 is then set to +0) */
+        for (int k = 0; k < DF_AN_WINDOW / 2; k++) im[k] = 0.f;
+        for (int k = DF_AN_WINDOW / 2; k < DF_AN_WINDOW; k++) im[k] = -0.f;
+        im[DF_AN_FREQ - 1] = 0.f;
         df_an_fft320_avx2(&m->fft_tw, re, im, ore, oim, 1);
         ac[0] = DF_AN_WINDOW * ore[0];
         for (int n = 1; n <= DF_AN_LPC; n++) ac[n] = DF_AN_WINDOW * ore[DF_AN_WINDOW - n];
@@ -497,7 +501,7 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         win[DF_AN_WINDOW - 1 - i] *= m->half_window[i];
     }
     real_dft(m, k, win, Xr, Xi);
-    band_energies(Xr, Xi, E);
+    band_energies(m, Xr, Xi, E);
 
     /* IF features: per low bin, the phase advance since the previous frame
      * (unit complex number) and the bin's log power, clamped to [-1, 1]. */

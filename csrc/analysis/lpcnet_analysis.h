@@ -33,6 +33,7 @@ typedef struct {
     float twiddle[DF_AN_WINDOW][2];         /* exp(-2 pi i n / 320), float */
     short digit_rev[DF_AN_WINDOW];          /* input position -> FFT work slot */
     df_an_fft_tw fft_tw;                    /* the same twiddles, per SIMD lane */
+    float bin_frac[DF_AN_FREQ - 1];         /* position of each bin inside its band, j / width */
 } df_analysis_model;
 
 typedef struct {
