@@ -34,6 +34,7 @@
 #include <math.h>
 
 #include "analysis_avx2.h"
+#include "log2_approx.h"
 
 typedef struct {
     __m256 r, i;
@@ -270,6 +271,70 @@ void df_an_xcnorm_avx2(float *xc, const float *c, const float *y, int n, float e
         _mm256_storeu_ps(xc + i, _mm256_div_ps(_mm256_mul_ps(two, _mm256_loadu_ps(c + i)), norm));
     }
     for (; i < nlags; i++) xc[i] = (2 * c[i]) / (float)(e0p1 + e[i]);
+}
+
+/* df_an_log2_approx on eight lanes: the table lookups are lane
+ * permutations of the 8-entry tables, every float step is the same. */
+static inline __m256 log2v(__m256 x)
+{
+    __m256i u = _mm256_castps_si256(x);
+    const __m256i expo = _mm256_sub_epi32(_mm256_srli_epi32(u, 23), _mm256_set1_epi32(127));
+    u = _mm256_sub_epi32(u, _mm256_slli_epi32(expo, 23));
+    const __m256i k = _mm256_and_si256(_mm256_srli_epi32(u, 20), _mm256_set1_epi32(7));
+    const __m256 inv = _mm256_permutevar8x32_ps(_mm256_loadu_ps(df_an_log2_inv_step), k);
+    const __m256 step = _mm256_permutevar8x32_ps(_mm256_loadu_ps(df_an_log2_step), k);
+    const __m256 t = _mm256_sub_ps(_mm256_mul_ps(_mm256_castsi256_ps(u), inv), _mm256_set1_ps(1.0625f));
+    __m256 poly = _mm256_add_ps(_mm256_set1_ps(DF_AN_LOG2_C3), _mm256_mul_ps(t, _mm256_set1_ps(DF_AN_LOG2_C4)));
+    poly = _mm256_add_ps(_mm256_set1_ps(DF_AN_LOG2_C2), _mm256_mul_ps(t, poly));
+    poly = _mm256_add_ps(_mm256_set1_ps(DF_AN_LOG2_C1), _mm256_mul_ps(t, poly));
+    poly = _mm256_add_ps(_mm256_set1_ps(DF_AN_LOG2_C0), _mm256_mul_ps(t, poly));
+    return _mm256_add_ps(_mm256_add_ps(_mm256_cvtepi32_ps(expo), poly), step);
+}
+
+static inline __m256 log10v(__m256 x) { return _mm256_mul_ps(_mm256_set1_ps(DF_AN_LOG10_2), log2v(x)); }
+
+void df_an_log10_avx2(float *y, const float *x, int n)
+{
+    for (int i = 0; i < n; i += 8) _mm256_storeu_ps(y + i, log10v(_mm256_loadu_ps(x + i)));
+}
+
+/* 1 / sqrt(v) in double, rounded to float, on eight lanes */
+static inline __m256 inv_sqrt_d(__m256 v)
+{
+    const __m256d one = _mm256_set1_pd(1.);
+    const __m128 lo = _mm256_cvtpd_ps(_mm256_div_pd(one, _mm256_sqrt_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)))));
+    const __m128 hi = _mm256_cvtpd_ps(_mm256_div_pd(one, _mm256_sqrt_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)))));
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1);
+}
+
+void df_an_if_features_avx2(float *if_feat, const float *Xr, const float *Xi, const float *prev_re,
+                            const float *prev_im, int nbins)
+{
+    float a[64], b[64], c[64];   /* per bin: re * inv, im * inv, log power */
+    if (nbins > 65) nbins = 65;
+    const __m256 tiny = _mm256_set1_ps(1e-15f);
+    for (int i = 1; i < nbins; i += 8) {
+        const __m256 xr = _mm256_loadu_ps(Xr + i), xi = _mm256_loadu_ps(Xi + i);
+        const __m256 pr = _mm256_loadu_ps(prev_re + i), pi = _mm256_loadu_ps(prev_im + i);
+        const __m256 re = _mm256_add_ps(_mm256_mul_ps(xr, pr), _mm256_mul_ps(xi, pi));
+        const __m256 im = _mm256_sub_ps(_mm256_mul_ps(xi, pr), _mm256_mul_ps(xr, pi));
+        const __m256 inv = inv_sqrt_d(
+            _mm256_add_ps(_mm256_add_ps(tiny, _mm256_mul_ps(re, re)), _mm256_mul_ps(im, im)));
+        _mm256_storeu_ps(a + i - 1, _mm256_mul_ps(re, inv));
+        _mm256_storeu_ps(b + i - 1, _mm256_mul_ps(im, inv));
+        const __m256 pw = _mm256_add_ps(_mm256_mul_ps(xr, xr), _mm256_mul_ps(xi, xi));
+        const __m256 l = log10v(_mm256_add_ps(tiny, pw));
+        const __m256 v = _mm256_mul_ps(_mm256_set1_ps(1.f / 64),
+                                       _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(10.f), l), _mm256_set1_ps(6.f)));
+        /* MAX16(-1, MIN16(1, v)): minps / maxps return their second operand
+         * unless the first compares smaller / greater, as those macros do */
+        _mm256_storeu_ps(c + i - 1, _mm256_max_ps(_mm256_set1_ps(-1.f), _mm256_min_ps(_mm256_set1_ps(1.f), v)));
+    }
+    for (int i = 1; i < nbins; i++) {
+        if_feat[3 * i - 2] = a[i - 1];
+        if_feat[3 * i - 1] = b[i - 1];
+        if_feat[3 * i] = c[i - 1];
+    }
 }
 
 #if defined(__clang__)

@@ -38,4 +38,13 @@ void df_an_fir16_avx2(float *res, const float *hist, const float *rtaps, int n);
 void df_an_xcnorm_avx2(float *xc, const float *c, const float *y, int n, float e0p1, double e1,
                        int nlags);
 
+/* if_feat[3 i - 2 .. 3 i] for bins 1 <= i < nbins: the unit phase advance
+ * since the previous frame and the clamped log power, as the portable
+ * loop.  Reads bins up to 8 ceil((nbins - 1) / 8) of all four arrays. */
+void df_an_if_features_avx2(float *if_feat, const float *Xr, const float *Xi, const float *prev_re,
+                            const float *prev_im, int nbins);
+
+/* y[i] = log10 of x[i] through libopus's approximate log2, n % 8 == 0. */
+void df_an_log10_avx2(float *y, const float *x, int n);
+
 #endif

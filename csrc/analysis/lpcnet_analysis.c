@@ -33,6 +33,7 @@
 #endif
 #include "lpcnet_analysis.h"
 #include "analysis_avx2.h"
+#include "log2_approx.h"
 #include "../nnet/kernels.h"
 
 /* The vectorised loops (analysis_avx2.c) serve the AVX2 and AVX-512 tables. */
@@ -268,43 +269,7 @@ static void band_energies(const df_analysis_model *m, const float *Xr, const flo
     memcpy(E, acc, sizeof(acc));
 }
 
-/* log2 as libopus's float build computes it (celt_log2 with FLOAT_APPROX,
- * which the reference build used; the exact log differs by ~1e-7 and that
- * alone breaks bit-exactness of the cepstrum and pitch).  Method: split off
- * the binary exponent, map the mantissa m in [1, 2) into [1, 1.125) by
- * multiplying with 1/(1 + k/8) for its top three fraction bits k (the
- * log2 of that factor is added back from a table), then evaluate a degree-4
- * minimax polynomial of log2(1.0625 + t) for t = m' - 1.0625 in
- * [-0.0625, 0.0625].  The constants are the float values libopus uses. */
-static float log2_approx(float x)
-{
-    static const float inv_step[8] = {   /* 1 / (1 + k/8), float-rounded */
-        1.000000000000000000000000000f, 8.88888895511627197265625e-01f,
-        8.00000000000000000000000e-01f, 7.27272748947143554687500e-01f,
-        6.66666686534881591796875e-01f, 6.15384638309478759765625e-01f,
-        5.71428596973419189453125e-01f, 5.33333361148834228515625e-01f};
-    static const float log2_step[8] = {  /* log2(1 + k/8), float-rounded */
-        0.0f, 1.699250042438507080078125e-01f, 3.219280838966369628906250e-01f,
-        4.594316184520721435546875e-01f, 5.849624872207641601562500e-01f,
-        7.004396915435791015625000e-01f, 8.073549270629882812500000e-01f,
-        9.068905711174011230468750e-01f};
-    static const float c0 = 8.74628424644470214843750000e-02f, c1 = 1.357829570770263671875000000000f,
-                       c2 = -6.3897705078125000000000000e-01f, c3 = 4.01971250772476196289062500e-01f,
-                       c4 = -2.8415444493293762207031250e-01f;
-    union {
-        float f;
-        uint32_t u;
-    } v;
-    v.f = x;
-    const int32_t expo = (int32_t)(v.u >> 23) - 127;
-    v.u -= (uint32_t)expo << 23;            /* mantissa now in [1, 2) */
-    const int k = (int)((v.u >> 20) & 7);   /* top three fraction bits */
-    const float t = v.f * inv_step[k] - 1.0625f;
-    const float poly = c0 + t * (c1 + t * (c2 + t * (c3 + t * c4)));
-    return (float)expo + poly + log2_step[k];
-}
-
-static float log10_f(float x) { return 0.3010299957f * log2_approx(x); }
+static float log10_f(float x) { return DF_AN_LOG10_2 * df_an_log2_approx(x); }
 
 /* Levinson-Durbin on float autocorrelations, stopping early once the
  * prediction gain reaches 30 dB (further orders only fit noise). */
@@ -506,23 +471,35 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
     /* IF features: per low bin, the phase advance since the previous frame
      * (unit complex number) and the bin's log power, clamped to [-1, 1]. */
     if_feat[0] = MAXF(-1.f, MINF(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + Xr[0] * Xr[0]) - 6.f)));
-    for (int i = 1; i < DF_AN_IF_BINS; i++) {
-        const float pr = st->prev_re[i], pi = st->prev_im[i];
-        float re = Xr[i] * pr + Xi[i] * pi;
-        float im = Xi[i] * pr - Xr[i] * pi;
-        float inv = (float)(1.f / sqrt(1e-15f + re * re + im * im));
-        if_feat[3 * i - 2] = re * inv;
-        if_feat[3 * i - 1] = im * inv;
-        float pw = Xr[i] * Xr[i] + Xi[i] * Xi[i];
-        if_feat[3 * i] = MAXF(-1.f, MINF(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + pw) - 6.f)));
+    if (USE_AVX2(k)) {
+        df_an_if_features_avx2(if_feat, Xr, Xi, st->prev_re, st->prev_im, DF_AN_IF_BINS);
+    } else {
+        for (int i = 1; i < DF_AN_IF_BINS; i++) {
+            const float pr = st->prev_re[i], pi = st->prev_im[i];
+            float re = Xr[i] * pr + Xi[i] * pi;
+            float im = Xi[i] * pr - Xr[i] * pi;
+            float inv = (float)(1.f / sqrt(1e-15f + re * re + im * im));
+            if_feat[3 * i - 2] = re * inv;
+            if_feat[3 * i - 1] = im * inv;
+            float pw = Xr[i] * Xr[i] + Xi[i] * Xi[i];
+            if_feat[3 * i] = MAXF(-1.f, MINF(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + pw) - 6.f)));
+        }
     }
-    memcpy(st->prev_re, Xr, sizeof(st->prev_re));
-    memcpy(st->prev_im, Xi, sizeof(st->prev_im));
+    memcpy(st->prev_re, Xr, DF_AN_IF_BINS * sizeof(float));
+    memcpy(st->prev_im, Xi, DF_AN_IF_BINS * sizeof(float));
 
     /* 3. floored log spectrum -> cepstrum */
     float loudest = -2, follow = -2;
+    float logE[DF_AN_DCT_PAD];
+    if (USE_AVX2(k)) {
+        float Ep[DF_AN_DCT_PAD];
+        for (int b = 0; b < DF_AN_DCT_PAD; b++) Ep[b] = b < NB ? 1e-2f + E[b] : 1.f;
+        df_an_log10_avx2(logE, Ep, DF_AN_DCT_PAD);
+    } else {
+        for (int b = 0; b < NB; b++) logE[b] = log10_f(1e-2f + E[b]);
+    }
     for (int b = 0; b < NB; b++) {
-        float v = log10_f(1e-2f + E[b]);
+        float v = logE[b];
         v = MAXF(loudest - 8, MAXF(follow - 2.5f, v));
         loudest = MAXF(loudest, v);
         follow = MAXF(follow - 2.5f, v);

@@ -39,8 +39,10 @@ typedef struct {
 typedef struct {
     float preemph_mem;
     float analysis_mem[DF_AN_OVERLAP];       /* last 160 pre-emphasised samples */
-    float prev_re[DF_AN_IF_BINS];            /* previous frame's low bins */
-    float prev_im[DF_AN_IF_BINS];
+    /* previous frame's low bins; the SIMD loop reads whole vectors past
+     * bin 29, hence the (never used) padding */
+    float prev_re[DF_AN_IF_BINS + 10];
+    float prev_im[DF_AN_IF_BINS + 10];
     float pitch_mem[DF_AN_LPC];              /* LPC filter history */
     float pitch_filt;                        /* last residual sample */
     float exc_buf[DF_PITCH_MAX_PERIOD + DF_AN_FRAME];
