@@ -337,6 +337,33 @@ void df_an_if_features_avx2(float *if_feat, const float *Xr, const float *Xi, co
     }
 }
 
+void df_an_dct24_avx2(float *s, const float *v, const float (*tab)[24], int rows)
+{
+    __m256 a = _mm256_setzero_ps(), b = a, c = a;
+    for (int r = 0; r < rows; r++) {
+        const __m256 x = _mm256_set1_ps(v[r]);
+        a = _mm256_add_ps(a, _mm256_mul_ps(x, _mm256_loadu_ps(&tab[r][0])));
+        b = _mm256_add_ps(b, _mm256_mul_ps(x, _mm256_loadu_ps(&tab[r][8])));
+        c = _mm256_add_ps(c, _mm256_mul_ps(x, _mm256_loadu_ps(&tab[r][16])));
+    }
+    _mm256_storeu_ps(s, a);
+    _mm256_storeu_ps(s + 8, b);
+    _mm256_storeu_ps(s + 16, c);
+}
+
+void df_an_mirror_avx2(float *re, const float *P, float scale)
+{
+    const __m256 sc = _mm256_set1_ps(scale);
+    const __m256i rev = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+    for (int k = 0; k < 160; k += 8)
+        _mm256_storeu_ps(re + k, _mm256_mul_ps(sc, _mm256_loadu_ps(P + k)));
+    re[160] = scale * P[160];
+    /* blocks k..k+7 (k = 153, 145, ..., 1) reversed into 313-k..320-k:
+     * positions 160..319; 160 is its own mirror, rewritten unchanged */
+    for (int k = 153; k >= 1; k -= 8)
+        _mm256_storeu_ps(re + 320 - k - 7, _mm256_permutevar8x32_ps(_mm256_loadu_ps(re + k), rev));
+}
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #elif defined(__GNUC__)

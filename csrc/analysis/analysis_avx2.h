@@ -47,4 +47,11 @@ void df_an_if_features_avx2(float *if_feat, const float *Xr, const float *Xi, co
 /* y[i] = log10 of x[i] through libopus's approximate log2, n % 8 == 0. */
 void df_an_log10_avx2(float *y, const float *x, int n);
 
+/* s[c] = sum over r < rows, in order, of v[r] * tab[r][c] (product, then
+ * sum), for the 24 columns c of the padded DCT tables. */
+void df_an_dct24_avx2(float *s, const float *v, const float (*tab)[24], int rows);
+
+/* re[k] = scale * P[k] for k <= 160 and its mirror re[320 - k] = re[k]. */
+void df_an_mirror_avx2(float *re, const float *P, float scale);
+
 #endif

@@ -50,6 +50,7 @@
 #define PI_D 3.14159265358979323846
 /* libopus's MAX16 / MIN16 (also what glibc's fmaxf / fminf return for
  * non-NaN operands), as plain compares the compiler inlines. */
+_Static_assert(DF_AN_DCT_PAD == 24, "df_an_dct24_avx2 works on 24 columns");
 #define MAXF(a, b) ((a) > (b) ? (a) : (b))
 #define MINF(a, b) ((a) < (b) ? (a) : (b))
 
@@ -305,8 +306,11 @@ static void lpc_from_cepstrum(const df_analysis_model *m, const df_kernels *kt, 
      * sum runs over the coefficients in order; the bands are independent,
      * so the loop runs across them (vectorisable, same roundings). */
     float s[DF_AN_DCT_PAD] = {0};
-    for (int j = 0; j < NB; j++)
-        for (int b = 0; b < DF_AN_DCT_PAD; b++) s[b] += c[j] * m->idct[j][b];
+    if (USE_AVX2(kt))
+        df_an_dct24_avx2(s, c, (const float (*)[24])m->idct, NB);
+    else
+        for (int j = 0; j < NB; j++)
+            for (int b = 0; b < DF_AN_DCT_PAD; b++) s[b] += c[j] * m->idct[j][b];
     for (int b = 0; b < NB; b++) {
         E[b] = (float)(s[b] * sqrt(2. / NB));
         E[b] = (float)(pow(10.f, E[b]) * band_comp[b]);
@@ -328,9 +332,7 @@ static void lpc_from_cepstrum(const df_analysis_model *m, const df_kernels *kt, 
          * half's imaginary parts are -0 * scale = -0 */
         const float scale = 1.f / DF_AN_WINDOW;
         float re[DF_AN_WINDOW], im[DF_AN_WINDOW], ore[DF_AN_WINDOW], oim[DF_AN_WINDOW];
-        re[0] = scale * P[0];
-        for (int k = 1; k < DF_AN_FREQ - 1; k++) re[k] = re[DF_AN_WINDOW - k] = scale * P[k];
-        re[DF_AN_FREQ - 1] = scale * P[DF_AN_FREQ - 1];
+        df_an_mirror_avx2(re, P, scale);
         /* (whole halves, so the loops vectorise; bin 160 is then set to +0) */
         for (int k = 0; k < DF_AN_WINDOW / 2; k++) im[k] = 0.f;
         for (int k = DF_AN_WINDOW / 2; k < DF_AN_WINDOW; k++) im[k] = -0.f;
@@ -508,8 +510,11 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
     {
         /* per coefficient a sum over the bands in order, all coefficients at once */
         float s[DF_AN_DCT_PAD] = {0};
-        for (int b = 0; b < NB; b++)
-            for (int c = 0; c < DF_AN_DCT_PAD; c++) s[c] += Ly[b] * m->dct[b][c];
+        if (USE_AVX2(k))
+            df_an_dct24_avx2(s, Ly, (const float (*)[24])m->dct, NB);
+        else
+            for (int b = 0; b < NB; b++)
+                for (int c = 0; c < DF_AN_DCT_PAD; c++) s[c] += Ly[b] * m->dct[b][c];
         for (int c = 0; c < NB; c++) feat[c] = (float)(s[c] * sqrt(2. / NB));
     }
     feat[0] -= 4;
