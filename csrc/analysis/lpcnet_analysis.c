@@ -32,12 +32,27 @@
 #define AN_ALWAYS_INLINE inline
 #endif
 #include "lpcnet_analysis.h"
+#include "analysis_avx2.h"
+#include "log2_approx.h"
+#include "../nnet/kernels.h"
+
+/* The vectorised loops (analysis_avx2.c) serve the AVX2 and AVX-512 tables. */
+#ifdef DF_HAVE_X86
+#define USE_AVX2(k) ((k)->isa >= DF_ISA_AVX2)
+#else
+#define USE_AVX2(k) 0
+#endif
 
 #define PREEMPH 0.85f
 #define DELAY 80                 /* pitch analysis lag behind the frame, samples */
 #define PMAX DF_PITCH_MAX_PERIOD
 #define NB DF_AN_BANDS
 #define PI_D 3.14159265358979323846
+/* libopus's MAX16 / MIN16 (also what glibc's fmaxf / fminf return for
+ * non-NaN operands), as plain compares the compiler inlines. */
+_Static_assert(DF_AN_DCT_PAD == 24, "df_an_dct24_avx2 works on 24 columns");
+#define MAXF(a, b) ((a) > (b) ? (a) : (b))
+#define MINF(a, b) ((a) < (b) ? (a) : (b))
 
 /* Band edges in units of 4 DFT bins (200 Hz), 0..8 kHz. */
 static const int band_edge[NB] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 34, 40};
@@ -66,7 +81,8 @@ int df_analysis_model_init(df_analysis_model *m, const df_blob *blob, char *err,
      * libopus's table. */
     for (int b = 0; b < NB; b++)
         for (int c = 0; c < NB; c++)
-            m->dct[b * NB + c] = (float)(cos((b + .5) * c * PI_D / NB) * (c == 0 ? sqrt(.5) : 1.));
+            m->idct[c][b] = m->dct[b][c] =
+                (float)(cos((b + .5) * c * PI_D / NB) * (c == 0 ? sqrt(.5) : 1.));
     for (int n = 0; n < DF_AN_WINDOW; n++) {
         m->twiddle[n][0] = (float)cos(2 * PI_D * n / DF_AN_WINDOW);
         m->twiddle[n][1] = (float)-sin(2 * PI_D * n / DF_AN_WINDOW);
@@ -78,6 +94,24 @@ int df_analysis_model_init(df_analysis_model *m, const df_blob *blob, char *err,
             for (int q2 = 0; q2 < 4; q2++)
                 for (int q3 = 0; q3 < 4; q3++)
                     m->digit_rev[q0 + 5 * q1 + 20 * q2 + 80 * q3] = (short)(64 * q0 + 16 * q1 + 4 * q2 + q3);
+    /* j / width of each bin in its band, as the band loops used to divide */
+    for (int b = 0; b < NB - 1; b++) {
+        int start = band_edge[b] * 4, width = (band_edge[b + 1] - band_edge[b]) * 4;
+        for (int j = 0; j < width; j++) m->bin_frac[start + j] = (float)j / width;
+    }
+    /* per-lane copies for the vectorised FFT (see analysis_avx2.c) */
+    for (int q = 1; q < 5; q++)
+        for (int c = 0; c < 2; c++) {
+            if (q < 4)
+                for (int k3 = 0; k3 < 4; k3++) m->fft_tw.c[q - 1][k3][c] = m->twiddle[20 * q * k3][c];
+            if (q < 4)
+                for (int k = 0; k < 16; k++) m->fft_tw.b[q - 1][c][k] = m->twiddle[5 * q * k][c];
+            for (int k = 0; k < 64; k++) m->fft_tw.a[q - 1][c][k] = m->twiddle[q * k][c];
+        }
+    for (int c = 0; c < 2; c++) {
+        m->fft_tw.r5[0][c] = m->twiddle[64][c];
+        m->fft_tw.r5[1][c] = m->twiddle[128][c];
+    }
     return df_pitchdnn_bind(&m->pitch, blob, err, errlen);
 }
 
@@ -186,9 +220,24 @@ static void fft320(const df_analysis_model *m, const cpx *in, cpx *out)
     radix5_pass(out, (const float (*)[2])m->twiddle, 64);
 }
 
-/* Bins 0..160 of the scaled DFT of a real 320-sample block. */
-static void real_dft(const df_analysis_model *m, const float *x, float (*X)[2])
+/* Bins 0..160 of the scaled DFT of a real 320-sample block, as split
+ * real / imaginary parts. */
+static void real_dft(const df_analysis_model *m, const df_kernels *kt, const float *x, float *Xr,
+                     float *Xi)
 {
+    const float scale = 1.f / DF_AN_WINDOW;
+    if (USE_AVX2(kt)) {
+        float re[DF_AN_WINDOW], im[DF_AN_WINDOW], ore[DF_AN_WINDOW], oim[DF_AN_WINDOW];
+        /* the portable FFT's input scaling, scale * x and scale * 0 (= +0) */
+        for (int n = 0; n < DF_AN_WINDOW; n++) {
+            re[n] = scale * x[n];
+            im[n] = 0.f;
+        }
+        df_an_fft320_avx2(&m->fft_tw, re, im, ore, oim, 0);
+        memcpy(Xr, ore, DF_AN_FREQ * sizeof(float));
+        memcpy(Xi, oim, DF_AN_FREQ * sizeof(float));
+        return;
+    }
     cpx in[DF_AN_WINDOW], out[DF_AN_WINDOW];
     for (int n = 0; n < DF_AN_WINDOW; n++) {
         in[n].r = x[n];
@@ -196,22 +245,22 @@ static void real_dft(const df_analysis_model *m, const float *x, float (*X)[2])
     }
     fft320(m, in, out);
     for (int k = 0; k < DF_AN_FREQ; k++) {
-        X[k][0] = out[k].r;
-        X[k][1] = out[k].i;
+        Xr[k] = out[k].r;
+        Xi[k] = out[k].i;
     }
 }
 
 /* Triangular bands: each bin's power is shared linearly between the two
  * band centres around it; the edge bands only get half triangles, hence x2. */
-static void band_energies(const float (*X)[2], float *E)
+static void band_energies(const df_analysis_model *m, const float *Xr, const float *Xi, float *E)
 {
     float acc[NB] = {0};
     for (int b = 0; b < NB - 1; b++) {
         int start = band_edge[b] * 4, width = (band_edge[b + 1] - band_edge[b]) * 4;
         for (int j = 0; j < width; j++) {
-            float frac = (float)j / width;
-            float p = X[start + j][0] * X[start + j][0];
-            p += X[start + j][1] * X[start + j][1];
+            const float frac = m->bin_frac[start + j];
+            float p = Xr[start + j] * Xr[start + j];
+            p += Xi[start + j] * Xi[start + j];
             acc[b] += (1 - frac) * p;
             acc[b + 1] += frac * p;
         }
@@ -221,43 +270,7 @@ static void band_energies(const float (*X)[2], float *E)
     memcpy(E, acc, sizeof(acc));
 }
 
-/* log2 as libopus's float build computes it (celt_log2 with FLOAT_APPROX,
- * which the reference build used; the exact log differs by ~1e-7 and that
- * alone breaks bit-exactness of the cepstrum and pitch).  Method: split off
- * the binary exponent, map the mantissa m in [1, 2) into [1, 1.125) by
- * multiplying with 1/(1 + k/8) for its top three fraction bits k (the
- * log2 of that factor is added back from a table), then evaluate a degree-4
- * minimax polynomial of log2(1.0625 + t) for t = m' - 1.0625 in
- * [-0.0625, 0.0625].  The constants are the float values libopus uses. */
-static float log2_approx(float x)
-{
-    static const float inv_step[8] = {   /* 1 / (1 + k/8), float-rounded */
-        1.000000000000000000000000000f, 8.88888895511627197265625e-01f,
-        8.00000000000000000000000e-01f, 7.27272748947143554687500e-01f,
-        6.66666686534881591796875e-01f, 6.15384638309478759765625e-01f,
-        5.71428596973419189453125e-01f, 5.33333361148834228515625e-01f};
-    static const float log2_step[8] = {  /* log2(1 + k/8), float-rounded */
-        0.0f, 1.699250042438507080078125e-01f, 3.219280838966369628906250e-01f,
-        4.594316184520721435546875e-01f, 5.849624872207641601562500e-01f,
-        7.004396915435791015625000e-01f, 8.073549270629882812500000e-01f,
-        9.068905711174011230468750e-01f};
-    static const float c0 = 8.74628424644470214843750000e-02f, c1 = 1.357829570770263671875000000000f,
-                       c2 = -6.3897705078125000000000000e-01f, c3 = 4.01971250772476196289062500e-01f,
-                       c4 = -2.8415444493293762207031250e-01f;
-    union {
-        float f;
-        uint32_t u;
-    } v;
-    v.f = x;
-    const int32_t expo = (int32_t)(v.u >> 23) - 127;
-    v.u -= (uint32_t)expo << 23;            /* mantissa now in [1, 2) */
-    const int k = (int)((v.u >> 20) & 7);   /* top three fraction bits */
-    const float t = v.f * inv_step[k] - 1.0625f;
-    const float poly = c0 + t * (c1 + t * (c2 + t * (c3 + t * c4)));
-    return (float)expo + poly + log2_step[k];
-}
-
-static float log10_f(float x) { return 0.3010299957f * log2_approx(x); }
+static float log10_f(float x) { return DF_AN_LOG10_2 * df_an_log2_approx(x); }
 
 /* Levinson-Durbin on float autocorrelations, stopping early once the
  * prediction gain reaches 30 dB (further orders only fit noise). */
@@ -283,23 +296,30 @@ static void levinson(float *lpc, const float *ac, int p)
 }
 
 /* LPC implied by a cepstrum (with c0 already offset by -4). */
-static void lpc_from_cepstrum(const df_analysis_model *m, const float *cep, float *lpc)
+static void lpc_from_cepstrum(const df_analysis_model *m, const df_kernels *kt, const float *cep,
+                              float *lpc)
 {
     float c[NB], E[NB], P[DF_AN_FREQ], ac[DF_AN_LPC + 1];
     memcpy(c, cep, sizeof(c));
     c[0] += 4;
-    /* inverse DCT -> log10 band energies -> linear, corrected */
+    /* inverse DCT -> log10 band energies -> linear, corrected.  Each band's
+     * sum runs over the coefficients in order; the bands are independent,
+     * so the loop runs across them (vectorisable, same roundings). */
+    float s[DF_AN_DCT_PAD] = {0};
+    if (USE_AVX2(kt))
+        df_an_dct24_avx2(s, c, (const float (*)[24])m->idct, NB);
+    else
+        for (int j = 0; j < NB; j++)
+            for (int b = 0; b < DF_AN_DCT_PAD; b++) s[b] += c[j] * m->idct[j][b];
     for (int b = 0; b < NB; b++) {
-        float s = 0;
-        for (int j = 0; j < NB; j++) s += c[j] * m->dct[b * NB + j];
-        E[b] = (float)(s * sqrt(2. / NB));
+        E[b] = (float)(s[b] * sqrt(2. / NB));
         E[b] = (float)(pow(10.f, E[b]) * band_comp[b]);
     }
     /* band energies interpolated linearly back to a power spectrum */
     for (int b = 0; b < NB - 1; b++) {
         int start = band_edge[b] * 4, width = (band_edge[b + 1] - band_edge[b]) * 4;
         for (int j = 0; j < width; j++) {
-            float frac = (float)j / width;
+            const float frac = m->bin_frac[start + j];
             P[start + j] = (1 - frac) * E[b] + frac * E[b + 1];
         }
     }
@@ -307,7 +327,20 @@ static void lpc_from_cepstrum(const df_analysis_model *m, const float *cep, floa
     /* autocorrelation = inverse DFT of the (real, even) power spectrum,
      * done like libopus: forward FFT of the full Hermitian spectrum (the
      * mirrored half has imaginary parts -0), read backwards, times 320 */
-    {
+    if (USE_AVX2(kt)) {
+        /* same input as below, scaled as the FFT scales it: the mirrored
+         * half's imaginary parts are -0 * scale = -0 */
+        const float scale = 1.f / DF_AN_WINDOW;
+        float re[DF_AN_WINDOW], im[DF_AN_WINDOW], ore[DF_AN_WINDOW], oim[DF_AN_WINDOW];
+        df_an_mirror_avx2(re, P, scale);
+        /* (whole halves, so the loops vectorise; bin 160 is then set to +0) */
+        for (int k = 0; k < DF_AN_WINDOW / 2; k++) im[k] = 0.f;
+        for (int k = DF_AN_WINDOW / 2; k < DF_AN_WINDOW; k++) im[k] = -0.f;
+        im[DF_AN_FREQ - 1] = 0.f;
+        df_an_fft320_avx2(&m->fft_tw, re, im, ore, oim, 1);
+        ac[0] = DF_AN_WINDOW * ore[0];
+        for (int n = 1; n <= DF_AN_LPC; n++) ac[n] = DF_AN_WINDOW * ore[DF_AN_WINDOW - n];
+    } else {
         cpx spec[DF_AN_WINDOW], t[DF_AN_WINDOW];
         for (int k = 0; k < DF_AN_FREQ; k++) {
             spec[k].r = P[k];
@@ -372,8 +405,13 @@ __attribute__((target("fma"))) static void xcorr_fma(const float *x, const float
 #define HAVE_XCORR_FMA 1
 #endif
 
-static void xcorr_avx2_order(const float *x, const float *y, float *out, int n, int nlags)
+static void xcorr_avx2_order(const df_kernels *kt, const float *x, const float *y, float *out,
+                             int n, int nlags)
 {
+    if (USE_AVX2(kt)) {
+        df_an_xcorr_avx2(x, y, out, n, nlags);
+        return;
+    }
 #ifdef HAVE_XCORR_FMA
     if (__builtin_cpu_supports("fma")) {
         xcorr_fma(x, y, out, n, nlags);
@@ -404,18 +442,18 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
 {
     float x[DF_AN_FRAME];
     float win[DF_AN_WINDOW];
-    float X[DF_AN_FREQ][2];
+    float Xr[DF_AN_FREQ], Xi[DF_AN_FREQ];
     float E[NB], Ly[NB], feat[DF_AN_FEATURES], lpc[DF_AN_LPC];
     float delayed[DF_AN_FRAME];
     float if_feat[DF_PITCH_IF_FEATURES];
     float xc[DF_PITCH_NB_XCORR];
 
     /* 1. pre-emphasis */
-    for (int i = 0; i < DF_AN_FRAME; i++) {
-        float v = pcm160[i];
-        x[i] = v + st->preemph_mem;
-        st->preemph_mem = -PREEMPH * v;
-    }
+    /* (written without the loop-carried memory so it vectorises) */
+    x[0] = pcm160[0] + st->preemph_mem;
+    for (int i = 1; i < 4; i++) x[i] = pcm160[i] + -PREEMPH * pcm160[i - 1];
+    for (int i = 4; i < DF_AN_FRAME; i++) x[i] = pcm160[i] + -PREEMPH * pcm160[i - 1];
+    st->preemph_mem = -PREEMPH * pcm160[DF_AN_FRAME - 1];
     /* the 5 ms delayed copy for the pitch path: last 80 samples of the
      * previous frame, then the first 80 of this one */
     memcpy(delayed, &st->analysis_mem[DF_AN_OVERLAP - DELAY], DELAY * sizeof(float));
@@ -429,42 +467,60 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         win[i] *= m->half_window[i];
         win[DF_AN_WINDOW - 1 - i] *= m->half_window[i];
     }
-    real_dft(m, win, X);
-    band_energies((const float (*)[2])X, E);
+    real_dft(m, k, win, Xr, Xi);
+    band_energies(m, Xr, Xi, E);
 
     /* IF features: per low bin, the phase advance since the previous frame
      * (unit complex number) and the bin's log power, clamped to [-1, 1]. */
-    if_feat[0] = fmaxf(-1.f, fminf(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + X[0][0] * X[0][0]) - 6.f)));
-    for (int i = 1; i < DF_AN_IF_BINS; i++) {
-        const float *p = st->prev_spec[i];
-        float re = X[i][0] * p[0] + X[i][1] * p[1];
-        float im = X[i][1] * p[0] - X[i][0] * p[1];
-        float inv = (float)(1.f / sqrt(1e-15f + re * re + im * im));
-        if_feat[3 * i - 2] = re * inv;
-        if_feat[3 * i - 1] = im * inv;
-        float pw = X[i][0] * X[i][0] + X[i][1] * X[i][1];
-        if_feat[3 * i] = fmaxf(-1.f, fminf(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + pw) - 6.f)));
+    if_feat[0] = MAXF(-1.f, MINF(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + Xr[0] * Xr[0]) - 6.f)));
+    if (USE_AVX2(k)) {
+        df_an_if_features_avx2(if_feat, Xr, Xi, st->prev_re, st->prev_im, DF_AN_IF_BINS);
+    } else {
+        for (int i = 1; i < DF_AN_IF_BINS; i++) {
+            const float pr = st->prev_re[i], pi = st->prev_im[i];
+            float re = Xr[i] * pr + Xi[i] * pi;
+            float im = Xi[i] * pr - Xr[i] * pi;
+            float inv = (float)(1.f / sqrt(1e-15f + re * re + im * im));
+            if_feat[3 * i - 2] = re * inv;
+            if_feat[3 * i - 1] = im * inv;
+            float pw = Xr[i] * Xr[i] + Xi[i] * Xi[i];
+            if_feat[3 * i] = MAXF(-1.f, MINF(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + pw) - 6.f)));
+        }
     }
-    memcpy(st->prev_spec, X, sizeof(st->prev_spec));
+    memcpy(st->prev_re, Xr, DF_AN_IF_BINS * sizeof(float));
+    memcpy(st->prev_im, Xi, DF_AN_IF_BINS * sizeof(float));
 
     /* 3. floored log spectrum -> cepstrum */
     float loudest = -2, follow = -2;
+    float logE[DF_AN_DCT_PAD];
+    if (USE_AVX2(k)) {
+        float Ep[DF_AN_DCT_PAD];
+        for (int b = 0; b < DF_AN_DCT_PAD; b++) Ep[b] = b < NB ? 1e-2f + E[b] : 1.f;
+        df_an_log10_avx2(logE, Ep, DF_AN_DCT_PAD);
+    } else {
+        for (int b = 0; b < NB; b++) logE[b] = log10_f(1e-2f + E[b]);
+    }
     for (int b = 0; b < NB; b++) {
-        float v = log10_f(1e-2f + E[b]);
-        v = fmaxf(loudest - 8, fmaxf(follow - 2.5f, v));
-        loudest = fmaxf(loudest, v);
-        follow = fmaxf(follow - 2.5f, v);
+        float v = logE[b];
+        v = MAXF(loudest - 8, MAXF(follow - 2.5f, v));
+        loudest = MAXF(loudest, v);
+        follow = MAXF(follow - 2.5f, v);
         Ly[b] = v;
     }
-    for (int c = 0; c < NB; c++) {
-        float s = 0;
-        for (int b = 0; b < NB; b++) s += Ly[b] * m->dct[b * NB + c];
-        feat[c] = (float)(s * sqrt(2. / NB));
+    {
+        /* per coefficient a sum over the bands in order, all coefficients at once */
+        float s[DF_AN_DCT_PAD] = {0};
+        if (USE_AVX2(k))
+            df_an_dct24_avx2(s, Ly, (const float (*)[24])m->dct, NB);
+        else
+            for (int b = 0; b < NB; b++)
+                for (int c = 0; c < DF_AN_DCT_PAD; c++) s[c] += Ly[b] * m->dct[b][c];
+        for (int c = 0; c < NB; c++) feat[c] = (float)(s[c] * sqrt(2. / NB));
     }
     feat[0] -= 4;
 
     /* 4. LPC */
-    lpc_from_cepstrum(m, feat, lpc);
+    lpc_from_cepstrum(m, k, feat, lpc);
 
     /* 5. pitch.  Slide the residual histories by one frame. */
     memmove(st->exc_buf, &st->exc_buf[DF_AN_FRAME], PMAX * sizeof(float));
@@ -479,14 +535,21 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         float rtaps[DF_AN_LPC];
         for (int j = 0; j < DF_AN_LPC; j++) rtaps[j] = lpc[DF_AN_LPC - 1 - j];
         float *res = &st->lp_buf[PMAX];
-        for (int i = 0; i < DF_AN_FRAME; i++)
-            res[i] = fir_tap_sum(hist[DF_AN_LPC + i], rtaps, &hist[i], DF_AN_LPC);
+        if (USE_AVX2(k))
+            df_an_fir16_avx2(res, hist, rtaps, DF_AN_FRAME);
+        else
+            for (int i = 0; i < DF_AN_FRAME; i++)
+                res[i] = fir_tap_sum(hist[DF_AN_LPC + i], rtaps, &hist[i], DF_AN_LPC);
     }
     /* excitation for the correlation search: residual + 0.7 x previous
      * residual sample (mild low-frequency emphasis) */
-    for (int i = 0; i < DF_AN_FRAME; i++) {
-        st->exc_buf[PMAX + i] = st->lp_buf[PMAX + i] + .7f * st->pitch_filt;
-        st->pitch_filt = st->lp_buf[PMAX + i];
+    {
+        const float *restrict res = &st->lp_buf[PMAX];
+        float *restrict exc = &st->exc_buf[PMAX];
+        exc[0] = res[0] + .7f * st->pitch_filt;
+        for (int i = 1; i < 4; i++) exc[i] = res[i] + .7f * res[i - 1];
+        for (int i = 4; i < DF_AN_FRAME; i++) exc[i] = res[i] + .7f * res[i - 1];
+        st->pitch_filt = res[DF_AN_FRAME - 1];
     }
     {
         /* 2nd-order elliptic low-pass (~1.2 kHz) on the residual, in place,
@@ -495,12 +558,18 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         static const float a1 = -1.54220f, a2 = 0.70781f;
         float s0 = st->lp_mem[0], s1 = st->lp_mem[1];
         float *y = &st->lp_buf[PMAX];
+        /* the input terms first (independent, vectorisable), then the
+         * recursion, each value rounded exactly as in the one-loop form */
+        float u[DF_AN_FRAME], v[DF_AN_FRAME];
         for (int i = 0; i < DF_AN_FRAME; i++) {
-            float in = y[i];
-            float out = in + s0;
+            u[i] = (b1 - a1) * y[i];
+            v[i] = (b2 - a2) * y[i] + 1e-30f;
+        }
+        for (int i = 0; i < DF_AN_FRAME; i++) {
+            float out = y[i] + s0;
             float s0_old = s0;
-            s0 = (b1 - a1) * in + s1 - a1 * s0;
-            s1 = (b2 - a2) * in + 1e-30f - a2 * s0_old;
+            s0 = u[i] + s1 - a1 * s0;
+            s1 = v[i] - a2 * s0_old;
             y[i] = out;
         }
         st->lp_mem[0] = s0;
@@ -515,11 +584,19 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         float e0 = dotf(cur, cur, DF_AN_FRAME);
         double e1 = dotf(buf, buf, DF_AN_FRAME);
         float c[DF_PITCH_NB_XCORR];
-        xcorr_avx2_order(cur, buf, c, DF_AN_FRAME, DF_PITCH_NB_XCORR);
-        for (int i = 0; i < DF_PITCH_NB_XCORR; i++) {
-            float norm = (float)(1 + e0 + e1);
-            xc[i] = (2 * c[i]) / norm;
-            e1 += buf[i + DF_AN_FRAME] * (double)buf[i + DF_AN_FRAME] - buf[i] * (double)buf[i];
+        xcorr_avx2_order(k, cur, buf, c, DF_AN_FRAME, DF_PITCH_NB_XCORR);
+        /* energy steps (independent), their running sum (serial), then the
+         * normalisation (independent): the same roundings as one loop */
+        const float e0p1 = 1 + e0;
+        if (USE_AVX2(k)) {
+            df_an_xcnorm_avx2(xc, c, buf, DF_AN_FRAME, e0p1, e1, DF_PITCH_NB_XCORR);
+        } else {
+            double d[DF_PITCH_NB_XCORR], e[DF_PITCH_NB_XCORR];
+            for (int i = 0; i < DF_PITCH_NB_XCORR; i++)
+                d[i] = buf[i + DF_AN_FRAME] * (double)buf[i + DF_AN_FRAME] - buf[i] * (double)buf[i];
+            e[0] = e1;
+            for (int i = 1; i < DF_PITCH_NB_XCORR; i++) e[i] = e[i - 1] + d[i - 1];
+            for (int i = 0; i < DF_PITCH_NB_XCORR; i++) xc[i] = (2 * c[i]) / (float)(e0p1 + e[i]);
         }
     }
     float pitch = df_pitchdnn_compute(&m->pitch, k, &st->pitchdnn, if_feat, xc);

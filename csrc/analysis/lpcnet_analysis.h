@@ -10,6 +10,7 @@
 #define DREDFAST_LPCNET_ANALYSIS_H
 #include <stddef.h>
 #include "../models/pitchdnn.h"
+#include "analysis_avx2.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -22,19 +23,26 @@ extern "C" {
 #define DF_AN_FEATURES 20
 #define DF_AN_FREQ (DF_AN_WINDOW / 2 + 1)
 #define DF_AN_IF_BINS 30
+#define DF_AN_DCT_PAD 24   /* DCT rows padded with zeros to whole SIMD vectors */
 
 typedef struct {
     df_pitchdnn_model pitch;
     float half_window[DF_AN_OVERLAP];
-    float dct[DF_AN_BANDS * DF_AN_BANDS];   /* [band][coefficient] */
+    float dct[DF_AN_BANDS][DF_AN_DCT_PAD];  /* [band][coefficient]: cepstrum from bands */
+    float idct[DF_AN_BANDS][DF_AN_DCT_PAD]; /* [coefficient][band]: the transpose */
     float twiddle[DF_AN_WINDOW][2];         /* exp(-2 pi i n / 320), float */
     short digit_rev[DF_AN_WINDOW];          /* input position -> FFT work slot */
+    df_an_fft_tw fft_tw;                    /* the same twiddles, per SIMD lane */
+    float bin_frac[DF_AN_FREQ - 1];         /* position of each bin inside its band, j / width */
 } df_analysis_model;
 
 typedef struct {
     float preemph_mem;
     float analysis_mem[DF_AN_OVERLAP];       /* last 160 pre-emphasised samples */
-    float prev_spec[DF_AN_IF_BINS][2];       /* previous frame's low bins (re, im) */
+    /* previous frame's low bins; the SIMD loop reads whole vectors past
+     * bin 29, hence the (never used) padding */
+    float prev_re[DF_AN_IF_BINS + 10];
+    float prev_im[DF_AN_IF_BINS + 10];
     float pitch_mem[DF_AN_LPC];              /* LPC filter history */
     float pitch_filt;                        /* last residual sample */
     float exc_buf[DF_PITCH_MAX_PERIOD + DF_AN_FRAME];

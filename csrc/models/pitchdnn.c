@@ -61,22 +61,19 @@ float df_pitchdnn_compute(const df_pitchdnn_model *m, const df_kernels *k, df_pi
     /* downsampler input: conv output (224 lags) then the IF branch (64) */
     float down_in[DF_PITCH_NB_XCORR + DF_PITCHDNN_IF_HIDDEN];
     float down_out[DF_PITCHDNN_GRU];
-    float xin[XROW];          /* zero-padded lag row */
-    float conv1_out[4 * XROW]; /* 4 channels, each zero-padded */
     float scores[DF_PITCHDNN_OUT];
+    /* ring frames: the new one goes where the oldest was */
+    const int now = (int)((unsigned)st->slot % 3u), old1 = (now + 1) % 3, old2 = (now + 2) % 3;
+    st->slot = old1;
 
     df_compute_dense(k, &m->if_up1, if_hidden, if_features, DF_ACT_TANH);
     df_compute_dense(k, &m->if_up2, &down_in[DF_PITCH_NB_XCORR], if_hidden, DF_ACT_TANH);
 
-    xin[0] = xin[XROW - 1] = 0.f;
-    memcpy(&xin[1], xcorr_features, DF_PITCH_NB_XCORR * sizeof(float));
-    /* Padding cells between the channel rows must be zero: the second conv
-     * reads them as the frequency-edge padding. */
-    memset(conv1_out, 0, sizeof(conv1_out));
-    df_compute_conv2d(k, &m->conv1, &conv1_out[1], st->mem1, xin, DF_PITCH_NB_XCORR, XROW,
-                      DF_ACT_TANH);
-    df_compute_conv2d(k, &m->conv2, down_in, st->mem2, conv1_out, DF_PITCH_NB_XCORR,
-                      DF_PITCH_NB_XCORR, DF_ACT_TANH);
+    memcpy(&st->in1[now][1], xcorr_features, DF_PITCH_NB_XCORR * sizeof(float));
+    df_compute_conv2d_3x3(k, &m->conv1, &st->in2[now][1], st->in1[old1], st->in1[old2],
+                          st->in1[now], DF_PITCH_NB_XCORR, XROW, DF_ACT_TANH);
+    df_compute_conv2d_3x3(k, &m->conv2, down_in, st->in2[old1], st->in2[old2], st->in2[now],
+                          DF_PITCH_NB_XCORR, DF_PITCH_NB_XCORR, DF_ACT_TANH);
 
     df_compute_dense(k, &m->downsampler, down_out, down_in, DF_ACT_TANH);
     df_compute_gru(k, &m->gru_in, &m->gru_rec, st->gru, down_out);

@@ -31,8 +31,13 @@ typedef struct {
 
 typedef struct {
     float gru[DF_PITCHDNN_GRU];
-    float mem1[2 * (DF_PITCH_NB_XCORR + 2)];      /* 2 past frames, 1 channel */
-    float mem2[2 * 4 * (DF_PITCH_NB_XCORR + 2)];  /* 2 past frames, 4 channels */
+    /* The conv layers' last three input frames as rings (frame `slot` is
+     * overwritten next): the padded lag row, and the first conv's four
+     * padded output rows, which it writes in place.  The padding cells are
+     * never written, so they stay the zeros of the reset. */
+    float in1[3][DF_PITCH_NB_XCORR + 2];
+    float in2[3][4 * (DF_PITCH_NB_XCORR + 2)];
+    int slot;
 } df_pitchdnn_state;
 
 /* Binds the layers from a blob holding pitchdnn's records.  0 or -1 + err. */

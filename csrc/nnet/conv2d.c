@@ -21,22 +21,25 @@
 #define CONV_ALWAYS_INLINE inline
 #endif
 #include "conv2d.h"
+#include "conv2d_avx2.h"
+#include "kernels.h"
 
 /* The frequent 3x3 case: for every output row, channel by channel, first
- * form the nine-term kernel sum (fused as described above), then add it. */
-static CONV_ALWAYS_INLINE void conv_3x3(float *out, const float *w, int in_ch, int out_ch, const float *in, int height,
-                     int hstride)
+ * form the nine-term kernel sum (fused as described above), then add it.
+ * f0, f1, f2 are the three input frames, oldest first. */
+static CONV_ALWAYS_INLINE void conv_3x3(float *out, const float *w, int in_ch, int out_ch,
+                                        const float *f0, const float *f1, const float *f2,
+                                        int height, int hstride)
 {
     const int row = height + 2;         /* padded length of one input row */
-    const int frame = in_ch * row;      /* one time step of input */
     for (int c = 0; c < out_ch; c++) {
         float *o = &out[c * hstride];
         memset(o, 0, (size_t)height * sizeof(float));
         for (int m = 0; m < in_ch; m++) {
             const float *wk = &w[(c * in_ch + m) * 9];
-            const float *r0 = &in[m * row];
-            const float *r1 = r0 + frame;
-            const float *r2 = r1 + frame;
+            const float *r0 = &f0[m * row];
+            const float *r1 = &f1[m * row];
+            const float *r2 = &f2[m * row];
             for (int j = 0; j < height; j++) {
                 float s = fmaf(wk[0], r0[j], wk[1] * r0[j + 1]);
                 s = fmaf(wk[2], r0[j + 2], s);
@@ -74,42 +77,74 @@ static void conv_generic(float *out, const float *w, int in_ch, int out_ch, int 
 /* The 3x3 kernel compiled for FMA hardware (fmaf inline instead of a libm
  * call); fused results are exact, so the bits are the same either way. */
 __attribute__((target("fma"))) static void conv_3x3_fma(float *out, const float *w, int in_ch,
-                                                          int out_ch, const float *in, int height,
-                                                          int hstride)
+                                                          int out_ch, const float *f0,
+                                                          const float *f1, const float *f2,
+                                                          int height, int hstride)
 {
-    conv_3x3(out, w, in_ch, out_ch, in, height, hstride);
+    conv_3x3(out, w, in_ch, out_ch, f0, f1, f2, height, hstride);
 }
 #define HAVE_CONV_FMA 1
 #endif
 
+static void add_bias(const df_conv2d *conv, float *out, int height, int hstride)
+{
+    for (int c = 0; c < conv->out_channels; c++) {
+        float *o = &out[c * hstride];
+        const float b = conv->bias[c];
+        for (int j = 0; j < height; j++) o[j] += b;
+    }
+}
+
+int df_compute_conv2d_3x3(const df_kernels *k, const df_conv2d *conv, float *out, const float *f0,
+                          const float *f1, const float *f2, int height, int hstride,
+                          int activation)
+{
+    if (conv->ktime != 3 || conv->kheight != 3) return -1;
+#ifdef DF_HAVE_X86
+    if (k->isa >= DF_ISA_AVX2)
+        df_conv3x3_avx2(out, conv->weights, conv->bias, conv->in_channels, conv->out_channels, f0,
+                        f1, f2, height, hstride);
+    else
+#endif
+    {
+#ifdef HAVE_CONV_FMA
+        if (__builtin_cpu_supports("fma"))
+            conv_3x3_fma(out, conv->weights, conv->in_channels, conv->out_channels, f0, f1, f2,
+                         height, hstride);
+        else
+#endif
+            conv_3x3(out, conv->weights, conv->in_channels, conv->out_channels, f0, f1, f2, height,
+                     hstride);
+        if (conv->bias) add_bias(conv, out, height, hstride);
+    }
+    for (int c = 0; c < conv->out_channels; c++)
+        k->activation(&out[c * hstride], &out[c * hstride], height, activation);
+    return 0;
+}
+
 int df_compute_conv2d(const df_kernels *k, const df_conv2d *conv, float *out, float *mem,
                       const float *in, int height, int hstride, int activation)
 {
-    float buf[DF_MAX_CONV2D_INPUTS];
     const int frame = conv->in_channels * (height + conv->kheight - 1);
     const int hist = (conv->ktime - 1) * frame;
     if (conv->ktime < 1 || conv->kheight < 1 || (long)conv->ktime * frame > DF_MAX_CONV2D_INPUTS)
         return -1;
+    if (conv->ktime == 3 && conv->kheight == 3) {
+        /* Read the two past frames straight from mem, then slide it. */
+        df_compute_conv2d_3x3(k, conv, out, mem, mem + frame, in, height, hstride, activation);
+        memmove(mem, mem + frame, (size_t)frame * sizeof(float));
+        memcpy(mem + frame, in, (size_t)frame * sizeof(float));
+        return 0;
+    }
+    float buf[DF_MAX_CONV2D_INPUTS];
     /* Oldest frames first, then the new one; the history slides by one frame. */
     memcpy(buf, mem, (size_t)hist * sizeof(float));
     memcpy(&buf[hist], in, (size_t)frame * sizeof(float));
     memcpy(mem, &buf[frame], (size_t)hist * sizeof(float));
-    if (conv->ktime == 3 && conv->kheight == 3) {
-#ifdef HAVE_CONV_FMA
-        if (__builtin_cpu_supports("fma"))
-            conv_3x3_fma(out, conv->weights, conv->in_channels, conv->out_channels, buf, height,
-                         hstride);
-        else
-#endif
-            conv_3x3(out, conv->weights, conv->in_channels, conv->out_channels, buf, height, hstride);
-    } else
-        conv_generic(out, conv->weights, conv->in_channels, conv->out_channels, conv->ktime,
-                     conv->kheight, buf, height, hstride);
-    for (int c = 0; c < conv->out_channels; c++) {
-        float *o = &out[c * hstride];
-        if (conv->bias)
-            for (int j = 0; j < height; j++) o[j] += conv->bias[c];
-        k->activation(o, o, height, activation);
-    }
+    conv_generic(out, conv->weights, conv->in_channels, conv->out_channels, conv->ktime,
+                 conv->kheight, buf, height, hstride);
+    if (conv->bias) add_bias(conv, out, height, hstride);
+    for (int c = 0; c < conv->out_channels; c++)
+        k->activation(&out[c * hstride], &out[c * hstride], height, activation);
     return 0;
 }

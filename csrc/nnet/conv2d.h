@@ -33,6 +33,14 @@ typedef struct {
 int df_compute_conv2d(const df_kernels *k, const df_conv2d *conv, float *out, float *mem,
                       const float *in, int height, int hstride, int activation);
 
+/* The same for a 3x3 layer whose three input frames (oldest first, each
+ * in_channels rows of height + 2) the caller keeps itself, e.g. in a ring
+ * buffer, so no history is copied.  Returns -1 (touching nothing) unless
+ * ktime == kheight == 3. */
+int df_compute_conv2d_3x3(const df_kernels *k, const df_conv2d *conv, float *out, const float *f0,
+                          const float *f1, const float *f2, int height, int hstride,
+                          int activation);
+
 #ifdef __cplusplus
 }
 #endif
