@@ -365,3 +365,22 @@ def test_burg_cepstrum_matches_textbook_maths():
         ref = _burg_cepstrum_ref(frame.astype(np.float64))
         worst = max(worst, float(np.max(np.abs(ours - ref))))
     assert worst < 0.1, worst
+
+
+def test_extreme_inputs_stay_defined():
+    """Hostile but valid input: full-scale square waves, DC, silence (Burg's prediction
+    gain limit and zero-energy paths) and absurd DRED features must give int16 output
+    without crashing (UB is caught by the sanitizer job)."""
+    plc = DeepPLC()
+    sq = np.tile(np.array([32767] * 40 + [-32768] * 40, np.int16), 30)
+    for hist in (sq, np.full(2400, 32767, np.int16), np.zeros(2400, np.int16)):
+        s = plc.new_stream()
+        s.update(hist)
+        out = s.conceal(4)
+        assert out.dtype == np.int16 and out.shape == (640,)
+    s = plc.new_stream()
+    s.update(sq)
+    s.fec_add(np.full((4, 20), 1e30, np.float32))
+    s.fec_add(np.full((2, 20), -1e30, np.float32))
+    assert s.conceal(8).shape == (1280,)
+    assert np.all(np.isfinite(plc._model.burg(sq[:160].astype(np.float32))))
