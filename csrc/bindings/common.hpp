@@ -76,5 +76,6 @@ private:
 // Add one line per new bind_<part>.cpp.
 void bind_dred_encoder(py::module_ &m);
 void bind_lpcnet(py::module_ &m);
+void bind_plc(py::module_ &m);
 
 }  // namespace dfbind

@@ -673,4 +673,5 @@ PYBIND11_MODULE(_core, m)
     // Other binding files (one call per bind_<part>.cpp; see common.hpp).
     bind_dred_encoder(m);
     bind_lpcnet(m);
+    bind_plc(m);
 }

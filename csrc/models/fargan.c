@@ -156,11 +156,17 @@ static void run_subframe(const df_fargan_model *m, const df_kernels *k, df_farga
 void df_fargan_prime(const df_fargan_model *m, const df_kernels *k, df_fargan_state *st, const float *pcm,
                      const float *features)
 {
+    df_fargan_reset(st);
+    df_fargan_continue(m, k, st, pcm, features);
+}
+
+void df_fargan_continue(const df_fargan_model *m, const df_kernels *k, df_fargan_state *st, const float *pcm,
+                        const float *features)
+{
     float cond[COND_TOTAL];
     float x0[DF_FARGAN_CONT_SAMPLES];
     float dummy[DF_FARGAN_SUBFRAME];
     int i, period = 0;
-    df_fargan_reset(st);
     for (i = 0; i < DF_FARGAN_CONT_FRAMES; i++) {
         st->last_period = period;
         period = period_of(features + i * DF_FARGAN_FEATURES);

@@ -47,6 +47,12 @@ void df_fargan_reset(df_fargan_state *st);
  * [-1, 1]) and the 5 feature frames that go with them. */
 void df_fargan_prime(const df_fargan_model *m, const df_kernels *k, df_fargan_state *st, const float *pcm,
                      const float *features);
+/* Exactly libopus's fargan_cont: like df_fargan_prime but without clearing
+ * the state first, so the recurrent states, the oldest part of the pitch
+ * buffer and the first conv memory carry over from the previous synthesis.
+ * libopus's deep PLC re-primes its one FARGAN this way at every loss burst. */
+void df_fargan_continue(const df_fargan_model *m, const df_kernels *k, df_fargan_state *st, const float *pcm,
+                        const float *features);
 /* One feature frame to 160 samples; the state must be primed. */
 void df_fargan_frame(const df_fargan_model *m, const df_kernels *k, df_fargan_state *st, const float *features,
                      float *pcm);

@@ -1,0 +1,28 @@
+#include "plc.h"
+
+#include <string.h>
+
+#include "../weights/bind.h"
+
+int df_plc_bind(df_plc_model *m, const df_blob *blob, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof(*m));
+    if (df_bind_linear(blob, "plc_dense_in", DF_PLC_INPUTS, DF_PLC_DENSE, &m->dense_in, err, errlen) ||
+        df_bind_linear(blob, "plc_gru1_input", DF_PLC_DENSE, 3 * DF_PLC_GRU, &m->gru1_input, err, errlen) ||
+        df_bind_linear(blob, "plc_gru1_recurrent", DF_PLC_GRU, 3 * DF_PLC_GRU, &m->gru1_recurrent, err, errlen) ||
+        df_bind_linear(blob, "plc_gru2_input", DF_PLC_GRU, 3 * DF_PLC_GRU, &m->gru2_input, err, errlen) ||
+        df_bind_linear(blob, "plc_gru2_recurrent", DF_PLC_GRU, 3 * DF_PLC_GRU, &m->gru2_recurrent, err, errlen) ||
+        df_bind_linear(blob, "plc_dense_out", DF_PLC_GRU, DF_PLC_FEATURES, &m->dense_out, err, errlen))
+        return -1;
+    return 0;
+}
+
+void df_plc_predict(const df_plc_model *m, const df_kernels *k, df_plc_net *net, const float *in, float *out)
+{
+    float hidden[DF_PLC_DENSE];
+    df_compute_dense(k, &m->dense_in, hidden, in, DF_ACT_TANH);
+    df_compute_gru(k, &m->gru1_input, &m->gru1_recurrent, net->gru1, hidden);
+    /* The second GRU reads the first one's new state. */
+    df_compute_gru(k, &m->gru2_input, &m->gru2_recurrent, net->gru2, net->gru1);
+    df_compute_dense(k, &m->dense_out, out, net->gru2, DF_ACT_LINEAR);
+}

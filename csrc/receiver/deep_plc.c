@@ -1,0 +1,205 @@
+/* Deep PLC state machine (see deep_plc.h).  Mirrors libopus 1.6.1's
+ * lpcnet_plc.c step for step; the comments give the reasons.
+ *
+ * Positions: pcm[] holds the last 15 frames of output (decoded or
+ * concealed).  analysis_pos is where the feature analysis has to resume
+ * (it slides back by a frame with every new frame; when it would fall off
+ * the start of the buffer the analysis has a gap and its first frame only
+ * warms it up); predict_pos marks history the PLC network has already
+ * seen.  Both are only consumed at the first loss of a burst. */
+#include "deep_plc.h"
+
+#include <math.h>
+#include <string.h>
+
+#define FRAME DF_DPLC_FRAME
+#define NF DF_DPLC_FEATURES
+#define CONT DF_DPLC_CONT_VECTORS
+#define BUF DF_DPLC_BUF
+
+/* Extra attenuation of the predicted energy (cepstral c0, log10 units) by
+ * frames lost so far; beyond the table it keeps falling 2 per frame. */
+static const float att_table[10] = {0, 0, -.2f, -.2f, -.4f, -.4f, -.8f, -.8f, -1.6f, -1.6f};
+
+int df_deep_plc_model_init(df_deep_plc_model *m, const df_blob *blob, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof(*m));
+    df_burg_model_init(&m->burg);
+    if (df_plc_bind(&m->plc, blob, err, errlen)) return -1;
+    if (df_fargan_bind(&m->fargan, blob, err, errlen)) return -1;
+    return df_analysis_model_init(&m->analysis, blob, err, errlen);
+}
+
+void df_deep_plc_reset(df_deep_plc_state *st)
+{
+    memset(st->fec, 0, sizeof(st->fec));
+    st->fec_read_pos = st->fec_fill_pos = st->fec_skip = 0;
+    memset(st->pcm, 0, sizeof(st->pcm));
+    memset(st->features, 0, sizeof(st->features));
+    memset(st->cont_features, 0, sizeof(st->cont_features));
+    memset(&st->net, 0, sizeof(st->net));
+    memset(st->backup, 0, sizeof(st->backup));
+    df_analysis_state_init(&st->enc);
+    st->blend = 0;
+    st->loss_count = 0;
+    st->analysis_gap = 1;
+    st->analysis_pos = BUF;
+    st->predict_pos = BUF;
+}
+
+void df_deep_plc_init(df_deep_plc_state *st)
+{
+    memset(st, 0, sizeof(*st));
+    df_fargan_reset(&st->fargan);
+    df_deep_plc_reset(st);
+}
+
+void df_deep_plc_fec_clear(df_deep_plc_state *st)
+{
+    st->fec_read_pos = st->fec_fill_pos = st->fec_skip = 0;
+}
+
+int df_deep_plc_fec_add(df_deep_plc_state *st, const float *features)
+{
+    if (!features) {
+        st->fec_skip++;
+        return 0;
+    }
+    if (st->fec_fill_pos >= DF_DPLC_MAX_FEC) return -1;
+    memcpy(st->fec[st->fec_fill_pos], features, sizeof(st->fec[0]));
+    st->fec_fill_pos++;
+    return 0;
+}
+
+/* Appends one frame (already in [-1, 1]) to the history. */
+static void push_history(df_deep_plc_state *st, const int16_t *pcm)
+{
+    memmove(st->pcm, st->pcm + FRAME, (BUF - FRAME) * sizeof(float));
+    for (int i = 0; i < FRAME; i++) st->pcm[BUF - FRAME + i] = (1.f / 32768.f) * pcm[i];
+}
+
+/* Every new frame moves the analysis position back by one frame; falling
+ * off the buffer means the analysis has missed audio. */
+static void slide_analysis(df_deep_plc_state *st)
+{
+    if (st->analysis_pos - FRAME >= 0)
+        st->analysis_pos -= FRAME;
+    else
+        st->analysis_gap = 1;
+}
+
+void df_deep_plc_update(df_deep_plc_state *st, const int16_t *pcm)
+{
+    slide_analysis(st);
+    if (st->predict_pos - FRAME >= 0) st->predict_pos -= FRAME;
+    push_history(st, pcm);
+    st->loss_count = 0;
+    st->blend = 0;
+}
+
+static void queue_features(df_deep_plc_state *st, const float *f)
+{
+    memmove(st->cont_features, st->cont_features + NF, (CONT - 1) * NF * sizeof(float));
+    memcpy(st->cont_features + (CONT - 1) * NF, f, NF * sizeof(float));
+}
+
+/* The network state before each step is kept two deep: at the first loss
+ * of the next burst libopus restarts from backup[0], i.e. from before the
+ * last two steps of this burst. */
+static void push_backup(df_deep_plc_state *st)
+{
+    st->backup[0] = st->backup[1];
+    st->backup[1] = st->net;
+}
+
+/* Next frame's features: the queued DRED frame if there is one (still run
+ * through the network, without Burg input and flagged -1, so its state
+ * follows), else the network's prediction.  Returns 1 for DRED. */
+static int next_features(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st, float *out)
+{
+    float in[DF_PLC_INPUTS];
+    memset(in, 0, sizeof(in));
+    if (st->fec_read_pos != st->fec_fill_pos && st->fec_skip == 0) {
+        float discard[NF];
+        memcpy(out, st->fec[st->fec_read_pos], NF * sizeof(float));
+        st->fec_read_pos++;
+        memcpy(in + DF_PLC_BURG, out, NF * sizeof(float));
+        in[DF_PLC_BURG + NF] = -1;
+        df_plc_predict(&m->plc, k, &st->net, in, discard);
+        return 1;
+    }
+    df_plc_predict(&m->plc, k, &st->net, in, out);
+    if (st->fec_skip > 0) st->fec_skip--;
+    return 0;
+}
+
+/* fargan_synthesize_int's conversion to 16 bits. */
+static int16_t to_int16(float v)
+{
+    float s = 32768.f * v;
+    if (!(s > -32767.f)) s = (s == s) ? -32767.f : 0.f; /* NaN: silence (never seen with the real model) */
+    if (s > 32767.f) s = 32767.f;
+    return (int16_t)floor(.5 + s);
+}
+
+/* First loss after decoded audio: catch the network up on the history it
+ * has not seen, then prime FARGAN with two more predicted frames. */
+static void start_burst(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st)
+{
+    int count = 0;
+    st->net = st->backup[0];
+    while (st->analysis_pos + FRAME <= BUF) {
+        float x[FRAME], in[DF_PLC_INPUTS], feat[NF];
+        for (int i = 0; i < FRAME; i++) x[i] = 32768.f * st->pcm[st->analysis_pos + i];
+        df_burg_cepstrum(&m->burg, x, in);
+        df_analysis_frame(&m->analysis, k, &st->enc, x, feat, NULL);
+        memcpy(st->features, feat, sizeof(feat));
+        /* After a gap the first analysed frame only warms the analysis up
+         * (its pitch / spectral memories are stale). */
+        if ((!st->analysis_gap || count > 0) && st->analysis_pos >= st->predict_pos) {
+            queue_features(st, st->features);
+            memcpy(in + DF_PLC_BURG, st->features, NF * sizeof(float));
+            in[DF_PLC_BURG + NF] = 1;
+            push_backup(st);
+            df_plc_predict(&m->plc, k, &st->net, in, st->features);
+        }
+        st->analysis_pos += FRAME;
+        count++;
+    }
+    /* The network is causal: it needs two predicted frames before the
+     * first lost one (they stand for the 20 ms FARGAN re-synthesises from
+     * the real audio). */
+    for (int j = 0; j < 2; j++) {
+        push_backup(st);
+        next_features(m, k, st, st->features);
+        queue_features(st, st->features);
+    }
+    df_fargan_continue(&m->fargan, k, &st->fargan, st->pcm + BUF - DF_FARGAN_CONT_SAMPLES, st->cont_features);
+    st->analysis_gap = 0;
+}
+
+void df_deep_plc_conceal(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st, int16_t *pcm)
+{
+    float out[FRAME];
+    if (st->blend == 0) start_burst(m, k, st);
+    push_backup(st);
+    if (next_features(m, k, st, st->features))
+        st->loss_count = 0;
+    else if (st->loss_count < (1 << 24)) /* long past full fade-out; only keeps the int from overflowing */
+        st->loss_count++;
+    /* Fade predicted speech out over a long loss (DRED frames reset it). */
+    if (st->loss_count >= 10) {
+        float v = st->features[0] + att_table[9] - 2 * (st->loss_count - 9);
+        st->features[0] = v > -15 ? v : -15;
+    } else {
+        float v = st->features[0] + att_table[st->loss_count];
+        st->features[0] = v > -15 ? v : -15;
+    }
+    df_fargan_frame(&m->fargan, k, &st->fargan, st->features, out);
+    for (int i = 0; i < FRAME; i++) pcm[i] = to_int16(out[i]);
+    queue_features(st, st->features);
+    slide_analysis(st);
+    st->predict_pos = BUF;
+    push_history(st, pcm);
+    st->blend = 1;
+}
