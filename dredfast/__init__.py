@@ -11,6 +11,7 @@ from .dred import Dred, DredDecoder, find_dred_payload
 from .dred_payload import encode_dred_payload
 from .dred_encoder import DredEncoder
 from .encoder import Encoder
+from .receiver import Receiver, ReceiverStats
 from .analysis import Analyzer, analyze
 from .vocoder import Vocoder
 from ._libopus import OpusDecoder, OpusEncoder, libopus_version
@@ -27,6 +28,8 @@ __all__ = [
     "DredDecoder",
     "DredEncoder",
     "Encoder",
+    "Receiver",
+    "ReceiverStats",
     "OpusDecoder",
     "OpusEncoder",
     "libopus_version",

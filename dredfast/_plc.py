@@ -154,6 +154,11 @@ class DeepPLC:
         pcm, feats = self._st.conceal(n)
         return (pcm, feats) if return_features else pcm
 
+    def peek(self, frames: int = 1) -> np.ndarray:
+        """The next ``frames`` x 10 ms (1..8) :meth:`conceal` would produce (int16), leaving
+        the stream unchanged; used to fade from concealment back into decoded audio."""
+        return self._st.peek(as_int(frames, "frames", 1, 8))
+
     def fec_clear(self) -> None:
         """Empty the DRED feature queue (libopus's ``lpcnet_plc_fec_clear``)."""
         self._st.fec_clear()

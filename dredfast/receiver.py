@@ -32,6 +32,11 @@ from ._weights import PathLike, Weights, resolve
 SAMPLE_RATE = 16000
 FRAME_10MS = 160
 DEFAULT_FRAME = 320
+import os as _os
+_NO_STOCK_PLC = _os.environ.get('DF_NO_STOCK_PLC') == '1'
+MAX_CROSSFADE = 640  # samples (40 ms)
+LPCNET_PRIME_SAMPLES = 320
+LPCNET_PRIME_FRAMES = 6
 
 
 @dataclass
@@ -54,6 +59,8 @@ class Receiver:
     ``vocoder``: ``"fargan"`` (libopus 1.6.1's) or ``"lpcnet"`` synthesises concealed
     audio.  ``libopus``: path to the system libopus (default: found automatically).
     ``crossfade_ms``: length of the fade from concealed audio back to decoded audio.
+    ``use_dred`` / ``use_lbrr``: recover from DRED / LBRR when packets carry them (both on
+    by default; off = plain neural PLC for that kind).  ``seed``: LPCNet's sampling seed.
 
     Call :meth:`decode` once per packet slot, in order, with ``None`` for a packet that
     did not arrive; ``lookahead`` are the packets of the following slots that the
@@ -63,7 +70,8 @@ class Receiver:
 
     def __init__(self, sample_rate: int = SAMPLE_RATE, vocoder: str = "fargan",
                  weights: Optional[Union[Weights, PathLike]] = None, libopus: Optional[str] = None, *,
-                 isa: Optional[str] = None, crossfade_ms: float = 10.0, max_dred_ms: int = 1000):
+                 isa: Optional[str] = None, crossfade_ms: float = 20.0, max_dred_ms: int = 1000, seed: int = 0,
+                 use_dred: bool = True, use_lbrr: bool = True):
         from ._libopus import OpusDecoder
         from ._plc import DeepPLC
         from .dred import DredDecoder
@@ -75,16 +83,28 @@ class Receiver:
         w = resolve(weights)
         self.vocoder = vocoder
         self._opus = OpusDecoder(SAMPLE_RATE, 1, lib=libopus)
-        self._plc = DeepPLC(weights=w, isa=isa, vocoder=vocoder)
+        self._plc = DeepPLC(w, isa=isa)
         self._dred = DredDecoder(w, isa=isa)
         self._max_dred_ms = int(max_dred_ms)
-        n = int(round(crossfade_ms * SAMPLE_RATE / 1000))
-        if not 0 <= n <= FRAME_10MS:
-            raise ValueError("crossfade_ms must be between 0 and 10")
+        self.use_dred, self.use_lbrr = bool(use_dred), bool(use_lbrr)
+        n = int(round(float(crossfade_ms) * SAMPLE_RATE / 1000))
+        if not 0 <= n <= MAX_CROSSFADE:
+            raise ValueError("crossfade_ms must be between 0 and 40")
         # Raised-cosine fade-in of the decoded audio (fade-out of the concealment).
         self._fade = (0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)).astype(np.float32) if n else None
+        self._lpcnet = None
+        if vocoder == "lpcnet":
+            from .analysis import Analyzer
+            from .vocoder import Vocoder
+            self._lpcnet = Vocoder("lpcnet", seed=seed, weights=None, isa=isa)
+            self._analyzer = Analyzer(weights=w, isa=isa)
+            self._hist_pcm = np.zeros(LPCNET_PRIME_SAMPLES, np.float32)
+            self._hist_feat = np.zeros((LPCNET_PRIME_FRAMES, 20), np.float32)
         self._frame = DEFAULT_FRAME
         self._concealed = False      # the last output came from the vocoder
+        self._xf_cont: Optional[np.ndarray] = None  # continuation being faded out
+        self._xf_pos = 0
+        self._started = False        # a packet has been decoded
         self._last_packet: Optional[bytes] = None
         self._dred_cache: dict = {}
         self._lock = threading.Lock()
@@ -99,95 +119,120 @@ class Receiver:
             self._plc.reset()
             self._frame = DEFAULT_FRAME
             self._concealed = False
+            self._xf_cont = None
+            self._started = False
             self._last_packet = None
             self._dred_cache.clear()
             self.stats = ReceiverStats()
+            if self._lpcnet is not None:
+                self._lpcnet.reset()
+                self._analyzer.reset()
+                self._hist_pcm[:] = 0
+                self._hist_feat[:] = 0
 
     # -- decoding -------------------------------------------------------------------
     def decode(self, packet: Optional[bytes], *, lookahead: Sequence[Optional[bytes]] = ()) -> np.ndarray:
-        """One packet's worth of 16 kHz float32 audio (320 samples for a 20 ms packet)."""
+        """One packet's worth of 16 kHz float32 audio (320 samples for a 20 ms packet).
+
+        ``packet=None``: the packet of this slot was lost.  A packet that cannot be
+        decoded (garbage, repeated) is concealed like a lost one and counted in
+        ``stats.bad_packets``.  Never raises for packet contents.
+        """
         pkt = None if packet is None else as_packet(packet)
         ahead = [None if p is None else as_packet(p, "lookahead packet") for p in lookahead]
         with self._lock:
             if pkt is not None:
-                out = self._decode_packet(pkt)
-                if out is not None:
-                    return out
+                y = self._decode_packet(pkt)
+                if y is not None:
+                    self.stats.normal += 1
+                    self.last_kind = "normal"
+                    return y
                 self.stats.bad_packets += 1
-                kind_bad = True
-            else:
-                kind_bad = False
-            out = self._conceal(ahead)
-            if kind_bad:
+            y = self._conceal(ahead)
+            if pkt is not None:
                 self.last_kind = "bad"
-            return out
+            return y
 
     def _decode_packet(self, pkt: bytes) -> Optional[np.ndarray]:
-        if pkt == self._last_packet:
-            return None  # a repeated packet: its audio was already played
+        from ._libopus import OpusError
         try:
             n = self._opus.packet_nb_samples(pkt)
-        except ValueError:
-            return None
-        if n % FRAME_10MS or not 0 < n <= 5760:
-            return None
-        try:
-            y = self._opus.decode(pkt, n)
-        except ValueError:
+            if n % FRAME_10MS or not 0 < n <= 5760:
+                return None
+            y = self._opus.decode_int16(pkt, n)
+        except (ValueError, OpusError):
             return None
         self._last_packet = pkt
         self._frame = n
-        self._finish_decoded(y)
-        self.stats.normal += n // DEFAULT_FRAME or 1
-        self.last_kind = "normal"
+        self._started = True
+        return self._decoded(y)
+
+    def _decoded(self, y16: np.ndarray) -> np.ndarray:
+        """Fades out of a concealment into decoded audio; feeds the result to the PLC history.
+
+        The system decoder has concealed the gap its own way, so its first frames after a
+        loss start from a different history than the audio we played: the fade runs from
+        the neural continuation into them over ``crossfade_ms`` (across packets if needed).
+        """
+        y = y16.astype(np.float32) * np.float32(1 / 32768)
+        if self._concealed and self._fade is not None:
+            k = len(self._fade)
+            self._xf_cont = self._peek(-(-k // FRAME_10MS))[:k]
+            self._xf_pos = 0
+        self._concealed = False
+        if self._xf_cont is not None:
+            k = min(len(self._xf_cont) - self._xf_pos, len(y))
+            f = self._fade[self._xf_pos:self._xf_pos + k]
+            y[:k] = f * y[:k] + (1 - f) * self._xf_cont[self._xf_pos:self._xf_pos + k]
+            self._xf_pos += k
+            if self._xf_pos >= len(self._xf_cont):
+                self._xf_cont = None
+            y16 = np.clip(np.floor(0.5 + y * 32768), -32768, 32767).astype(np.int16)
+        self._plc.update(y16)
+        if self._lpcnet is not None:
+            self._remember(y, self._analyzer.process(y))
         return y
 
-    def _finish_decoded(self, y: np.ndarray) -> None:
-        """Cross-fades out of a concealment and feeds the decoded audio to the PLC history."""
-        if self._concealed and self._fade is not None:
-            cont = self._plc.peek()
-            k = len(self._fade)
-            y[:k] = self._fade * y[:k] + (1.0 - self._fade) * cont[:k]
-        self._concealed = False
-        self._plc.update(y)
+    def _peek(self, frames: int) -> np.ndarray:
+        return self._plc.peek(frames).astype(np.float32) * np.float32(1 / 32768)
 
     def _conceal(self, ahead: Sequence[Optional[bytes]]) -> np.ndarray:
+        from ._libopus import OpusError
         frame = self._frame
         nxt = next((j for j, p in enumerate(ahead) if p is not None), None)
         # LBRR: the very next packet carries this frame's in-band FEC.
-        if nxt == 0 and self._opus.has_lbrr(ahead[0]):
+        if nxt == 0 and self._started and self.use_lbrr:
             try:
-                y = self._opus.decode(ahead[0], frame, fec=True)
-            except ValueError:
-                y = None
-            if y is not None:
-                self._finish_decoded(y)
-                self.stats.lbrr += 1
-                self.last_kind = "lbrr"
-                return y
+                if self._opus.has_lbrr(ahead[0]):
+                    y = self._decoded(self._opus.decode_int16(ahead[0], frame, fec=True))
+                    self.stats.lbrr += 1
+                    self.last_kind = "lbrr"
+                    return y
+            except (ValueError, OpusError):
+                pass
+        if not self._started:
+            # Nothing decoded yet: no history to continue (libopus outputs silence too).
+            self.stats.plc += 1
+            self.last_kind = "plc"
+            return np.zeros(frame, np.float32)
         # Keep the system decoder's state moving through the gap (its audio is not used).
-        self._opus.decode(None, frame)
-        dred = self._dred_for(ahead[nxt]) if nxt is not None else None
-        self._plc.fec_clear()
+        if not _NO_STOCK_PLC:
+            try:
+                self._opus.decode_int16(None, frame)
+            except (ValueError, OpusError):
+                pass
         kind = "plc"
-        if dred is not None:
-            feats = dred[1]
-            init = 0 if self._plc.blend else 2
-            # libopus (opus_decode_native): the lost frame starts D samples before the
-            # packet carrying DRED; feature row for 10 ms step i, floor() on purpose.
-            dist = (nxt + 1) * frame
-            base = (dist + dred[0] * 40) // FRAME_10MS
-            added = 0
-            for i in range(init + frame // FRAME_10MS):
-                row = init - i - 2 + base
-                if 0 <= row < len(feats):
-                    self._plc.fec_add(feats[row])
-                    added += 1
-                elif row >= 0:
-                    self._plc.fec_add(None)
-            if added:
-                kind = "dred"
-        y = self._plc.conceal(frame // FRAME_10MS)
+        dred = self._dred_for(ahead[nxt]) if nxt is not None and self.use_dred else None
+        if dred is not None and self._plc.queue_dred(dred[1], dred[0], (nxt + 1) * frame, frame) > 0:
+            kind = "dred"
+        elif dred is not None:
+            self._plc.fec_clear()
+        burst_start = not self._plc.blend
+        y16, feats = self._plc.conceal(frame // FRAME_10MS, return_features=True)
+        if self._lpcnet is not None:
+            y = self._lpcnet_conceal(feats, burst_start)
+        else:
+            y = y16.astype(np.float32) * np.float32(1 / 32768)
         self._concealed = True
         if kind == "dred":
             self.stats.dred += 1
@@ -197,10 +242,9 @@ class Receiver:
         return y
 
     def _dred_for(self, pkt: bytes):
-        """(dred_offset, features oldest-row-last) of a packet's DRED, cached; None if none."""
-        hit = self._dred_cache.get(pkt)
-        if hit is not None or pkt in self._dred_cache:
-            return hit
+        """(dred_offset, features with row 0 newest) of a packet's DRED, cached; None if none."""
+        if pkt in self._dred_cache:
+            return self._dred_cache[pkt]
         try:
             d = self._dred.parse(pkt, self._max_dred_ms)
         except ValueError:
@@ -210,3 +254,18 @@ class Receiver:
             self._dred_cache.clear()
         self._dred_cache[pkt] = val
         return val
+
+    # -- LPCNet rendering of the concealment -------------------------------------------
+    # LPCNet's frame network looks two frames ahead; the concealment produces features
+    # one frame at a time, so they are fed two rows late: each concealed frame is rendered
+    # from its own features with a causal (look-back only) conditioning.
+    def _remember(self, y: np.ndarray, feats: np.ndarray) -> None:
+        self._hist_pcm = np.concatenate([self._hist_pcm, y])[-LPCNET_PRIME_SAMPLES:]
+        self._hist_feat = np.concatenate([self._hist_feat, feats])[-LPCNET_PRIME_FRAMES:]
+
+    def _lpcnet_conceal(self, feats: np.ndarray, burst_start: bool) -> np.ndarray:
+        if burst_start:
+            self._lpcnet.prime(self._hist_pcm, self._hist_feat)
+        y = self._lpcnet.synthesize(feats)
+        self._remember(y, feats)
+        return y

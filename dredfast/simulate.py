@@ -72,7 +72,8 @@ def simulate(speech: np.ndarray, lost: Sequence[bool], *, packets: Optional[List
              bitrate: int = 24000, lbrr: bool = True, dred_ms: int = 1000, dred_bitrate: Optional[int] = None,
              packet_loss_pct: int = 20, vocoder: str = "fargan", jitter_ms: int = 60,
              libopus: Optional[str] = None, weights=None, isa: Optional[str] = None,
-             metrics: bool = True, progress: Optional[Callable[[int, int], None]] = None) -> SimResult:
+             metrics: bool = True, use_dred: bool = True, use_lbrr: bool = True,
+             crossfade_ms: float = 20.0, progress: Optional[Callable[[int, int], None]] = None) -> SimResult:
     """Runs 16 kHz ``speech`` through Opus encoding (or takes ``packets``), drops the packets
     marked in ``lost`` (one flag per 20 ms packet, True = lost; shorter traces are an error),
     and decodes the rest with a :class:`dredfast.Receiver` whose jitter buffer holds
@@ -107,7 +108,8 @@ def simulate(speech: np.ndarray, lost: Sequence[bool], *, packets: Optional[List
         raise ValueError(f"the loss trace has {len(lost)} packets, the signal needs {n}")
     lost = lost[:n]
     depth = max(0, int(jitter_ms) // 20)
-    rx = Receiver(vocoder=vocoder, weights=weights, libopus=libopus, isa=isa)
+    rx = Receiver(vocoder=vocoder, weights=weights, libopus=libopus, isa=isa, use_dred=use_dred,
+                  use_lbrr=use_lbrr, crossfade_ms=crossfade_ms)
     out, kinds = [], []
     for i in range(n):
         pkt = None if lost[i] else packets[i]

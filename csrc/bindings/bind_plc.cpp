@@ -2,6 +2,7 @@
 // parts.  Shapes are checked here again (the Python layer checks them first,
 // with friendlier messages): the C core trusts the lengths it is given.
 #include <algorithm>
+#include <cstring>
 #include <memory>
 
 #include "common.hpp"
@@ -101,6 +102,23 @@ public:
         }
         return py::make_tuple(out, feats);
     }
+    // The next n x 10 ms the concealment would produce, without changing the stream:
+    // runs on a scratch copy of the state (the receiver fades from it back into
+    // decoded audio, which the system decoder produced without our history).
+    i16array peek(int n)
+    {
+        if (n < 1 || n > 8) throw py::value_error("peek 1..8 frames");
+        if (!scratch_) scratch_.reset(new df_deep_plc_state);
+        i16array out(static_cast<py::ssize_t>(n) * DF_DPLC_FRAME);
+        int16_t *o = out.mutable_data();
+        {
+            py::gil_scoped_release nogil;
+            std::memcpy(scratch_.get(), st_.get(), sizeof(df_deep_plc_state));
+            for (int i = 0; i < n; i++)
+                df_deep_plc_conceal(model_->get(), model_->kernels(), scratch_.get(), o + i * DF_DPLC_FRAME);
+        }
+        return out;
+    }
     void fec_clear() { df_deep_plc_fec_clear(st_.get()); }
     void fec_add(const f32array &features)
     {
@@ -134,6 +152,7 @@ public:
 private:
     std::shared_ptr<const PlcModel> model_;
     std::unique_ptr<df_deep_plc_state> st_;
+    std::unique_ptr<df_deep_plc_state> scratch_;  // for peek(), allocated on first use
 };
 
 }  // namespace
@@ -152,6 +171,7 @@ void dfbind::bind_plc(py::module_ &m)
         .def("reset", &DeepPlc::reset, py::arg("full"))
         .def("update", &DeepPlc::update)
         .def("conceal", &DeepPlc::conceal, py::arg("n"))
+        .def("peek", &DeepPlc::peek, py::arg("n"))
         .def("fec_clear", &DeepPlc::fec_clear)
         .def("fec_add", &DeepPlc::fec_add)
         .def("fec_skip", &DeepPlc::fec_skip)

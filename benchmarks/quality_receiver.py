@@ -1,0 +1,93 @@
+"""Receiver quality beside libopus 1.6.1's (../shared/vectors/quality_anchor_dev.csv).
+
+    python benchmarks/quality_receiver.py [--vocoder fargan|lpcnet] [--jobs 2] [--clips N]
+        [--conditions dred,plc_dredstream,lbrr_plc] [--own-dred-bitrate 16000] [--out results.json]
+
+For every dev clip and each of the anchors' five traces, the reference packets of
+../shared/vectors are decoded by dredfast.Receiver the way the anchors were decoded by
+libopus (opus_demo style: a lost frame is filled once the next packet has arrived, so the
+receiver's look-ahead covers the whole gap):
+
+- ``dred``: the ``v24`` packets (24 kb/s, DRED), DRED used;
+- ``plc_dredstream``: the same packets, DRED ignored (neural PLC only);
+- ``lbrr_plc``: the ``v24fec`` packets (24 kb/s, LBRR, no DRED).
+
+``--own-dred-bitrate R`` adds ``own_lbrr_dred``: the clip encoded by dredfast.Encoder
+(system libopus at 24 kb/s + LBRR, plus 1 s of DRED with its own budget of R b/s), decoded
+with LBRR and DRED; its total bitrate is reported.  Degraded = output shifted by the 104
+sample decoder delay; PESQ-WB, STOI, PLCMOS (dredfast.metrics) as in the anchors.
+"""
+import argparse
+import csv
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+TRACES = ["lossgen/lossgen_loss20_seed1.txt", "synthetic/ge_loss10_burst8_seed1.txt",
+          "synthetic/ge_loss20_burst25_seed1.txt", "synthetic/ge_loss20_burst3_seed1.txt",
+          "synthetic/ge_loss30_burst8_seed1.txt"]
+PACKETS = {"dred": "v24", "plc_dredstream": "v24", "lbrr_plc": "v24fec"}
+
+
+def run_one(job):
+    import dredfast
+    from dredfast.audio import read_wav
+    from dredfast.simulate import simulate
+    shared, clip, trace, cond, vocoder, own_rate = job
+    x, _ = read_wav(Path(shared) / "speech" / "dev" / f"{clip}.wav")
+    lost = dredfast.load_trace(Path(shared) / "traces" / trace)
+    if cond == "own_lbrr_dred":
+        res = simulate(x, lost, bitrate=24000, lbrr=True, dred_ms=1000, dred_bitrate=own_rate, vocoder=vocoder,
+                       jitter_ms=100000)
+    else:
+        pk = dredfast.read_packets(Path(shared) / "vectors" / clip / f"{PACKETS[cond]}.pkts")
+        res = simulate(x, lost, packets=pk, vocoder=vocoder, jitter_ms=100000, use_dred=(cond == "dred"))
+    return {"clip": clip, "trace": trace, "condition": cond, **res.metrics, "bitrate": res.bitrate,
+            **{f"n_{k}": v for k, v in res.counts().items()}}
+
+
+def main():
+    import vectors
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vocoder", default="fargan")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--clips", type=int, default=0, help="only the first N clips (0 = all)")
+    ap.add_argument("--conditions", default="dred,plc_dredstream,lbrr_plc")
+    ap.add_argument("--own-dred-bitrate", type=int, default=0)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    shared = vectors.shared_dir()
+    if shared is None:
+        sys.exit("needs ../shared")
+    clips = vectors.clip_names()[: args.clips or None]
+    conds = args.conditions.split(",") + (["own_lbrr_dred"] if args.own_dred_bitrate else [])
+    jobs = [(str(shared), c, t, k, args.vocoder, args.own_dred_bitrate) for c in clips for t in TRACES for k in conds]
+    with ProcessPoolExecutor(args.jobs) as ex:
+        results = list(ex.map(run_one, jobs))
+    anchor = {}
+    for r in csv.DictReader(open(shared / "vectors" / "quality_anchor_dev.csv")):
+        if r["bitrate"] == "24000":
+            anchor[(r["clip"], r["trace"], r["condition"])] = r
+    print(f"vocoder {args.vocoder}, {len(clips)} clips x {len(TRACES)} traces")
+    print(f"{'condition':16s} {'n':>4s} | {'PESQ':>6s} {'STOI':>6s} {'PLCMOS':>6s} | libopus 1.6.1 "
+          f"{'PESQ':>6s} {'STOI':>6s} {'PLCMOS':>6s} | kb/s")
+    for k in conds:
+        rs = [r for r in results if r["condition"] == k]
+        ours = [np.mean([r[m] for r in rs]) for m in ("pesq_wb", "stoi", "plcmos")]
+        ak = "lbrr_dred" if k == "own_lbrr_dred" else k
+        ref = [np.mean([float(anchor[(r["clip"], r["trace"], ak)][m]) for r in rs]) for m in ("pesq_wb", "stoi", "plcmos")]
+        rate = np.mean([r["bitrate"] for r in rs]) / 1000
+        print(f"{k:16s} {len(rs):4d} | {ours[0]:6.3f} {ours[1]:6.3f} {ours[2]:6.3f} |               "
+              f"{ref[0]:6.3f} {ref[1]:6.3f} {ref[2]:6.3f} | {rate:.1f}")
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
