@@ -12,6 +12,9 @@ receiver's look-ahead covers the whole gap):
 - ``plc_dredstream``: the same packets, DRED ignored (neural PLC only);
 - ``lbrr_plc``: the ``v24fec`` packets (24 kb/s, LBRR, no DRED).
 
+``own_v24`` (ask for it in --conditions): the clip encoded by dredfast.Encoder with
+libopus 1.6.1's settings of the v24 stream (24 kb/s total, no LBRR, DRED budget as libopus),
+beside ``dred`` (libopus's own packets).
 ``--own-dred-bitrate R`` adds ``own_lbrr_dred``: the clip encoded by dredfast.Encoder
 (system libopus at 24 kb/s + LBRR, plus 1 s of DRED with its own budget of R b/s), decoded
 with LBRR and DRED; its total bitrate is reported.  Degraded = output shifted by the 104
@@ -42,7 +45,12 @@ def run_one(job):
     shared, clip, trace, cond, vocoder, own_rate = job
     x, _ = read_wav(Path(shared) / "speech" / "dev" / f"{clip}.wav")
     lost = dredfast.load_trace(Path(shared) / "traces" / trace)
-    if cond == "own_lbrr_dred":
+    if cond == "own_v24":
+        # dredfast.Encoder at libopus 1.6.1's own settings for the v24 stream (24 kb/s, no
+        # LBRR, 20 % loss, DRED budget as libopus): compare with "dred" on libopus's packets.
+        res = simulate(x, lost, bitrate=24000, lbrr=False, dred_ms=1000, dred_bitrate=None, vocoder=vocoder,
+                       jitter_ms=100000)
+    elif cond == "own_lbrr_dred":
         res = simulate(x, lost, bitrate=24000, lbrr=True, dred_ms=1000, dred_bitrate=own_rate, vocoder=vocoder,
                        jitter_ms=100000)
     else:
@@ -80,7 +88,7 @@ def main():
     for k in conds:
         rs = [r for r in results if r["condition"] == k]
         ours = [np.mean([r[m] for r in rs]) for m in ("pesq_wb", "stoi", "plcmos")]
-        ak = "lbrr_dred" if k == "own_lbrr_dred" else k
+        ak = {"own_lbrr_dred": "lbrr_dred", "own_v24": "dred"}.get(k, k)
         ref = [np.mean([float(anchor[(r["clip"], r["trace"], ak)][m]) for r in rs]) for m in ("pesq_wb", "stoi", "plcmos")]
         rate = np.mean([r["bitrate"] for r in rs]) / 1000
         print(f"{k:16s} {len(rs):4d} | {ours[0]:6.3f} {ours[1]:6.3f} {ours[2]:6.3f} |               "

@@ -223,12 +223,20 @@ def _simulate_common(args, speech, packets, title: str) -> int:
     if len(lost) < n:
         print(f"dredfast: the trace has {len(lost)} packets, {n} are needed", file=sys.stderr)
         return 2
+    want_metrics = not args.no_metrics
+    if want_metrics:
+        import importlib.util
+        missing = [m for m in ("pesq", "pystoi", "speechmos", "onnxruntime") if importlib.util.find_spec(m) is None]
+        if missing:
+            print(f"dredfast: no scores ({', '.join(missing)} missing: pip install 'dredfast[metrics]')",
+                  file=sys.stderr)
+            want_metrics = False
     bar = _Progress(n, "simulate", n > 250)
     try:
         res = simulate(speech, lost[:n], packets=packets, bitrate=args.bitrate, lbrr=args.lbrr,
                        dred_ms=args.dred_ms, dred_bitrate=args.dred_bitrate, packet_loss_pct=args.loss_pct,
                        vocoder=args.vocoder, jitter_ms=args.jitter_ms, libopus=args.libopus,
-                       weights=args.weights, isa=args.isa, metrics=not args.no_metrics,
+                       weights=args.weights, isa=args.isa, metrics=want_metrics,
                        progress=lambda i, total: bar.update(i) if i % 25 == 0 or i == total else None)
     except (OSError, ValueError, ImportError) as e:
         bar.close()
@@ -296,7 +304,7 @@ def _demo(args: argparse.Namespace) -> int:
         write_wav(args.input, speech)
         print(f"dredfast demo: {DEMO_SPEECH} ({len(speech) / 16000:.1f} s of speech, {DEMO_CREDIT}), "
               f"bursty loss trace {DEMO_TRACE}, 24 kb/s Opus + LBRR + 1 s of DRED at {args.dred_bitrate // 1000} "
-              f"kb/s, {args.vocoder}")
+              f"kb/s, {args.vocoder}, receiver look-ahead {args.jitter_ms} ms")
         args.output = os.path.join(out_dir, "received.wav")
         args.report = os.path.join(out_dir, "report.json")
         args.plot = os.path.join(out_dir, "plot.png")
@@ -363,7 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="end-to-end demo on packaged speech with a bursty loss trace")
     demo.add_argument("--out-dir", default="dredfast-demo", help="folder for the outputs (default dredfast-demo)")
-    _receiver_options(demo)
+    # opus_demo style: a lost frame is filled once the next packet has arrived, however
+    # long the gap (what libopus's reference figures measure).
+    _receiver_options(demo, jitter_ms=1000)
     _sender_options(demo, dred_bitrate=16000)
     demo.set_defaults(func=_demo)
     return p
@@ -382,10 +392,11 @@ def _sender_options(p: argparse.ArgumentParser, dred_bitrate: Optional[int] = No
     p.add_argument("--libopus", default=None, help="path to the system libopus (default: found automatically)")
 
 
-def _receiver_options(p: argparse.ArgumentParser) -> None:
+def _receiver_options(p: argparse.ArgumentParser, jitter_ms: int = 60) -> None:
     p.add_argument("--vocoder", default="fargan", choices=["fargan", "lpcnet"], help="concealment vocoder")
-    p.add_argument("--jitter-ms", type=int, default=60,
-                   help="jitter buffer: later packets the receiver may look at (default 60 ms)")
+    p.add_argument("--jitter-ms", type=int, default=jitter_ms,
+                   help=f"jitter buffer: how far ahead the receiver may look for the DRED / LBRR of a lost "
+                        f"packet (default {jitter_ms} ms)")
     p.add_argument("--no-metrics", action="store_true", help="skip PESQ-WB / STOI / PLCMOS")
     p.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
     p.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")

@@ -156,7 +156,8 @@ def plot(result: SimResult, reference: np.ndarray, path: str, title: str = "") -
     ax[0].set_ylabel("sent")
     ax[1].plot(t, result.output, lw=0.4, color="k")
     ax[1].set_ylabel("received")
-    ax[2].specgram(result.output + 1e-9, NFFT=512, Fs=SAMPLE_RATE, noverlap=384, cmap="magma")
+    with np.errstate(divide="ignore"):
+        ax[2].specgram(result.output + 1e-9, NFFT=512, Fs=SAMPLE_RATE, noverlap=384, cmap="magma")
     ax[2].set_ylabel("Hz")
     ax[2].set_xlabel("s")
     for i, kind in enumerate(result.kinds):
