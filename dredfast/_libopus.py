@@ -56,11 +56,15 @@ _SET_COMPLEXITY = 4010
 _SET_INBAND_FEC = 4012
 _SET_PACKET_LOSS_PERC = 4014
 _SET_DTX = 4016
+_GET_BANDWIDTH = 4009
 _SET_SIGNAL = 4024
 _GET_LOOKAHEAD = 4027
 _RESET_STATE = 4028
 _GET_SAMPLE_RATE = 4029
 _GET_FINAL_RANGE = 4031
+_GET_PITCH = 4033
+_SET_GAIN = 4034
+_GET_GAIN = 4045  # sic: opus_defines.h notes it should have been 4035
 _GET_LAST_PACKET_DURATION = 4039
 
 OPUS_AUTO = -1000
@@ -69,6 +73,7 @@ APPLICATIONS: Dict[str, int] = {"voip": 2048, "audio": 2049, "restricted_lowdela
 SIGNALS: Dict[str, int] = {"auto": OPUS_AUTO, "voice": 3001, "music": 3002}
 BANDWIDTHS: Dict[str, int] = {"narrowband": 1101, "mediumband": 1102, "wideband": 1103,
                               "superwideband": 1104, "fullband": 1105}
+_BANDWIDTH_NAMES = {v: k for k, v in BANDWIDTHS.items()}
 
 SAMPLE_RATES = (8000, 12000, 16000, 24000, 48000)
 MAX_FRAMES = 48          # frames per packet (RFC 6716 3.2.5)
@@ -442,6 +447,27 @@ class OpusDecoder(_Handle):
         """Samples per channel of the last decoded packet or concealment (``OPUS_GET_LAST_PACKET_DURATION``)."""
         return self._ctl_get(_GET_LAST_PACKET_DURATION, "OPUS_GET_LAST_PACKET_DURATION")
 
+    @property
+    def pitch(self) -> int:
+        """Pitch period of the last decoded frame in samples at 48 kHz, 0 when unvoiced or
+        CELT-coded (``OPUS_GET_PITCH``)."""
+        return self._ctl_get(_GET_PITCH, "OPUS_GET_PITCH")
+
+    @property
+    def bandwidth(self) -> Optional[str]:
+        """Audio bandwidth of the last decoded packet (``"narrowband"``..``"fullband"``;
+        None before the first packet) (``OPUS_GET_BANDWIDTH``)."""
+        return _BANDWIDTH_NAMES.get(self._ctl_get(_GET_BANDWIDTH, "OPUS_GET_BANDWIDTH"))
+
+    @property
+    def gain(self) -> int:
+        """Output gain in Q8 dB (``OPUS_GET_GAIN``; 0 = unchanged, 256 = +1 dB)."""
+        return self._ctl_get(_GET_GAIN, "OPUS_GET_GAIN")
+
+    @gain.setter
+    def gain(self, q8_db: int) -> None:
+        self._ctl_set(_SET_GAIN, as_int(q8_db, "gain", -32768, 32767), "OPUS_SET_GAIN")
+
     def packet_nb_samples(self, packet: bytes) -> int:
         """Samples per channel ``packet`` decodes to at this decoder's rate."""
         pkt = as_packet(packet)
@@ -449,6 +475,9 @@ class OpusDecoder(_Handle):
             raise ValueError("empty packet")
         return self._L.check(self._L.cdll.opus_packet_get_nb_samples(pkt, len(pkt), self.sample_rate),
                              "opus_packet_get_nb_samples")
+
+    #: the name of the libopus call (``opus_packet_get_nb_samples``)
+    get_nb_samples = packet_nb_samples
 
     def has_lbrr(self, packet: bytes) -> bool:
         """Whether ``packet`` (SILK or hybrid) carries LBRR for the frame before it.
@@ -527,6 +556,12 @@ class OpusEncoder(_Handle):
     def lookahead(self) -> int:
         """Encoder delay in samples (``OPUS_GET_LOOKAHEAD``; 104 at 16 kHz in VOIP mode)."""
         return self._ctl_get(_GET_LOOKAHEAD, "OPUS_GET_LOOKAHEAD")
+
+    @property
+    def bandwidth(self) -> Optional[str]:
+        """Audio bandwidth of the last packet (``OPUS_GET_BANDWIDTH``; libopus says
+        ``"fullband"`` before the first one)."""
+        return _BANDWIDTH_NAMES.get(self._ctl_get(_GET_BANDWIDTH, "OPUS_GET_BANDWIDTH"))
 
     @property
     def bitrate(self) -> int:

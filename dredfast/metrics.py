@@ -7,22 +7,30 @@ network: the PLCMOS model ships inside the ``speechmos`` wheel.
 
 Conventions are those of ``quality_anchor_dev.csv`` (reference vectors): signals at
 16 kHz, reference = the clean clip, degraded = the decoder output advanced by the codec
-delay (104 samples for Opus at 16 kHz), both the same length; PLCMOS v2 averages 15 rater
-embeddings drawn from NumPy's legacy generator seeded with 0 (as ``np.random.seed(0)``
-before ``speechmos``'s own scoring).  Inputs are 1-D float arrays in [-1, 1] or int16.
+delay (104 samples for Opus at 16 kHz: :func:`align`, :func:`quality`), both the same
+length; PLCMOS v2 averages 15 rater embeddings drawn from NumPy's legacy generator seeded
+with 0 (as ``np.random.seed(0)`` before ``speechmos``'s own scoring).  The alignment
+helpers need only NumPy.  Inputs are 1-D float arrays in [-1, 1] or int16.
 """
 from __future__ import annotations
 
 import threading
-from typing import Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
+
+from ._checks import as_int
 
 EXTRA_HINT = "install the optional metrics dependencies: pip install 'dredfast[metrics]'"
 SAMPLE_RATE = 16000
 #: PLCMOS's rater-embedding convention of the anchors
 PLCMOS_ROUNDS = 15
 PLCMOS_SEED = 0
+#: Opus's encoder look-ahead at 16 kHz in VOIP mode (2.5 ms + 4 ms of SILK delay
+#: compensation, ``OPUS_GET_LOOKAHEAD``): decoded sample ``i + 104`` lines up with input ``i``.
+DECODER_DELAY = 104
+#: samples per 20 ms packet at 16 kHz
+FRAME = 320
 
 
 def _import(name: str, pip_name: str):
@@ -74,6 +82,68 @@ def _rate(fs: object, allowed: Optional[Tuple[int, ...]] = None) -> int:
     return fs
 
 
+# --------------------------------------------------------------------------------------
+# Alignment: the conventions of the reference vectors
+# --------------------------------------------------------------------------------------
+def n_packets(n_samples: int, frame: int = FRAME) -> int:
+    """Packets the vectors encode for a clip of ``n_samples``: one more than the clip needs,
+    so the decoded output, ``DECODER_DELAY`` samples late, still covers the whole clip."""
+    n = as_int(n_samples, "n_samples", 1, 1 << 40)
+    f = as_int(frame, "frame", 1, 1 << 20)
+    return -(-n // f) + 1
+
+
+def pad_for_encoding(x, frame: int = FRAME) -> np.ndarray:
+    """``x`` (1-D) zero-padded to ``n_packets(len(x)) * frame`` samples, ready to cut into frames."""
+    a = np.asarray(x)
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"x must be a non-empty 1-D signal, got shape {a.shape}")
+    out = np.zeros(n_packets(a.size, frame) * frame, dtype=a.dtype)
+    out[:a.size] = a
+    return out
+
+
+def align(decoded, n: int, delay: int = DECODER_DELAY, *, pad: bool = False) -> np.ndarray:
+    """The part of ``decoded`` that lines up with an ``n``-sample reference: ``decoded[delay:delay + n]``.
+
+    Decoder output shorter than ``delay + n`` is an error, unless ``pad=True``, which fills
+    the missing tail with zeros (silence counts against the score, as a real gap would).
+    The dtype is kept, so int16 output stays int16 (the metrics accept both).
+    """
+    a = np.asarray(decoded)
+    if a.ndim != 1:
+        raise ValueError(f"decoded must be 1-D (mono), got shape {a.shape}")
+    n = as_int(n, "n", 1, 1 << 40)
+    delay = as_int(delay, "delay", 0, 1 << 40)
+    y = a[delay:delay + n]
+    if y.size < n:
+        if not pad:
+            raise ValueError(f"decoded has {a.size} samples, aligning {n} at delay {delay} needs "
+                             f"{delay + n} (encode n_packets(n) packets, or pass pad=True)")
+        y = np.concatenate([y, np.zeros(n - y.size, dtype=a.dtype)])
+    return y
+
+
+def quality(ref, decoded, *, delay: int = DECODER_DELAY, which: Sequence[str] = ("pesq_wb", "stoi", "plcmos"),
+            pad: bool = False) -> Dict[str, float]:
+    """The anchors' figures for one clip: ``decoded`` (raw decoder output, 16 kHz) is aligned
+    to ``ref`` with :func:`align`, then scored (full precision; the csv rounds to 4 decimals)."""
+    r = np.asarray(ref)
+    if r.ndim != 1:
+        raise ValueError(f"ref must be 1-D (mono), got shape {r.shape}")
+    unknown = [m for m in which if m not in ("pesq_wb", "stoi", "plcmos")]
+    if unknown or isinstance(which, str):
+        raise ValueError(f"which must name pesq_wb, stoi and/or plcmos, got {which!r}")
+    deg = align(decoded, r.size, delay, pad=pad)
+    out: Dict[str, float] = {}
+    for m in which:
+        out[m] = plcmos(deg) if m == "plcmos" else (pesq_wb(r, deg) if m == "pesq_wb" else stoi(r, deg))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Metrics
+# --------------------------------------------------------------------------------------
 def pesq_wb(ref, deg, fs: int = SAMPLE_RATE) -> float:
     """Wide-band PESQ (ITU-T P.862.2, MOS-LQO, about 1.0-4.64) of ``deg`` against ``ref``."""
     fs = _rate(fs, (16000,))

@@ -72,6 +72,19 @@ def test_version_and_loader(lib):
     assert _libopus._load(lib.where) is lib  # cached per path
 
 
+def test_libopus_present_when_required():
+    """CI sets DREDFAST_REQUIRE_LIBOPUS=1: a missing or too old libopus then fails here (and in
+    every test using the `lib` fixture) instead of skipping.  Without it, the loader either
+    works or says how to install libopus."""
+    try:
+        v = _libopus.libopus_version()
+    except LibopusNotFound as e:
+        assert not REQUIRE, f"DREDFAST_REQUIRE_LIBOPUS=1 but: {e}"
+        assert "apt install libopus0" in str(e)
+        return
+    assert _libopus._parse_version(v) >= _libopus.MIN_VERSION
+
+
 def test_parse_version():
     assert _libopus._parse_version("libopus 1.3.1") == (1, 3)
     assert _libopus._parse_version("libopus 1.10-rc2") == (1, 10)
@@ -211,7 +224,8 @@ def test_decode_fec_against_lbrr_mode(lib):
 def test_decoder_basics(lib):
     pkts = dredfast.read_packets(vectors.subset_pkts_path("v24"))
     dec = OpusDecoder()
-    assert dec.packet_nb_samples(pkts[0]) == 320
+    assert dec.packet_nb_samples(pkts[0]) == dec.get_nb_samples(pkts[0]) == 320
+    assert OpusDecoder(48000).get_nb_samples(pkts[0]) == 960
     x = dec.decode(pkts[0])
     assert x.dtype == np.float32 and x.shape == (320,)
     assert dec.last_packet_duration == 320
@@ -229,6 +243,25 @@ def test_decoder_basics(lib):
     s = stereo.decode(pkts[0], 960)
     assert s.shape == (960, 2)
     assert not dec.has_lbrr(pkts[5])
+    # pitch / bandwidth / gain CTLs (all in libopus 1.3)
+    g = OpusDecoder()
+    assert g.bandwidth is None and g.gain == 0
+    pitches = []
+    for p in pkts:
+        g.decode(p)
+        pitches.append(g.pitch)
+    assert g.bandwidth in ("wideband", "superwideband", "fullband")  # 16 kHz SILK-WB/hybrid streams
+    # voiced speech at 24 kb/s: many SILK frames report a pitch period, 48 kHz samples of a
+    # plausible voice (2.5..20 ms, libopus's pitch search range is 2..18 ms)
+    voiced = [p for p in pitches if p]
+    assert len(voiced) > len(pitches) // 4 and all(96 <= p <= 960 for p in voiced), voiced[:20]
+    h = OpusDecoder()
+    h.gain = -6 * 256  # -6 dB
+    assert h.gain == -1536
+    loud, quiet = OpusDecoder().decode(pkts[10]), h.decode(pkts[10])
+    assert np.isclose(np.sum(quiet ** 2) / np.sum(loud ** 2), 10 ** -0.6, rtol=0.01)
+    with pytest.raises(ValueError):
+        h.gain = 40000
 
 
 def test_decoder_argument_checks(lib):
@@ -323,6 +356,7 @@ def test_encoder_round_trip(lib, fec):
     dec = OpusDecoder()
     pkts = [enc.encode(x[320 * i:320 * (i + 1)]) for i in range(n)]
     assert isinstance(enc.final_range, int)
+    assert enc.bandwidth == "wideband"  # the most a 16 kHz input can have
     y = np.concatenate([dec.decode(p) for p in pkts])
     ref, out = x[:len(y) - 104], y[104:]
     # energy within 1.5 dB and waveform SNR > 2 dB: SILK at 24 kb/s follows the waveform at low
