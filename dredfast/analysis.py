@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Optional, Tuple, Union
 
+import threading
+
 import numpy as np
 
 from . import _core
@@ -35,18 +37,22 @@ class Analyzer:
     def __init__(self, *, weights: Optional[Union[Weights, PathLike]] = None, isa: Optional[str] = None):
         self._a = _core.Analyzer(resolve(weights)._blob, isa_code(isa))
         self._rest = np.zeros(0, np.float32)
+        self._lock = threading.Lock()  # one stream state: calls are serialised
 
     def reset(self) -> None:
-        self._a.reset()
-        self._rest = np.zeros(0, np.float32)
+        with self._lock:
+            self._a.reset()
+            self._rest = np.zeros(0, np.float32)
 
     def process(self, pcm, *, with_lpc: bool = False):
         """float32 features (frames, 20) — and the 16 LPC coefficients per frame when
         ``with_lpc`` — for 16 kHz mono ``pcm`` (float in [-1, 1] or int16)."""
-        x = np.concatenate([self._rest, _pcm_int16_scale(pcm)])
-        n = len(x) // FRAME * FRAME
-        self._rest = x[n:].copy()
-        feats, lpc = self._a.run(np.ascontiguousarray(x[:n]))
+        x16 = _pcm_int16_scale(pcm)
+        with self._lock:
+            x = np.concatenate([self._rest, x16])
+            n = len(x) // FRAME * FRAME
+            self._rest = x[n:].copy()
+            feats, lpc = self._a.run(np.ascontiguousarray(x[:n]))
         return (feats, lpc) if with_lpc else feats
 
 

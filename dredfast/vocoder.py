@@ -5,6 +5,8 @@ import functools
 from importlib import resources
 from typing import Optional, Union
 
+import threading
+
 import numpy as np
 
 from . import _core
@@ -148,8 +150,8 @@ class Vocoder:
       analysed speech in all; after :meth:`reset` the first 2 frames are silent, as in
       FreeDV.  :meth:`prime` continues from real audio instead.
 
-    Not thread-safe per object; the GIL is released while it runs, so separate objects run
-    in parallel.
+    Calls on one object are serialised by a lock (a stream has one state); the GIL is
+    released while it runs, so separate objects run in parallel.
     """
 
     def __init__(self, kind: str = "fargan", *, seed: int = 0,
@@ -166,13 +168,28 @@ class Vocoder:
         else:
             w = resolve(weights)
             self._v = _core.Fargan(w._blob, isa_code(isa))
+        self._lock = threading.Lock()
+
+    def reset(self, seed: Optional[int] = None) -> None:
+        """Starts a new stream (LPCNet: re-seeded with ``seed``, default the current seed)."""
+        with self._lock:
+            self._reset_unlocked(seed)
+
+    def prime(self, pcm_history, features_history) -> None:
+        with self._lock:
+            self._prime_unlocked(pcm_history, features_history)
+
+    def synthesize(self, features) -> np.ndarray:
+        """float32 PCM, ``160 * len(features)`` samples, continuing the stream."""
+        with self._lock:
+            return self._synthesize_unlocked(features)
 
     @property
     def isa(self) -> Optional[str]:
         """Kernel path in use (LPCNet only; None for FARGAN)."""
         return self._v.isa if self.kind == "lpcnet" else None
 
-    def reset(self, seed: Optional[int] = None) -> None:
+    def _reset_unlocked(self, seed: Optional[int] = None) -> None:
         """Forget all history (FARGAN: the next call primes again; LPCNet: FreeDV's start-up,
         generator re-seeded with ``seed``, default the constructor's)."""
         if self.kind == "lpcnet":
@@ -184,7 +201,7 @@ class Vocoder:
         else:
             self._v.reset()
 
-    def prime(self, pcm_history, features_history) -> None:
+    def _prime_unlocked(self, pcm_history, features_history) -> None:
         """Continue from real audio.
 
         FARGAN: the last 320 samples (float in [-1, 1] or int16) and the last 5 feature
@@ -210,7 +227,7 @@ class Vocoder:
                              f"got {len(pcm)} and {len(feats)}")
         self._v.prime(pcm[-HISTORY_SAMPLES:], feats[-HISTORY_FRAMES:])
 
-    def synthesize(self, features) -> np.ndarray:
+    def _synthesize_unlocked(self, features) -> np.ndarray:
         """float32 PCM, ``160 * len(features)`` samples."""
         if self.kind == "lpcnet":
             return self._v.synthesize(_lpcnet_features(features, "features"))
@@ -220,6 +237,8 @@ class Vocoder:
                 return np.zeros(0, np.float32)
             self._v.prime(np.zeros(HISTORY_SAMPLES, np.float32), np.repeat(feats[:1], HISTORY_FRAMES, axis=0))
         return self._v.synthesize(feats)
+
+    prime.__doc__ = _prime_unlocked.__doc__
 
     def __repr__(self) -> str:
         return f"<dredfast.Vocoder {self.kind}>"

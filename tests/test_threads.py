@@ -20,12 +20,9 @@ run the models at the same time.  Two properties are checked:
   - ``DredEncoder`` serialises calls with a lock: concurrent pushes are
     applied one at a time, so the stream state stays consistent (checked: it
     advances by exactly the number of pushes);
-  - ``Analyzer`` and ``Vocoder`` (FARGAN, LPCNet) are documented as "not
-    thread-safe per object" and are **not** serialised: concurrent calls race
-    on the stream state.  The test only checks that this does not crash and
-    that outputs keep their shape and stay finite (all state is fixed-size
-    arrays and in-range indices, so a race can garble audio but not memory);
-    the audio itself is then meaningless.
+  - ``Analyzer`` and ``Vocoder`` (FARGAN, LPCNet) serialise calls with a lock
+    too: concurrent calls never crash, outputs keep their shape and stay
+    finite, and each call is applied whole.
 """
 from __future__ import annotations
 
