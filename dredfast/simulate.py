@@ -73,7 +73,7 @@ def simulate(speech: np.ndarray, lost: Sequence[bool], *, packets: Optional[List
              packet_loss_pct: int = 20, vocoder: str = "fargan", jitter_ms: int = 60,
              libopus: Optional[str] = None, weights=None, isa: Optional[str] = None,
              metrics: bool = True, use_dred: bool = True, use_lbrr: bool = True,
-             crossfade_ms: float = 20.0, progress: Optional[Callable[[int, int], None]] = None) -> SimResult:
+             crossfade_ms: Optional[float] = None, progress: Optional[Callable[[int, int], None]] = None) -> SimResult:
     """Runs 16 kHz ``speech`` through Opus encoding (or takes ``packets``), drops the packets
     marked in ``lost`` (one flag per 20 ms packet, True = lost; shorter traces are an error),
     and decodes the rest with a :class:`dredfast.Receiver` whose jitter buffer holds
