@@ -7,6 +7,8 @@
 #   2. runs fuzz_python.py on it with atheris's ASan runtime preloaded.
 #
 #   tests/fuzz/run_python.sh [libFuzzer flags...]     e.g. -max_total_time=1200
+#   FUZZ_TARGET=receiver tests/fuzz/run_python.sh ...  fuzz_receiver.py instead
+#   (dredfast.Receiver on packet sequences; needs the system libopus)
 #
 # Without the instrumented build atheris only sees the Python lines of the
 # thin dredfast layer (~60 edges); with it, ~1300 edges of the C core.
@@ -39,6 +41,29 @@ fi
 mkdir -p "$OUT/work-py"
 ATHERIS="$("$PY" -c 'import atheris; print(atheris.path())')"
 cd "$HERE"
+if [[ "${FUZZ_TARGET:-python}" == receiver ]]; then
+    if [[ ! -d "$HERE/corpus-receiver" ]]; then
+        mkdir -p "$HERE/corpus-receiver"
+        PYTHONPATH="$INST" "$PY" - "$ROOT/tests/data/sample_v96.pkts" "$HERE/corpus-receiver" <<'PYEOF'
+import struct, sys
+d, i, pk = open(sys.argv[1], "rb").read(), 0, []
+while i + 4 <= len(d):
+    (n,) = struct.unpack_from("<I", d, i); pk.append(d[i + 4:i + 4 + n]); i += 4 + n
+for s in range(0, 50, 5):  # runs of 8 packets, every third lost, look-ahead 3
+    b = bytes([3])
+    for j, p in enumerate(pk[s:s + 8]):
+        b += b"\0" if j % 3 == 1 else (bytes([len(p)]) + p if len(p) < 255 else b"")
+    open(f"{sys.argv[2]}/seq{s}", "wb").write(b)
+PYEOF
+    fi
+    mkdir -p "$OUT/work-rx"
+    PYTHONPATH="$INST" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        LD_PRELOAD="$ATHERIS/asan_with_fuzzer.so" \
+        "$PY" "$HERE/fuzz_receiver.py" "$OUT/work-rx" "$HERE/corpus-receiver" \
+        -max_len=4000 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$HERE/crash-rx-" "$@" \
+        2>&1 | tee "$OUT/fuzz_receiver.log" | grep -vE '^INFO: Instrumenting|^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)'
+    exit "${PIPESTATUS[0]}"
+fi
 PYTHONPATH="$INST" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     LD_PRELOAD="$ATHERIS/asan_with_fuzzer.so" \
     "$PY" "$HERE/fuzz_python.py" "$OUT/work-py" "$HERE/corpus-packet" "$HERE/corpus-blob" \
