@@ -25,7 +25,8 @@ CC = shutil.which("gcc") or shutil.which("cc") or shutil.which("clang")
 
 SOURCES = ["nnet/nnet.c", "nnet/cpu.c", "nnet/kernels_scalar.c", "nnet/kernels_avx2.c",
            "nnet/kernels_avx512.c", "nnet/conv2d.c", "nnet/conv2d_avx2.c", "weights/blob.c", "weights/bind.c",
-           "models/pitchdnn.c", "analysis/lpcnet_analysis.c", "analysis/analysis_avx2.c"]
+           "models/pitchdnn.c", "analysis/lpcnet_analysis.c", "analysis/analysis_avx2.c",
+           "analysis/fft320.c"]
 
 # A few clips by default; DREDFAST_ANALYSIS_ALL=1 runs every dev clip.
 DEFAULT_CLIPS = ["en_f_allison_01", "fr_f_june_01", "it_m_carlo_01"]

@@ -28,17 +28,7 @@ static const int band_edge[NB] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20,
 void df_burg_model_init(df_burg_model *m)
 {
     memset(m, 0, sizeof(*m));
-    for (int n = 0; n < DF_BURG_NFFT; n++) {
-        m->twiddle[n][0] = (float)cos(2 * PI_D * n / DF_BURG_NFFT);
-        m->twiddle[n][1] = (float)-sin(2 * PI_D * n / DF_BURG_NFFT);
-    }
-    /* n = a + 5b + 20c + 80d goes to slot 64a + 16b + 4c + d, so the radix-4
-     * passes start on inputs 80 apart and the radix-5 pass ends the job. */
-    for (int a = 0; a < 5; a++)
-        for (int b = 0; b < 4; b++)
-            for (int c = 0; c < 4; c++)
-                for (int d = 0; d < 4; d++)
-                    m->slot[a + 5 * b + 20 * c + 80 * d] = (short)(64 * a + 16 * b + 4 * c + d);
+    df_fft320_init(&m->fft);
     /* DCT-II rows without the sqrt(2/N) factor; the argument is formed as
      * ((b + .5) c) pi / N so the zero entries round like libopus's table. */
     for (int b = 0; b < NB; b++)
@@ -168,97 +158,13 @@ float df_burg_lpc(float *A, const float *x, float min_inv_gain, int L, int nb_su
     }
 }
 
-/* ---- 320-point FFT (same float operations as the feature analysis) ---- */
-
-typedef struct {
-    float r, i;
-} cpx;
-
-static inline cpx twiddle_mul(cpx a, const float *w)
-{
-    cpx m;
-    m.r = a.r * w[0] - a.i * w[1];
-    m.i = a.r * w[1] + a.i * w[0];
-    return m;
-}
-
-static void pass4(cpx *a, const float (*tw)[2], int span, int groups, int gap, int tstep)
-{
-    for (int g = 0; g < groups; g++) {
-        cpx *b = a + g * gap;
-        for (int k = 0; k < span; k++) {
-            cpx *p0 = b + k, *p1 = p0 + span, *p2 = p1 + span, *p3 = p2 + span;
-            cpx t1 = *p1, t2 = *p2, t3 = *p3;
-            if (span > 1) {
-                t1 = twiddle_mul(t1, tw[k * tstep]);
-                t2 = twiddle_mul(t2, tw[2 * k * tstep]);
-                t3 = twiddle_mul(t3, tw[3 * k * tstep]);
-            }
-            cpx d02 = {p0->r - t2.r, p0->i - t2.i};
-            cpx s02 = {p0->r + t2.r, p0->i + t2.i};
-            cpx s13 = {t1.r + t3.r, t1.i + t3.i};
-            cpx d13 = {t1.r - t3.r, t1.i - t3.i};
-            p2->r = s02.r - s13.r;
-            p2->i = s02.i - s13.i;
-            p0->r = s02.r + s13.r;
-            p0->i = s02.i + s13.i;
-            p1->r = d02.r + d13.i;
-            p1->i = d02.i - d13.r;
-            p3->r = d02.r - d13.i;
-            p3->i = d02.i + d13.r;
-        }
-    }
-}
-
-static void pass5(cpx *a, const float (*tw)[2], int span)
-{
-    const float *A = tw[span], *B = tw[2 * span];
-    for (int k = 0; k < span; k++) {
-        cpx *p0 = a + k, *p1 = p0 + span, *p2 = p1 + span, *p3 = p2 + span, *p4 = p3 + span;
-        cpx x0 = *p0;
-        cpx t1 = twiddle_mul(*p1, tw[k]), t2 = twiddle_mul(*p2, tw[2 * k]);
-        cpx t3 = twiddle_mul(*p3, tw[3 * k]), t4 = twiddle_mul(*p4, tw[4 * k]);
-        cpx s14 = {t1.r + t4.r, t1.i + t4.i}, d14 = {t1.r - t4.r, t1.i - t4.i};
-        cpx s23 = {t2.r + t3.r, t2.i + t3.i}, d23 = {t2.r - t3.r, t2.i - t3.i};
-        p0->r = x0.r + (s14.r + s23.r);
-        p0->i = x0.i + (s14.i + s23.i);
-        cpx e = {x0.r + (s14.r * A[0] + s23.r * B[0]), x0.i + (s14.i * A[0] + s23.i * B[0])};
-        cpx f = {d14.i * A[1] + d23.i * B[1], -(d14.r * A[1] + d23.r * B[1])};
-        p1->r = e.r - f.r;
-        p1->i = e.i - f.i;
-        p4->r = e.r + f.r;
-        p4->i = e.i + f.i;
-        cpx g = {x0.r + (s14.r * B[0] + s23.r * A[0]), x0.i + (s14.i * B[0] + s23.i * A[0])};
-        cpx h = {d23.i * A[1] - d14.i * B[1], d14.r * B[1] - d23.r * A[1]};
-        p2->r = g.r + h.r;
-        p2->i = g.i + h.i;
-        p3->r = g.r - h.r;
-        p3->i = g.i - h.i;
-    }
-}
-
-/* Scaled DFT of a real block, bins 0..160. */
-static void real_fft(const df_burg_model *m, const float *x, cpx *out)
-{
-    const float scale = 1.f / DF_BURG_NFFT;
-    const float (*tw)[2] = (const float (*)[2])m->twiddle;
-    for (int n = 0; n < DF_BURG_NFFT; n++) {
-        out[m->slot[n]].r = scale * x[n];
-        out[m->slot[n]].i = 0;  /* scale * 0 */
-    }
-    pass4(out, tw, 1, 80, 4, 80);
-    pass4(out, tw, 4, 20, 16, 20);
-    pass4(out, tw, 16, 5, 64, 5);
-    pass5(out, tw, 64);
-}
-
 /* ---- cepstrum of one 5 ms half ---------------------------------------- */
 
 static void half_cepstrum(const df_burg_model *m, const float *pcm, float *cep)
 {
     float pre[HALF], lpc[DF_BURG_ORDER], x[DF_BURG_NFFT];
     float E[NB], Ly[NB];
-    cpx X[DF_BURG_NFFT];
+    df_cpx xin[DF_BURG_NFFT], X[DF_BURG_NFFT];
     float g, loudest = -2, follow = -2;
 
     for (int i = 0; i < HALF - 1; i++) pre[i] = pcm[i + 1] - PREEMPH * pcm[i];
@@ -268,7 +174,11 @@ static void half_cepstrum(const df_burg_model *m, const float *pcm, float *cep)
     memset(x, 0, sizeof(x));
     x[0] = 1;
     for (int i = 0; i < DF_BURG_ORDER; i++) x[i + 1] = (float)(-lpc[i] * pow(.995, i + 1));
-    real_fft(m, x, X);
+    for (int n = 0; n < DF_BURG_NFFT; n++) {
+        xin[n].r = x[n];
+        xin[n].i = 0;
+    }
+    df_fft320_forward(&m->fft, xin, X);
     /* band energies of the model spectrum 1/|A|^2 (triangular bands) */
     {
         float acc[NB] = {0};

@@ -10,6 +10,8 @@
 #ifndef DREDFAST_BURG_H
 #define DREDFAST_BURG_H
 
+#include "fft320.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -21,8 +23,7 @@ extern "C" {
 #define DF_BURG_OUT (2 * DF_BURG_BANDS)
 
 typedef struct {
-    float twiddle[DF_BURG_NFFT][2];   /* exp(-2 pi i n / 320), float-rounded */
-    short slot[DF_BURG_NFFT];         /* input n -> digit-reversed FFT work slot */
+    df_fft320 fft;                    /* the analysis's 320-point FFT tables */
     float dct[DF_BURG_BANDS * DF_BURG_BANDS]; /* [band][coefficient] */
 } df_burg_model;
 

@@ -83,17 +83,7 @@ int df_analysis_model_init(df_analysis_model *m, const df_blob *blob, char *err,
         for (int c = 0; c < NB; c++)
             m->idct[c][b] = m->dct[b][c] =
                 (float)(cos((b + .5) * c * PI_D / NB) * (c == 0 ? sqrt(.5) : 1.));
-    for (int n = 0; n < DF_AN_WINDOW; n++) {
-        m->twiddle[n][0] = (float)cos(2 * PI_D * n / DF_AN_WINDOW);
-        m->twiddle[n][1] = (float)-sin(2 * PI_D * n / DF_AN_WINDOW);
-    }
-    /* Input n = q0 + 5 q1 + 20 q2 + 80 q3 goes to slot 64 q0 + 16 q1 + 4 q2 + q3:
-     * the first radix-4 pass then combines inputs 80 apart, and so on. */
-    for (int q0 = 0; q0 < 5; q0++)
-        for (int q1 = 0; q1 < 4; q1++)
-            for (int q2 = 0; q2 < 4; q2++)
-                for (int q3 = 0; q3 < 4; q3++)
-                    m->digit_rev[q0 + 5 * q1 + 20 * q2 + 80 * q3] = (short)(64 * q0 + 16 * q1 + 4 * q2 + q3);
+    df_fft320_init(&m->fft);
     /* j / width of each bin in its band, as the band loops used to divide */
     for (int b = 0; b < NB - 1; b++) {
         int start = band_edge[b] * 4, width = (band_edge[b + 1] - band_edge[b]) * 4;
@@ -103,122 +93,19 @@ int df_analysis_model_init(df_analysis_model *m, const df_blob *blob, char *err,
     for (int q = 1; q < 5; q++)
         for (int c = 0; c < 2; c++) {
             if (q < 4)
-                for (int k3 = 0; k3 < 4; k3++) m->fft_tw.c[q - 1][k3][c] = m->twiddle[20 * q * k3][c];
+                for (int k3 = 0; k3 < 4; k3++) m->fft_tw.c[q - 1][k3][c] = m->fft.twiddle[20 * q * k3][c];
             if (q < 4)
-                for (int k = 0; k < 16; k++) m->fft_tw.b[q - 1][c][k] = m->twiddle[5 * q * k][c];
-            for (int k = 0; k < 64; k++) m->fft_tw.a[q - 1][c][k] = m->twiddle[q * k][c];
+                for (int k = 0; k < 16; k++) m->fft_tw.b[q - 1][c][k] = m->fft.twiddle[5 * q * k][c];
+            for (int k = 0; k < 64; k++) m->fft_tw.a[q - 1][c][k] = m->fft.twiddle[q * k][c];
         }
     for (int c = 0; c < 2; c++) {
-        m->fft_tw.r5[0][c] = m->twiddle[64][c];
-        m->fft_tw.r5[1][c] = m->twiddle[128][c];
+        m->fft_tw.r5[0][c] = m->fft.twiddle[64][c];
+        m->fft_tw.r5[1][c] = m->fft.twiddle[128][c];
     }
     return df_pitchdnn_bind(&m->pitch, blob, err, errlen);
 }
 
 void df_analysis_state_init(df_analysis_state *st) { memset(st, 0, sizeof(*st)); }
-
-/* ---- 320-point complex FFT -------------------------------------------
- *
- * libopus runs these transforms in single precision with a mixed-radix
- * decimation-in-time FFT factored 5 x 4 x 4 x 4.  The cepstrum (and hence
- * everything downstream, pitch included) is only reproduced to the bit if
- * the transform rounds the same way, so ours performs the same float
- * operations in the same order: inputs scaled by 1/320 and placed in
- * digit-reversed order, then three radix-4 passes (span 1, 4, 16) and one
- * radix-5 pass (span 64), each butterfly combining its inputs with the same
- * intermediate sums.  Twiddles are the float-rounded exp(-2 pi i n / 320). */
-
-typedef struct {
-    float r, i;
-} cpx;
-
-static inline cpx cmul_tw(cpx a, const float *w)
-{
-    cpx m;
-    m.r = a.r * w[0] - a.i * w[1];
-    m.i = a.r * w[1] + a.i * w[0];
-    return m;
-}
-
-/* One radix-4 pass: `groups` independent blocks, `gap` apart; in each,
- * `span` butterflies over elements k, k+span, k+2span, k+3span.  The
- * twiddle for input q of butterfly k is W^(q k tstep). */
-static void radix4_pass(cpx *a, const float (*tw)[2], int span, int groups, int gap, int tstep)
-{
-    for (int g = 0; g < groups; g++) {
-        cpx *b = a + g * gap;
-        for (int k = 0; k < span; k++) {
-            cpx *p0 = b + k, *p1 = p0 + span, *p2 = p1 + span, *p3 = p2 + span;
-            cpx t1 = *p1, t2 = *p2, t3 = *p3;
-            if (span > 1) {  /* first pass: all twiddles are one */
-                t1 = cmul_tw(t1, tw[k * tstep]);
-                t2 = cmul_tw(t2, tw[2 * k * tstep]);
-                t3 = cmul_tw(t3, tw[3 * k * tstep]);
-            }
-            /* even part: x0 +- x2; odd part: x1 +- x3, the difference
-             * rotated by -i into outputs 1 and 3 */
-            cpx d02 = {p0->r - t2.r, p0->i - t2.i};
-            cpx s02 = {p0->r + t2.r, p0->i + t2.i};
-            cpx s13 = {t1.r + t3.r, t1.i + t3.i};
-            cpx d13 = {t1.r - t3.r, t1.i - t3.i};
-            p2->r = s02.r - s13.r;
-            p2->i = s02.i - s13.i;
-            p0->r = s02.r + s13.r;
-            p0->i = s02.i + s13.i;
-            p1->r = d02.r + d13.i;
-            p1->i = d02.i - d13.r;
-            p3->r = d02.r - d13.i;
-            p3->i = d02.i + d13.r;
-        }
-    }
-}
-
-/* The final radix-5 pass (one block, span 64).  The 5-point DFT is done
- * with the symmetric pairs x1 +- x4 and x2 +- x3 and the two primitive
- * roots A = W^64, B = W^128 (cos/sin of 72 and 144 degrees). */
-static void radix5_pass(cpx *a, const float (*tw)[2], int span)
-{
-    const float *A = tw[span], *B = tw[2 * span];
-    for (int k = 0; k < span; k++) {
-        cpx *p0 = a + k, *p1 = p0 + span, *p2 = p1 + span, *p3 = p2 + span, *p4 = p3 + span;
-        cpx x0 = *p0;
-        cpx t1 = cmul_tw(*p1, tw[k]), t2 = cmul_tw(*p2, tw[2 * k]);
-        cpx t3 = cmul_tw(*p3, tw[3 * k]), t4 = cmul_tw(*p4, tw[4 * k]);
-        cpx s14 = {t1.r + t4.r, t1.i + t4.i}, d14 = {t1.r - t4.r, t1.i - t4.i};
-        cpx s23 = {t2.r + t3.r, t2.i + t3.i}, d23 = {t2.r - t3.r, t2.i - t3.i};
-        p0->r = x0.r + (s14.r + s23.r);
-        p0->i = x0.i + (s14.i + s23.i);
-        /* outputs 1 and 4: real parts use cos72, cos144; imaginary sin72, sin144 */
-        cpx e = {x0.r + (s14.r * A[0] + s23.r * B[0]), x0.i + (s14.i * A[0] + s23.i * B[0])};
-        cpx f = {d14.i * A[1] + d23.i * B[1], -(d14.r * A[1] + d23.r * B[1])};
-        p1->r = e.r - f.r;
-        p1->i = e.i - f.i;
-        p4->r = e.r + f.r;
-        p4->i = e.i + f.i;
-        /* outputs 2 and 3: the roles of the two roots swap */
-        cpx g = {x0.r + (s14.r * B[0] + s23.r * A[0]), x0.i + (s14.i * B[0] + s23.i * A[0])};
-        cpx h = {d23.i * A[1] - d14.i * B[1], d14.r * B[1] - d23.r * A[1]};
-        p2->r = g.r + h.r;
-        p2->i = g.i + h.i;
-        p3->r = g.r - h.r;
-        p3->i = g.i - h.i;
-    }
-}
-
-/* Forward FFT of 320 complex values, scaled by 1/320. */
-static void fft320(const df_analysis_model *m, const cpx *in, cpx *out)
-{
-    const float scale = 1.f / DF_AN_WINDOW;  /* 0.003125f exactly as stored by libopus */
-    for (int n = 0; n < DF_AN_WINDOW; n++) {
-        out[m->digit_rev[n]].r = scale * in[n].r;
-        out[m->digit_rev[n]].i = scale * in[n].i;
-    }
-    /* spans 1, 4, 16 (twiddle steps 80, 20, 5), then the radix-5 pass */
-    radix4_pass(out, (const float (*)[2])m->twiddle, 1, 80, 4, 80);
-    radix4_pass(out, (const float (*)[2])m->twiddle, 4, 20, 16, 20);
-    radix4_pass(out, (const float (*)[2])m->twiddle, 16, 5, 64, 5);
-    radix5_pass(out, (const float (*)[2])m->twiddle, 64);
-}
 
 /* Bins 0..160 of the scaled DFT of a real 320-sample block, as split
  * real / imaginary parts. */
@@ -238,12 +125,12 @@ static void real_dft(const df_analysis_model *m, const df_kernels *kt, const flo
         memcpy(Xi, oim, DF_AN_FREQ * sizeof(float));
         return;
     }
-    cpx in[DF_AN_WINDOW], out[DF_AN_WINDOW];
+    df_cpx in[DF_AN_WINDOW], out[DF_AN_WINDOW];
     for (int n = 0; n < DF_AN_WINDOW; n++) {
         in[n].r = x[n];
         in[n].i = 0;
     }
-    fft320(m, in, out);
+    df_fft320_forward(&m->fft, in, out);
     for (int k = 0; k < DF_AN_FREQ; k++) {
         Xr[k] = out[k].r;
         Xi[k] = out[k].i;
@@ -341,7 +228,7 @@ static void lpc_from_cepstrum(const df_analysis_model *m, const df_kernels *kt, 
         ac[0] = DF_AN_WINDOW * ore[0];
         for (int n = 1; n <= DF_AN_LPC; n++) ac[n] = DF_AN_WINDOW * ore[DF_AN_WINDOW - n];
     } else {
-        cpx spec[DF_AN_WINDOW], t[DF_AN_WINDOW];
+        df_cpx spec[DF_AN_WINDOW], t[DF_AN_WINDOW];
         for (int k = 0; k < DF_AN_FREQ; k++) {
             spec[k].r = P[k];
             spec[k].i = 0;
@@ -350,7 +237,7 @@ static void lpc_from_cepstrum(const df_analysis_model *m, const df_kernels *kt, 
             spec[k].r = spec[DF_AN_WINDOW - k].r;
             spec[k].i = -spec[DF_AN_WINDOW - k].i;
         }
-        fft320(m, spec, t);
+        df_fft320_forward(&m->fft, spec, t);
         ac[0] = DF_AN_WINDOW * t[0].r;
         for (int n = 1; n <= DF_AN_LPC; n++) ac[n] = DF_AN_WINDOW * t[DF_AN_WINDOW - n].r;
     }

@@ -10,6 +10,7 @@
 #define DREDFAST_LPCNET_ANALYSIS_H
 #include <stddef.h>
 #include "../models/pitchdnn.h"
+#include "fft320.h"
 #include "analysis_avx2.h"
 #ifdef __cplusplus
 extern "C" {
@@ -30,8 +31,7 @@ typedef struct {
     float half_window[DF_AN_OVERLAP];
     float dct[DF_AN_BANDS][DF_AN_DCT_PAD];  /* [band][coefficient]: cepstrum from bands */
     float idct[DF_AN_BANDS][DF_AN_DCT_PAD]; /* [coefficient][band]: the transpose */
-    float twiddle[DF_AN_WINDOW][2];         /* exp(-2 pi i n / 320), float */
-    short digit_rev[DF_AN_WINDOW];          /* input position -> FFT work slot */
+    df_fft320 fft;                          /* twiddles and digit-reversal of the FFT */
     df_an_fft_tw fft_tw;                    /* the same twiddles, per SIMD lane */
     float bin_frac[DF_AN_FREQ - 1];         /* position of each bin inside its band, j / width */
 } df_analysis_model;
