@@ -17,8 +17,10 @@ takes a slow microcode path.  This benchmark feeds 10 s of
 through every heavy path: feature analysis, FARGAN (synthesising from the
 analysis features of that signal, primed from its first samples), LPCNet
 (from the same features), the DRED encoder (``push`` per 20 ms, activity
-forced on so every packet is coded) and DRED decoding (parse + RDO-VAE of
-every packet the encoder produced).
+forced on so every packet is coded), DRED decoding (parse + RDO-VAE of
+every packet the encoder produced) and the receiver's deep PLC (the first
+1 s decoded, then 9 s of one continuous loss: the concealment fades its
+energy down to the floor, another decay-towards-zero case).
 
 For each path and signal it reports the CPU time (``time.process_time``,
 median of ``--repeat``) twice: with the default floating-point environment
@@ -45,6 +47,7 @@ from pathlib import Path
 import numpy as np
 
 import dredfast
+from dredfast._plc import DeepPLC
 from dredfast.audio import read_wav
 from dredfast.vocoder import opus_to_lpcnet_features
 
@@ -114,8 +117,16 @@ def paths(weights, pcm: np.ndarray) -> dict:
     def dred_decode():
         return np.concatenate([d.features().ravel() for d in (dec.parse(p, 1040) for p in packets) if d])
 
+    pcm16 = np.clip(np.round(pcm * 32768), -32768, 32767).astype(np.int16)
+
+    def deep_plc():
+        plc = DeepPLC(weights)
+        plc.update(pcm16[:FS])
+        y, f = plc.conceal((len(pcm) - FS) // 160, return_features=True)
+        return np.concatenate([y.astype(np.float32), f.ravel()])
+
     return {"analysis": analysis, "fargan": fargan, "lpcnet": lpcnet, "dred_encoder": dred_encoder,
-            "dred_decode": dred_decode}
+            "dred_decode": dred_decode, "deep_plc": deep_plc}
 
 
 def cpu_time(fn, repeat: int):

@@ -15,14 +15,19 @@ threads doing one unit each at the same time (each with its own object).
 Speed-up = 2 * t1 / t2: 2.0 = perfect scaling on 2 cores, 1.0 = fully
 serialised (GIL held).  Medians over ``--repeat`` rounds.
 
-Needs 2 free cores to show 2.0; on a shared machine the figure is lower and
-noisy (the script prints the load average next to it).
+Needs 2 free cores to show 2.0.  On a shared machine the figure is lower and
+noisy, so each round also times ``p2``: two *processes* doing one unit each
+(no GIL at all between them), interleaved with the thread runs so both see
+the same load.  ``2 * t1 / p2`` is what the machine allows at that moment;
+``p2 / t2`` (threads vs processes) near 1.0 means the GIL costs nothing and
+what is missing to 2.0 is other load on the cores.
 
-    python benchmarks/bench_threads.py [--repeat 5]
+    python benchmarks/bench_threads.py [--repeat 5] [--only dred fargan]
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import os
 import statistics
 import sys
@@ -90,6 +95,37 @@ def timed_parallel(jobs) -> float:
     return time.perf_counter() - t0
 
 
+def _process_worker(make, start, done, rounds: int) -> None:
+    job = make()
+    job()                                            # warm-up
+    for _ in range(rounds):
+        start.wait()
+        job()
+        done.wait()
+
+
+class ProcessPair:
+    """Two forked processes, each with its own object, running one unit per round together."""
+
+    def __init__(self, make, rounds: int):
+        ctx = mp.get_context("fork")
+        self.start, self.done = ctx.Barrier(3), ctx.Barrier(3)
+        self.procs = [ctx.Process(target=_process_worker, args=(make, self.start, self.done, rounds))
+                      for _ in range(2)]
+        for p in self.procs:
+            p.start()
+
+    def round(self) -> float:
+        self.start.wait()
+        t0 = time.perf_counter()
+        self.done.wait()
+        return time.perf_counter() - t0
+
+    def close(self) -> None:
+        for p in self.procs:
+            p.join()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5)
@@ -98,18 +134,23 @@ def main() -> None:
     weights = dredfast.load_weights()
     cores = len(os.sched_getaffinity(0))
     print(f"cores available: {cores}, load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{'workload':10s} {'t1 (ms)':>9s} {'t2 (ms)':>9s} {'speed-up':>9s}")
+    print(f"{'workload':10s} {'t1 (ms)':>9s} {'t2 (ms)':>9s} {'p2 (ms)':>9s} {'threads':>8s} {'procs':>6s} "
+          f"{'p2/t2':>6s}")
     for name, make in workloads(weights).items():
         if args.only and name not in args.only:
             continue
+        pair = ProcessPair(make, args.repeat)
         a, b = make(), make()
         a(), b()                                     # warm-up
-        t1s, t2s = [], []
+        t1s, t2s, p2s = [], [], []
         for _ in range(args.repeat):
             t1s.append(timed_parallel([a]))
             t2s.append(timed_parallel([a, b]))
-        t1, t2 = statistics.median(t1s), statistics.median(t2s)
-        print(f"{name:10s} {1e3 * t1:9.1f} {1e3 * t2:9.1f} {2 * t1 / t2:9.2f}")
+            p2s.append(pair.round())
+        pair.close()
+        t1, t2, p2 = statistics.median(t1s), statistics.median(t2s), statistics.median(p2s)
+        print(f"{name:10s} {1e3 * t1:9.1f} {1e3 * t2:9.1f} {1e3 * p2:9.1f} {2 * t1 / t2:8.2f} {2 * t1 / p2:6.2f} "
+              f"{p2 / t2:6.2f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -27,8 +27,8 @@ The decode mix (10**5 calls, a few seconds on one core) cycles through the
 committed DRED packets with several ``max_ms`` values, plus malformed
 packets that must raise ``ValueError`` (exceptions carry tracebacks: a
 classic leak source).  The model test does the same with fewer calls for the
-streaming objects (analysis, FARGAN, LPCNet, DRED encoder) and for creating
-and dropping objects.
+streaming objects (analysis, FARGAN, LPCNet, DRED encoder, the receiver on a
+lossy packet stream) and for creating and dropping objects.
 """
 from __future__ import annotations
 
@@ -133,7 +133,8 @@ def speech_and_features():
 
 
 @pytest.mark.parametrize("what, n_calls", [
-    ("analysis", 20_000), ("fargan", 10_000), ("lpcnet", 600), ("dred_encoder", 10_000), ("objects", 300)])
+    ("analysis", 20_000), ("fargan", 10_000), ("lpcnet", 600), ("dred_encoder", 10_000), ("receiver", 6_000),
+    ("objects", 300)])
 def test_model_calls_do_not_grow(weights, speech_and_features, what, n_calls):
     pcm, feats = speech_and_features
     nf = len(feats)
@@ -152,6 +153,25 @@ def test_model_calls_do_not_grow(weights, speech_and_features, what, n_calls):
         enc = dredfast.DredEncoder(weights=weights)
         n20 = len(pcm) // 320
         step = lambda i: enc.push(pcm[(i % n20) * 320:(i % n20) * 320 + 320])  # noqa: E731
+    elif what == "receiver":
+        # A packet stream with a lost packet in every 5 (recovered from the next
+        # packet's DRED: libopus, deep PLC, DRED decoding and FARGAN all run)
+        # and a garbage packet in every 50 (counted as bad, concealed).  A new
+        # stream (reset) every 300 calls, the period of the pattern: the
+        # receiver caches the DRED of up to 9 packets (up to 75 KB of
+        # features), so both readings must see the same point of the pattern
+        # (warm-up 600 and 6000 calls are multiples of 300).
+        packets = vectors.read_pkts(vectors.subset_pkts_path("v96"))
+        rx = dredfast.Receiver(weights=weights)
+        npk = len(packets)
+        assert 300 % npk == 0
+
+        def step(i):
+            if i % 300 == 0:
+                rx.reset()
+            k = i % npk
+            pkt = None if i % 5 == 4 else b"\xff\xff\x00" if i % 50 == 7 else packets[k]
+            rx.decode(pkt, lookahead=[packets[(k + 1) % npk]])
     else:
         def step(i):
             kind = i % 5

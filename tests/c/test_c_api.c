@@ -16,6 +16,9 @@
  *   fargan    primed from the speech, synthesises from the analysis
  *             features: finite, |x| < 4, identical
  *   lpcnet    100 frames, same seed: identical (every path draws the same)
+ *   deep PLC  the receiver's concealment over the speech: 8 frames decoded,
+ *             4 lost (every other burst from queued analysis features, with
+ *             a skip, like DRED), resets: identical, concealment not silent
  *   encoder   DRED sender over the speech; every payload decodes back
  *             (df_dred_decode_payload) to 1..the latent count the encoder
  *             reported, and its features are finite; identical payloads
@@ -31,6 +34,7 @@
 #include "analysis/lpcnet_analysis.h"
 #include "models/fargan.h"
 #include "models/lpcnet.h"
+#include "receiver/deep_plc.h"
 #include "sender/dred_encoder.h"
 
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
@@ -214,6 +218,50 @@ static float *lpcnet_run(const df_blob *w, int isa, const float *feats, int nfra
     return out;
 }
 
+/* Deep PLC over the speech: bursts of 4 lost 10 ms frames after every 8
+ * decoded ones; returns all nframes output frames (int16).  *energy gets the
+ * sum of squares of the concealed samples, *nconcealed their frame count. */
+static int16_t *plc_run(const df_blob *w, int isa, const float *pcm, const float *feats, int nframes, double *energy,
+                        int *nconcealed)
+{
+    char err[256];
+    df_deep_plc_model *m = malloc(sizeof *m);
+    df_deep_plc_state *st = malloc(sizeof *st);
+    CHECK(m && st && df_deep_plc_model_init(m, w, err, sizeof err) == 0, "deep PLC: %s", err);
+    const df_kernels *k = df_kernels_get((df_isa)isa);
+    int16_t *out = malloc(sizeof(int16_t) * DF_DPLC_FRAME * (size_t)nframes);
+    df_deep_plc_init(st);
+    *energy = 0;
+    *nconcealed = 0;
+    for (int i = 0; i < nframes; i++) {
+        int16_t *o = out + DF_DPLC_FRAME * i;
+        int phase = i % 12, burst = i / 12;
+        if (i == nframes / 2) df_deep_plc_reset(st);   /* OPUS_RESET_STATE mid-stream */
+        if (phase < 8) {
+            for (int j = 0; j < DF_DPLC_FRAME; j++) {
+                float v = rintf(pcm[DF_DPLC_FRAME * i + j]);
+                o[j] = (int16_t)(v > 32767.f ? 32767.f : v < -32768.f ? -32768.f : v);
+            }
+            df_deep_plc_update(st, o);
+            continue;
+        }
+        if (phase == 8 && burst % 2) {
+            /* As a DRED recovery queues them: a skip, then the real features
+             * of the lost frames (here: their own analysis). */
+            df_deep_plc_fec_clear(st);
+            CHECK(df_deep_plc_fec_add(st, NULL) == 0, "fec skip");
+            for (int j = 0; j < 4 && i + j < nframes; j++)
+                CHECK(df_deep_plc_fec_add(st, feats + DF_AN_FEATURES * (i + j)) == 0, "fec add");
+        }
+        df_deep_plc_conceal(m, k, st, o);
+        (*nconcealed)++;
+        for (int j = 0; j < DF_DPLC_FRAME; j++) *energy += (double)o[j] * o[j];
+    }
+    free(m);
+    free(st);
+    return out;
+}
+
 /* DRED sender over the speech; returns the concatenated payloads (length in *len). */
 static uint8_t *encode(const df_blob *w, int isa, const float *pcm, int nsamples, const df_dred_decoder *dec,
                        size_t *len, int *npayloads, int *short_reads)
@@ -297,6 +345,15 @@ int main(int argc, char **argv)
     float *la = lpcnet_run(lw, DF_ISA_SCALAR, fa, nl), *lb = lpcnet_run(lw, isa, fa, nl);
     CHECK(all_finite(la, (size_t)nl * 160) && !memcmp(la, lb, sizeof(float) * nl * 160), "LPCNet differs or not finite");
     printf("lpcnet: %d frames, ok\n", nl);
+
+    double ea_plc, eb_plc;
+    int nca, ncb;
+    int16_t *qa = plc_run(w, DF_ISA_SCALAR, pcm, fa, nframes, &ea_plc, &nca);
+    int16_t *qb = plc_run(w, isa, pcm, fa, nframes, &eb_plc, &ncb);
+    CHECK(!memcmp(qa, qb, sizeof(int16_t) * DF_DPLC_FRAME * (size_t)nframes), "deep PLC differs");
+    CHECK(ea_plc > 0, "deep PLC concealed only silence");
+    printf("deep plc: %d frames (%d concealed), ok\n", nframes, nca);
+    free(qa), free(qb);
 
     char err[256];
     df_dred_decoder *dec = df_dred_decoder_create(w, w, isa, err, sizeof err);

@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets into tests/fuzz/out/ with ASan + UBSan:
 #   out/fuzz_packet_dred   one Opus packet -> framing, extensions, DRED, features
 #   out/fuzz_blob          one weight blob -> parse, bind, decode a fixed packet
+#   out/fuzz_plc           a sequence of deep-PLC calls (the receiver's concealment)
 #
 # Environment:
 #   CC                    compiler with libFuzzer (default: clang-14, else clang)
@@ -9,8 +10,8 @@
 #   FUZZ_OUT              output folder (default: tests/fuzz/out)
 #   DREDFAST_FUZZ_EXCLUDE space-separated csrc-relative .c files to leave out
 #                         (e.g. while two implementations of one API coexist)
-#   FUZZ_FULL_SANITIZE=1  also instrument the scalar NN kernels of
-#                         fuzz_packet_dred (see below; ~15x slower)
+#   FUZZ_FULL_SANITIZE=1  also instrument the NN kernels of fuzz_packet_dred
+#                         and fuzz_plc (see below; ~15x / ~3x slower)
 #
 # Instrumentation: every file is built with ASan + UBSan + libFuzzer coverage,
 # with one exception: in fuzz_packet_dred, nnet/kernels_scalar.c is built at
@@ -20,7 +21,10 @@
 # RDO-VAE run costs ~20 ms per DRED packet and would cap the target at ~40
 # executions/s.  Its results are still checked (finite, bit-identical to the
 # AVX2/AVX-512 paths), and fuzz_blob runs the same kernels fully instrumented
-# on hostile layer shapes and sparse indices.
+# on hostile layer shapes and sparse indices.  fuzz_plc (same packaged blob,
+# same reasoning) takes every kernel file (nnet/kernels_*.c, conv2d_*.c)
+# uninstrumented: its time goes into the PLC network, pitch DNN and FARGAN,
+# and instrumented kernels cost it ~40% of its executions.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,16 +58,26 @@ OUT="$(cd "$OUT" && pwd)"
 rm -f "$OUT"/obj/*.o
 OBJS=()          # fully instrumented objects (fuzz_blob)
 PACKET_OBJS=()   # the same, except the scalar kernels (fuzz_packet_dred)
+PLC_OBJS=()      # the same, except every kernel file (fuzz_plc)
+fast() {         # compiles $1 without ASan/UBSan (coverage only) -> prints the object
+    local o="$OUT/obj/${1//\//_}.fast.o"
+    "$CC" "${CFLAGS[@]}" -O2 -fsanitize=fuzzer-no-link -c "$ROOT/csrc/$1" -o "$o"
+    echo "$o"
+}
 for s in "${SRCS[@]}"; do
     o="$OUT/obj/${s//\//_}.o"
     "$CC" "${CFLAGS[@]}" -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
         -c "$ROOT/csrc/$s" -o "$o"
     OBJS+=("$o")
-    if [[ "$s" == nnet/kernels_scalar.c && "${FUZZ_FULL_SANITIZE:-0}" != 1 ]]; then
-        o="$OUT/obj/${s//\//_}.fast.o"
-        "$CC" "${CFLAGS[@]}" -O2 -fsanitize=fuzzer-no-link -c "$ROOT/csrc/$s" -o "$o"
+    if [[ "${FUZZ_FULL_SANITIZE:-0}" == 1 ]]; then
+        PACKET_OBJS+=("$o"); PLC_OBJS+=("$o")
+    elif [[ "$s" == nnet/kernels_scalar.c ]]; then
+        o="$(fast "$s")"; PACKET_OBJS+=("$o"); PLC_OBJS+=("$o")
+    elif [[ "$s" == nnet/kernels_*.c || "$s" == nnet/conv2d_*.c ]]; then
+        PACKET_OBJS+=("$o"); PLC_OBJS+=("$(fast "$s")")
+    else
+        PACKET_OBJS+=("$o"); PLC_OBJS+=("$o")
     fi
-    PACKET_OBJS+=("$o")
 done
 
 # Two files defining the same function would make the link fail with a
@@ -83,4 +97,6 @@ DEF=(-DDREDFAST_DEFAULT_BLOB="\"$BLOB\"")
 echo "built $OUT/fuzz_packet_dred"
 "$CC" "${CFLAGS[@]}" "${SAN[@]}" "${DEF[@]}" "$HERE/fuzz_blob.c" "${OBJS[@]}" -lm -o "$OUT/fuzz_blob"
 echo "built $OUT/fuzz_blob"
+"$CC" "${CFLAGS[@]}" "${SAN[@]}" "${DEF[@]}" "$HERE/fuzz_plc.c" "${PLC_OBJS[@]}" -lm -o "$OUT/fuzz_plc"
+echo "built $OUT/fuzz_plc"
 

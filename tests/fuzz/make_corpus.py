@@ -12,6 +12,13 @@ corpus-packet/  inputs of fuzz_packet_dred: one max_ms byte + one Opus packet.
 corpus-blob/    inputs of fuzz_blob: the decoder + DRED statistics records of the
                 packaged blob (names starting with dec_ or dred_, ~330 KB), and
                 truncated / partial versions of it.
+corpus-receiver/ inputs of fuzz_receiver.py: streams of the committed sample packets
+                (tests/data/sample_*.pkts) with losses, lookahead depths, late
+                packets, a garbage packet, each configuration (FARGAN/LPCNet, DRED
+                and LBRR on/off).
+corpus-plc/     inputs of fuzz_plc: op sequences (see fuzz_plc.c) over 10 ms frames
+                of the packaged demo speech: losses of 1..30 frames, DRED-like
+                feature frames queued with skips, peeks, resets, loud synthetic audio.
 
 Both folders are git-ignored; rerunning replaces their content.
 """
@@ -214,6 +221,84 @@ def blob_seeds(blob_path: Path) -> dict[str, bytes]:
 
 # --------------------------------------------------------------------------
 
+# --------------------------------------------------------------------------
+# Deep PLC op sequences (layout: fuzz_plc.c)
+# --------------------------------------------------------------------------
+
+DEMO_WAV = ROOT / "dredfast" / "data" / "demo_speech.wav"
+OP_PCM, OP_GEN, OP_CONCEAL, OP_FEC, OP_SKIP, OP_CLEAR, OP_PEEK = 0, 1, 2, 4, 5, 6, 7
+
+
+def plc_seeds(wav: Path) -> list[bytes]:
+    import wave
+    with wave.open(str(wav), "rb") as w:
+        assert w.getsampwidth() == 2 and w.getnchannels() == 1
+        raw = w.readframes(w.getnframes())
+    frames = [raw[i:i + 320] for i in range(0, len(raw) - 319, 320)]
+
+    def speech(start: int, n: int) -> bytes:
+        return b"".join(bytes([OP_PCM]) + frames[(start + k) % len(frames)] for k in range(n))
+
+    def conceal(n: int) -> bytes:
+        return bytes([OP_CONCEAL]) * n
+
+    def feature(k: int) -> bytes:
+        # Around the values of real features: c0 a few units, small cepstra, pitch/corr near 0.
+        return bytes([OP_FEC]) + bytes([(128 + 8 * ((3 * k + i) % 5 - 2) + (40 if i == 0 else 0)) & 0xFF
+                                         for i in range(20)])
+
+    seeds = [
+        speech(20, 15) + conceal(4) + speech(35, 1) + conceal(2),
+        speech(40, 15) + bytes([OP_CLEAR, OP_SKIP | 8]) + b"".join(feature(k) for k in range(4)) + conceal(4)
+        + speech(60, 2),
+        speech(80, 2) + conceal(10),
+        speech(100, 5) + conceal(30),
+        speech(120, 15) + bytes([OP_PEEK | 24]) + conceal(1) + bytes([OP_PEEK]) + speech(140, 1),
+        speech(150, 8) + conceal(2) + bytes([OP_CLEAR | 8]) + speech(160, 3) + conceal(2)
+        + bytes([OP_CLEAR | 16]) + conceal(2),
+        bytes([OP_GEN, 1, 255]) * 6 + conceal(3) + bytes([OP_GEN, 2, 200]) * 4 + conceal(3)
+        + bytes([OP_GEN, 3, 255]) * 4 + conceal(3) + bytes([OP_GEN, 0, 0]) * 15 + conceal(3),
+        speech(200, 15) + b"".join(feature(k) for k in range(10)) + conceal(12) + speech(220, 1) + conceal(1),
+    ]
+    return seeds
+
+
+# --------------------------------------------------------------------------
+# Receiver streams (layout: fuzz_receiver.py)
+# --------------------------------------------------------------------------
+
+def receiver_seeds(data_dir: Path, vectors: Path) -> list[bytes]:
+    v96 = read_pkts(data_dir / "sample_v96.pkts")
+    v24 = read_pkts(data_dir / "sample_v24.pkts")
+    # Packets with LBRR (in-band FEC) only come from the vectors' v24fec variant.
+    fec = sorted(vectors.glob("*/v24fec.pkts")) if vectors.is_dir() else []
+
+    def stream(cfg: int, pkts: list[bytes], lost=(), late=(), garbage=()) -> bytes:
+        out = bytearray([cfg])
+        for k, p in enumerate(pkts):
+            if k in garbage:
+                p = bytes([0xFF, 0xFF, 0x00]) + p[3:]
+            out += bytes([(k in lost) | (k in late) << 1]) + len(p).to_bytes(2, "little") + p
+        return bytes(out)
+
+    depth = lambda n: n << 1  # noqa: E731
+    seeds = [
+        stream(depth(1), v96[10:40], lost={5, 10, 11, 12}),
+        stream(depth(3), v96[30:60], lost={5, 6, 7, 8, 9, 10}),
+        stream(depth(1) | 8, v96[10:40], lost={5, 10, 11, 12}),
+        stream(depth(1) | 16, v96[10:40], lost={3, 4, 20}),
+        stream(depth(2), v96[0:30], lost={1, 2, 25}, late={12, 13}, garbage={18}),
+        stream(1 | depth(1), v96[40:48], lost={3, 4}),
+        stream(depth(3), v24[:len(v24) // 2], lost={8, 9, 10, 11, 12, 13, 14, 15}),
+        stream(depth(0), v96[20:40], lost={4, 5}),
+    ]
+    if fec:
+        f = read_pkts(fec[0])
+        seeds.append(stream(depth(1), f[100:130], lost={5, 12, 13, 20}))
+        seeds.append(stream(depth(2) | 8, f[200:230], lost={5, 6, 7}, late={15}))
+    return [s for s in seeds if len(s) > 1]
+
+
 def write_dir(path: Path, items: list[bytes], prefix: str) -> int:
     if path.exists():
         shutil.rmtree(path)
@@ -233,7 +318,7 @@ def main(argv=None) -> int:
     ap.add_argument("--vectors", type=Path, default=DEFAULT_VECTORS, help="reference vectors folder")
     ap.add_argument("--clips", type=int, default=4, help="clips of the vectors folder to take packets from")
     ap.add_argument("--blob", type=Path, default=DEFAULT_BLOB, help="packaged weight blob")
-    ap.add_argument("--out", type=Path, default=HERE, help="folder receiving corpus-packet/ and corpus-blob/")
+    ap.add_argument("--out", type=Path, default=HERE, help="folder receiving the corpus-* folders")
     args = ap.parse_args(argv)
 
     dred, other, source = collect_packets(args.vectors, args.clips)
@@ -263,9 +348,16 @@ def main(argv=None) -> int:
     else:
         print(f"make_corpus: no blob at {args.blob}, corpus-blob not written", file=sys.stderr)
 
+    data_dir = ROOT / "tests" / "data"
+    n_rx = write_dir(args.out / "corpus-receiver", receiver_seeds(data_dir, args.vectors), "rx") \
+        if (data_dir / "sample_v96.pkts").is_file() else 0
+    n_plc = write_dir(args.out / "corpus-plc", plc_seeds(DEMO_WAV), "plc") if DEMO_WAV.is_file() else 0
+
     print(f"corpus-packet: {n_pkt} inputs ({len(dred)} DRED packets, {len(other)} others, "
           f"{len(synth)} synthetic) from {source}")
     print(f"corpus-blob: {n_blob} inputs from {args.blob}")
+    print(f"corpus-plc: {n_plc} inputs from {DEMO_WAV}")
+    print(f"corpus-receiver: {n_rx} inputs from {data_dir}")
     return 0
 
 

@@ -4,11 +4,10 @@
 #   1. builds dredfast from a copy of this tree with clang-14 and
 #      -fsanitize=address,undefined,fuzzer-no-link into out/py-inst/ (once;
 #      FUZZ_REBUILD=1 forces a rebuild);
-#   2. runs fuzz_python.py on it with atheris's ASan runtime preloaded.
+#   2. runs fuzz_python.py (or fuzz_receiver.py) on it with atheris's ASan
+#      runtime preloaded.
 #
-#   tests/fuzz/run_python.sh [libFuzzer flags...]     e.g. -max_total_time=1200
-#   FUZZ_TARGET=receiver tests/fuzz/run_python.sh ...  fuzz_receiver.py instead
-#   (dredfast.Receiver on packet sequences; needs the system libopus)
+#   tests/fuzz/run_python.sh [receiver] [libFuzzer flags...]   e.g. -max_total_time=1200
 #
 # Without the instrumented build atheris only sees the Python lines of the
 # thin dredfast layer (~60 edges); with it, ~1300 edges of the C core.
@@ -16,7 +15,8 @@
 # LLVM) lacks clang-14's handlers for them: -fsanitize=function (C++ only,
 # calls through mismatched function-pointer types) and vptr (C++ dynamic
 # types); the C core is covered by every other UBSan check.
-# Findings go to tests/fuzz/crash-py-*, the log to out/fuzz_python.log.
+# Findings go to tests/fuzz/crash-py-* (crash-rx-*), the log to
+# out/fuzz_python.log (out/fuzz_receiver.log).
 # Needs: clang-14, atheris (pip install atheris), the seed corpora
 # (make_corpus.py, run here if missing).
 set -euo pipefail
@@ -37,36 +37,19 @@ if [[ ! -d "$INST/dredfast" || "${FUZZ_REBUILD:-0}" == 1 ]]; then
     rm -rf "$INST" && mkdir -p "$INST"
     "$PY" -m zipfile -e "$tmp"/wheel/dredfast-*.whl "$INST"
 fi
-[[ -d "$HERE/corpus-packet" && -d "$HERE/corpus-blob" ]] || "$PY" "$HERE/make_corpus.py"
-mkdir -p "$OUT/work-py"
+[[ -d "$HERE/corpus-packet" && -d "$HERE/corpus-blob" && -d "$HERE/corpus-receiver" ]] || "$PY" "$HERE/make_corpus.py"
+if [[ "${1:-}" == receiver ]]; then
+    shift
+    TARGET=fuzz_receiver WORK="$OUT/work-rx" PREFIX="$HERE/crash-rx-" SEEDS=("$HERE/corpus-receiver") MAXLEN=65536
+else
+    TARGET=fuzz_python WORK="$OUT/work-py" PREFIX="$HERE/crash-py-" SEEDS=("$HERE/corpus-packet" "$HERE/corpus-blob") MAXLEN=400000
+fi
+mkdir -p "$WORK"
 ATHERIS="$("$PY" -c 'import atheris; print(atheris.path())')"
 cd "$HERE"
-if [[ "${FUZZ_TARGET:-python}" == receiver ]]; then
-    if [[ ! -d "$HERE/corpus-receiver" ]]; then
-        mkdir -p "$HERE/corpus-receiver"
-        PYTHONPATH="$INST" "$PY" - "$ROOT/tests/data/sample_v96.pkts" "$HERE/corpus-receiver" <<'PYEOF'
-import struct, sys
-d, i, pk = open(sys.argv[1], "rb").read(), 0, []
-while i + 4 <= len(d):
-    (n,) = struct.unpack_from("<I", d, i); pk.append(d[i + 4:i + 4 + n]); i += 4 + n
-for s in range(0, 50, 5):  # runs of 8 packets, every third lost, look-ahead 3
-    b = bytes([3])
-    for j, p in enumerate(pk[s:s + 8]):
-        b += b"\0" if j % 3 == 1 else (bytes([len(p)]) + p if len(p) < 255 else b"")
-    open(f"{sys.argv[2]}/seq{s}", "wb").write(b)
-PYEOF
-    fi
-    mkdir -p "$OUT/work-rx"
-    PYTHONPATH="$INST" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        LD_PRELOAD="$ATHERIS/asan_with_fuzzer.so" \
-        "$PY" "$HERE/fuzz_receiver.py" "$OUT/work-rx" "$HERE/corpus-receiver" \
-        -max_len=4000 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$HERE/crash-rx-" "$@" \
-        2>&1 | tee "$OUT/fuzz_receiver.log" | grep -vE '^INFO: Instrumenting|^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)'
-    exit "${PIPESTATUS[0]}"
-fi
 PYTHONPATH="$INST" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     LD_PRELOAD="$ATHERIS/asan_with_fuzzer.so" \
-    "$PY" "$HERE/fuzz_python.py" "$OUT/work-py" "$HERE/corpus-packet" "$HERE/corpus-blob" \
-    -max_len=400000 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$HERE/crash-py-" "$@" \
-    2>&1 | tee "$OUT/fuzz_python.log" | grep -vE '^INFO: Instrumenting|^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)'
+    "$PY" "$HERE/$TARGET.py" "$WORK" "${SEEDS[@]}" \
+    -max_len="$MAXLEN" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$PREFIX" "$@" \
+    2>&1 | tee "$OUT/$TARGET.log" | grep -vE '^INFO: Instrumenting|^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse)'
 exit "${PIPESTATUS[0]}"
