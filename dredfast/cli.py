@@ -99,20 +99,29 @@ class _Progress:
             sys.stderr.write("\n")
 
 
+def _read_speech(path: str, command: str):
+    """16 kHz speech from a WAV file, or None after printing why not."""
+    from .audio import read_wav
+
+    try:
+        pcm, fs = read_wav(path)
+    except (OSError, ValueError, EOFError) as e:
+        print(f"dredfast {command}: cannot read {path}: {e}", file=sys.stderr)
+        return None
+    if fs != 16000:
+        print(f"dredfast {command}: {path} is {fs} Hz; resample to 16 kHz first (e.g. with sox or soxr)",
+              file=sys.stderr)
+        return None
+    return pcm
+
+
 def _analyze(args: argparse.Namespace) -> int:
     import numpy as np
 
     from .analysis import Analyzer
-    from .audio import read_wav
 
-    try:
-        pcm, fs = read_wav(args.input)
-    except (OSError, ValueError, EOFError) as e:
-        print(f"dredfast analyze: cannot read {args.input}: {e}", file=sys.stderr)
-        return 2
-    if fs != 16000:
-        print(f"dredfast analyze: {args.input} is {fs} Hz; resample to 16 kHz first (e.g. with sox or soxr)",
-              file=sys.stderr)
+    pcm = _read_speech(args.input, "analyze")
+    if pcm is None:
         return 2
     an = Analyzer(weights=args.weights, isa=args.isa)
     step = 16000 * 10  # 10 s per step, for the progress bar
@@ -170,17 +179,10 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _encode(args: argparse.Namespace) -> int:
-    from .audio import read_wav
     from .packets import write_packets
 
-    try:
-        pcm, fs = read_wav(args.input)
-    except (OSError, ValueError, EOFError) as e:
-        print(f"dredfast encode: cannot read {args.input}: {e}", file=sys.stderr)
-        return 2
-    if fs != 16000:
-        print(f"dredfast encode: {args.input} is {fs} Hz; resample to 16 kHz first (e.g. with sox or soxr)",
-              file=sys.stderr)
+    pcm = _read_speech(args.input, "encode")
+    if pcm is None:
         return 2
     try:
         from .encoder import Encoder
@@ -266,16 +268,10 @@ def _simulate_common(args, speech, packets, title: str) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from .audio import read_wav
     from .packets import read_packets
 
-    try:
-        speech, fs = read_wav(args.input)
-    except (OSError, ValueError, EOFError) as e:
-        print(f"dredfast simulate: cannot read {args.input}: {e}", file=sys.stderr)
-        return 2
-    if fs != 16000:
-        print(f"dredfast simulate: {args.input} is {fs} Hz; resample to 16 kHz first", file=sys.stderr)
+    speech = _read_speech(args.input, "simulate")
+    if speech is None:
         return 2
     packets = None
     if args.packets:

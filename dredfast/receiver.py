@@ -32,8 +32,6 @@ from ._weights import PathLike, Weights, resolve
 SAMPLE_RATE = 16000
 FRAME_10MS = 160
 DEFAULT_FRAME = 320
-import os as _os
-_NO_STOCK_PLC = _os.environ.get('DF_NO_STOCK_PLC') == '1'
 MAX_CROSSFADE = 640  # samples (40 ms)
 LPCNET_PRIME_SAMPLES = 320
 LPCNET_PRIME_FRAMES = 6
@@ -116,7 +114,6 @@ class Receiver:
         self._xf_cont: Optional[np.ndarray] = None  # continuation being faded out
         self._xf_pos = 0
         self._started = False        # a packet has been decoded
-        self._last_packet: Optional[bytes] = None
         self._dred_cache: dict = {}
         self._lock = threading.Lock()
         self.stats = ReceiverStats()
@@ -132,7 +129,6 @@ class Receiver:
             self._concealed = False
             self._xf_cont = None
             self._started = False
-            self._last_packet = None
             self._dred_cache.clear()
             self.stats = ReceiverStats()
             if self._lpcnet is not None:
@@ -173,7 +169,6 @@ class Receiver:
             y = self._opus.decode_int16(pkt, n)
         except (ValueError, OpusError):
             return None
-        self._last_packet = pkt
         self._frame = n
         self._started = True
         return self._decoded(y)
@@ -229,11 +224,10 @@ class Receiver:
             self.last_kind = "plc"
             return np.zeros(frame, np.float32)
         # Keep the system decoder's state moving through the gap (its audio is not used).
-        if not _NO_STOCK_PLC:
-            try:
-                self._opus.decode_int16(None, frame)
-            except (ValueError, OpusError):
-                pass
+        try:
+            self._opus.decode_int16(None, frame)
+        except (ValueError, OpusError):
+            pass
         kind = "plc"
         dred = self._dred_for(ahead[nxt]) if nxt is not None and self.use_dred else None
         if dred is not None and self._plc.queue_dred(dred[1], dred[0], (nxt + 1) * frame, frame) > 0:

@@ -253,6 +253,22 @@ static float begin_frame(const df_lpcnet_model *m, const df_kernels *k, df_lpcne
 /* ---- sample-rate network ------------------------------------------------ */
 
 /* GRU-A and GRU-B for one sample; logits (256) if not NULL. */
+/* The gates of a reset-after GRU once its input part (in: z, r, h, 3n) and
+ * recurrent part (rec, 3n) are computed: z, r = sigmoid(in + rec),
+ * h = tanh(in_h + r rec_h), state = z state + (1 - z) h.  in is overwritten. */
+static void gru_update(const df_kernels *k, float *in, const float *rec, float *state, int n)
+{
+    int i;
+    for (i = 0; i < 2 * n; i++)
+        in[i] += rec[i];
+    k->activation(in, in, 2 * n, DF_ACT_SIGMOID);
+    for (i = 0; i < n; i++)
+        in[2 * n + i] += rec[2 * n + i] * in[n + i];
+    k->activation(in + 2 * n, in + 2 * n, n, DF_ACT_TANH);
+    for (i = 0; i < n; i++)
+        state[i] = in[i] * state[i] + (1 - in[i]) * in[2 * n + i];
+}
+
 static void sample_network(const df_lpcnet_model *m, const df_kernels *k, df_lpcnet_state *st, int last_sig_u,
                            int pred_u, float *logits)
 {
@@ -273,28 +289,14 @@ static void sample_network(const df_lpcnet_model *m, const df_kernels *k, df_lpc
         recur[2 * NA + i] = m->gru_a_rbias[2 * NA + i] + m->gru_a_diag[2 * NA + i] * s[i];
     }
     k->sparse16_accum(recur, 3 * NA / 16, m->gru_a_w, m->gru_a_idx, s);
-    for (i = 0; i < 2 * NA; i++)
-        zrh[i] += recur[i];
-    k->activation(zrh, zrh, 2 * NA, DF_ACT_SIGMOID);
-    for (i = 0; i < NA; i++)
-        zrh[2 * NA + i] += recur[2 * NA + i] * zrh[NA + i];
-    k->activation(zrh + 2 * NA, zrh + 2 * NA, NA, DF_ACT_TANH);
-    for (i = 0; i < NA; i++)
-        s[i] = zrh[i] * s[i] + (1 - zrh[i]) * zrh[2 * NA + i];
+    gru_update(k, zrh, recur, s, NA);
 
     /* GRU-B: input = [GRU-A state, conditioning]; the conditioning part is
      * in cond_b already. */
     memcpy(zb, st->cond_b, sizeof(zb));
     k->sparse16_accum(zb, 3, m->gru_b_w, m->gru_b_idx, s);
     k->linear(&m->gru_b_rec, rb, st->gru_b);
-    for (i = 0; i < 2 * NB; i++)
-        zb[i] += rb[i];
-    k->activation(zb, zb, 2 * NB, DF_ACT_SIGMOID);
-    for (i = 0; i < NB; i++)
-        zb[2 * NB + i] += rb[2 * NB + i] * zb[NB + i];
-    k->activation(zb + 2 * NB, zb + 2 * NB, NB, DF_ACT_TANH);
-    for (i = 0; i < NB; i++)
-        st->gru_b[i] = zb[i] * st->gru_b[i] + (1 - zb[i]) * zb[2 * NB + i];
+    gru_update(k, zb, rb, st->gru_b, NB);
 
     if (logits) {
         float t[2 * DF_LPCNET_LEVELS];
