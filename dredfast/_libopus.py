@@ -51,6 +51,7 @@ _SET_APPLICATION = 4000
 _SET_BITRATE = 4002
 _GET_BITRATE = 4003
 _SET_MAX_BANDWIDTH = 4004
+_SET_BANDWIDTH = 4008
 _SET_VBR = 4006
 _SET_COMPLEXITY = 4010
 _SET_INBAND_FEC = 4012
@@ -66,6 +67,10 @@ _GET_PITCH = 4033
 _SET_GAIN = 4034
 _GET_GAIN = 4045  # sic: opus_defines.h notes it should have been 4035
 _GET_LAST_PACKET_DURATION = 4039
+# OPUS_SET_FORCE_MODE: declared in libopus's opus_private.h, not opus_defines.h, but handled by
+# opus_encoder_ctl in every release since 1.0 (opus_demo's -forcemode uses it).
+_SET_FORCE_MODE = 11002
+MODES: Dict[str, int] = {"silk": 1000, "hybrid": 1001, "celt": 1002}
 
 OPUS_AUTO = -1000
 OPUS_BITRATE_MAX = -1
@@ -498,7 +503,8 @@ class OpusEncoder(_Handle):
     (500..512000, or ``"auto"``/``"max"``); ``complexity`` 0..10; ``vbr``; ``inband_fec``
     (LBRR) and ``packet_loss_pct`` (0..100, the loss the encoder plans for; LBRR is only
     produced when it is > 0); ``signal`` ``"auto"|"voice"|"music"``; ``max_bandwidth``
-    ``"narrowband".."fullband"`` (None: libopus default); ``dtx``.
+    ``"narrowband".."fullband"`` (None: libopus default); ``dtx``; ``mode``: ``"silk"``,
+    ``"hybrid"`` or ``"celt"`` forces that coding mode (None: libopus decides).
     """
 
     _destroy_name = "opus_encoder_destroy"
@@ -507,13 +513,16 @@ class OpusEncoder(_Handle):
     def __init__(self, sample_rate: int = 16000, channels: int = 1, application: str = "voip",
                  bitrate: Union[int, str] = 24000, complexity: int = 9, vbr: bool = True,
                  inband_fec: bool = False, packet_loss_pct: int = 0, lib: LibLike = None, *,
-                 signal: str = "auto", max_bandwidth: Optional[str] = None, dtx: bool = False):
+                 signal: str = "auto", max_bandwidth: Optional[str] = None, dtx: bool = False,
+                 mode: Optional[str] = None):
         self._ptr = None
         self.sample_rate, self.channels = _check_rate_channels(sample_rate, channels)
         if application not in APPLICATIONS:
             raise ValueError(f"application must be one of {sorted(APPLICATIONS)}, got {application!r}")
         if signal not in SIGNALS:
             raise ValueError(f"signal must be one of {sorted(SIGNALS)}, got {signal!r}")
+        if mode is not None and mode not in MODES:
+            raise ValueError(f"mode must be None or one of {sorted(MODES)}, got {mode!r}")
         if max_bandwidth is not None and max_bandwidth not in BANDWIDTHS:
             raise ValueError(f"max_bandwidth must be None or one of {sorted(BANDWIDTHS)}, got {max_bandwidth!r}")
         if bitrate == "auto":
@@ -546,6 +555,8 @@ class OpusEncoder(_Handle):
         self._ctl_set(_SET_DTX, int(bool(dtx)), "OPUS_SET_DTX")
         if max_bandwidth is not None:
             self._ctl_set(_SET_MAX_BANDWIDTH, BANDWIDTHS[max_bandwidth], "OPUS_SET_MAX_BANDWIDTH")
+        if mode is not None:
+            self._ctl_set(_SET_FORCE_MODE, MODES[mode], "OPUS_SET_FORCE_MODE")
         self._out = np.zeros(MAX_PACKET, dtype=np.uint8)  # reused encode buffer (under the lock)
 
     @property
@@ -562,6 +573,12 @@ class OpusEncoder(_Handle):
         """Audio bandwidth of the last packet (``OPUS_GET_BANDWIDTH``; libopus says
         ``"fullband"`` before the first one)."""
         return _BANDWIDTH_NAMES.get(self._ctl_get(_GET_BANDWIDTH, "OPUS_GET_BANDWIDTH"))
+
+    def force_bandwidth(self, bandwidth: Optional[str]) -> None:
+        """Codes every following packet at ``bandwidth`` (``OPUS_SET_BANDWIDTH``; None: automatic)."""
+        if bandwidth is not None and bandwidth not in BANDWIDTHS:
+            raise ValueError(f"bandwidth must be None or one of {sorted(BANDWIDTHS)}, got {bandwidth!r}")
+        self._ctl_set(_SET_BANDWIDTH, OPUS_AUTO if bandwidth is None else BANDWIDTHS[bandwidth], "OPUS_SET_BANDWIDTH")
 
     @property
     def bitrate(self) -> int:
