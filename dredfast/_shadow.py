@@ -18,11 +18,11 @@ at most 0.002 PESQ, so the cheapest encoder is used: complexity 0, 40 kb/s.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 
-from ._libopus import LibLike, OpusEncoder
+from ._libopus import LibLike, OpusEncoder, OpusError
 
 SILK_BANDWIDTHS = ("narrowband", "mediumband", "wideband")
 # Frame sizes (samples at 16 kHz) SILK codes: 10, 20, 40, 60 ms and their 80-120 ms multiples.
@@ -39,46 +39,81 @@ def silk_bandwidth(packet: bytes) -> Optional[str]:
 
 
 class ShadowEncoder:
-    """Produces, for each concealed frame, a packet whose decoding moves a stock decoder's
-    history to the concealed audio.  ``warmup``: played frames fed before each gap."""
+    """Turns each concealed frame into a packet whose decoding moves a stock decoder's history
+    to the concealed audio.  The packet for a frame is due once the audio after it is known:
+    with the next concealed frame (:meth:`concealed`) or when the gap ends (:meth:`flush`).
+    ``warmup``: played frames encoded (not sent) at the start of each gap."""
 
     def __init__(self, sample_rate: int = 16000, lib: LibLike = None, warmup: int = 2):
         self._enc = OpusEncoder(sample_rate, 1, "voip", bitrate=40000, complexity=0, vbr=True,
                                 signal="voice", mode="silk", lib=lib)
         self.lookahead = self._enc.lookahead
         self.warmup = int(warmup)
-        # The last played samples, newest last (the receiver appends every output frame).
+        # The last played samples, newest last.
         self._played = np.zeros(self.warmup * MAX_FRAME, np.float32)
-        self._bandwidth: Optional[str] = None
+        self._pending: Optional[np.ndarray] = None   # concealed frame whose packet is not due yet
+        self._pending_bw = ""
+        self._bandwidth = ""                         # bandwidth the encoder runs at in this gap
         self._in_gap = False
+
+    @property
+    def pending(self) -> bool:
+        return self._pending is not None
 
     def reset(self) -> None:
         self._played[:] = 0
+        self._pending = None
         self._in_gap = False
 
-    def played(self, y: np.ndarray) -> None:
-        """Records one output frame; a decoded (not concealed) frame ends the current gap."""
+    def _record(self, y: np.ndarray) -> None:
         n = min(len(y), len(self._played))
         self._played[:-n] = self._played[n:]
         self._played[-n:] = y[-n:]
 
-    def end_gap(self) -> None:
+    def decoded(self, y: np.ndarray) -> None:
+        """Records a decoded (or silent) output frame: the gap, if any, is over."""
+        self._pending = None
         self._in_gap = False
+        self._record(y)
 
-    def packet(self, concealed: np.ndarray, continuation: np.ndarray, bandwidth: str) -> bytes:
-        """The shadow packet for one concealed frame (float32 audio as played) given at least
-        ``lookahead`` samples of the concealment's continuation past it.  Call before
-        :meth:`played` records ``concealed``."""
-        frame, d = len(concealed), self.lookahead
-        if len(continuation) < d:
-            raise ValueError(f"need {d} samples of continuation, got {len(continuation)}")
+    def concealed(self, y: np.ndarray, bandwidth: str) -> Optional[Tuple[Optional[bytes], int]]:
+        """Records a concealed frame (played as ``y``, float32; SILK ``bandwidth``); returns
+        what is due for the previous one: (packet, its frame size), or None."""
+        due = None
+        if self._pending is not None:
+            due = self._emit(y)
+        self._pending = np.array(y, np.float32)
+        self._pending_bw = bandwidth
+        return due
+
+    def flush(self, continuation: np.ndarray) -> Optional[Tuple[Optional[bytes], int]]:
+        """The gap ends: (packet, frame size) for the last concealed frame given at least
+        ``lookahead`` samples of what the concealment would have played next; None if no
+        frame is pending."""
+        if self._pending is None:
+            return None
+        due = self._emit(continuation)
+        self._pending = None
+        return due
+
+    def _emit(self, after: np.ndarray) -> Tuple[Optional[bytes], int]:
+        """Encodes the pending frame; packet None when the encoder refuses (e.g. NaN audio)."""
+        y, d = self._pending, self.lookahead
+        frame = len(y)
+        if len(after) < d:
+            raise ValueError(f"need {d} samples after the frame, got {len(after)}")
         past = self.warmup * frame
-        seq = np.concatenate([self._played[len(self._played) - past:], concealed, continuation[:d]])
-        if not self._in_gap or bandwidth != self._bandwidth:
-            self._enc.reset()
-            self._enc.force_bandwidth(bandwidth)
-            self._bandwidth = bandwidth
-            for j in range(self.warmup):
-                self._enc.encode(seq[j * frame + d:(j + 1) * frame + d])
-            self._in_gap = True
-        return self._enc.encode(seq[past + d:])
+        seq = np.concatenate([self._played[len(self._played) - past:], y, after[:d]])
+        self._record(y)
+        try:
+            if not self._in_gap or self._pending_bw != self._bandwidth:
+                self._enc.reset()
+                self._enc.force_bandwidth(self._pending_bw)
+                self._bandwidth = self._pending_bw
+                for j in range(self.warmup):
+                    self._enc.encode(seq[j * frame + d:(j + 1) * frame + d])
+                self._in_gap = True
+            return self._enc.encode(seq[past + d:]), frame
+        except (ValueError, OpusError):
+            self._in_gap = False
+            return None, frame

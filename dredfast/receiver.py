@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, asdict
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -178,8 +178,6 @@ class Receiver:
                 y = self._conceal(ahead)
                 if pkt is not None:
                     self.last_kind = "bad"
-            if self._shadow is not None:
-                self._shadow.played(y)
             return y
 
     def _decode_packet(self, pkt: bytes) -> Optional[np.ndarray]:
@@ -188,6 +186,7 @@ class Receiver:
             n = self._opus.packet_nb_samples(pkt)
             if n % FRAME_10MS or not 0 < n <= 5760:
                 return None
+            self._resume()
             y = self._opus.decode_int16(pkt, n)
         except (ValueError, OpusError):
             return None
@@ -197,21 +196,9 @@ class Receiver:
         return self._decoded(y)
 
     def _decoded(self, y16: np.ndarray) -> np.ndarray:
-        """Fades out of a concealment into decoded audio; feeds the result to the PLC history.
-
-        The system decoder has concealed the gap its own way, so its first frames after a
-        loss start from a different history than the audio we played: the fade runs from
-        the neural continuation into them over ``crossfade_ms`` (across packets if needed).
-        """
+        """Fades out of a concealment into decoded audio; feeds the result to the PLC history
+        (the fade was set up by :meth:`_resume`, across packets if needed)."""
         y = y16.astype(np.float32) * np.float32(1 / 32768)
-        fade = self._fades[(self._conceal_kind, self._shadowed)] if self._concealed else None
-        if self._shadow is not None:
-            self._shadow.end_gap()
-        if fade is not None:
-            self._fade = fade
-            k = len(fade)
-            self._xf_cont = self._peek(-(-k // FRAME_10MS))[:k]
-            self._xf_pos = 0
         self._concealed = False
         if self._xf_cont is not None:
             k = min(len(self._xf_cont) - self._xf_pos, len(y))
@@ -222,9 +209,28 @@ class Receiver:
                 self._xf_cont = None
             y16 = np.clip(np.floor(0.5 + y * 32768), -32768, 32767).astype(np.int16)
         self._plc.update(y16)
+        if self._shadow is not None:
+            self._shadow.decoded(y)
         if self._lpcnet is not None:
             self._remember(y, self._analyzer.process(y))
         return y
+
+    def _resume(self) -> None:
+        """Before the first packet (or LBRR frame) decoded after a concealment: hands the
+        system decoder the last concealed frame (re-encoded, it needed the continuation
+        past it) and sets up the fade from the neural continuation into decoded audio."""
+        if not self._concealed:
+            return
+        fade = self._fades[(self._conceal_kind, self._shadowed)]
+        k = 0 if fade is None else len(fade)
+        pending = self._shadow is not None and self._shadow.pending
+        need = max(k, self._shadow.lookahead if pending else 0)
+        cont = self._peek(-(-need // FRAME_10MS)) if need else None
+        if pending:
+            self._to_system_decoder(self._shadow.flush(cont))
+        self._fade = fade
+        self._xf_cont = cont[:k] if k else None
+        self._xf_pos = 0
 
     def _peek(self, frames: int) -> np.ndarray:
         return self._plc.peek(frames).astype(np.float32) * np.float32(1 / 32768)
@@ -237,6 +243,7 @@ class Receiver:
         if nxt == 0 and self._started and self.use_lbrr:
             try:
                 if self._opus.has_lbrr(ahead[0]):
+                    self._resume()
                     y = self._decoded(self._opus.decode_int16(ahead[0], frame, fec=True))
                     self.stats.lbrr += 1
                     self.last_kind = "lbrr"
@@ -247,7 +254,10 @@ class Receiver:
             # Nothing decoded yet: no history to continue (libopus outputs silence too).
             self.stats.plc += 1
             self.last_kind = "plc"
-            return np.zeros(frame, np.float32)
+            y = np.zeros(frame, np.float32)
+            if self._shadow is not None:
+                self._shadow.decoded(y)
+            return y
         kind = "plc"
         dred = self._dred_for(ahead[nxt]) if nxt is not None and self.use_dred else None
         if dred is not None and self._plc.queue_dred(dred[1], dred[0], (nxt + 1) * frame, frame) > 0:
@@ -272,22 +282,25 @@ class Receiver:
 
     def _follow(self, y: np.ndarray, frame: int) -> None:
         """Moves the system decoder through a concealed frame (its own output is not used):
-        re-encoded so that it continues from ``y`` when possible, else its own PLC."""
+        re-encoded so that it continues from ``y`` for SILK streams, else its own PLC.
+        A re-encoded frame reaches the decoder one frame late (with the next concealed
+        frame, or in :meth:`_resume`): its encoding needs the audio that follows it."""
+        self._shadowed = self._shadow is not None and self._silk_bw is not None and frame in SILK_FRAMES
+        self._to_system_decoder(self._shadow.concealed(y, self._silk_bw) if self._shadowed else (None, frame))
+
+    def _to_system_decoder(self, due: Optional[Tuple[Optional[bytes], int]]) -> None:
+        """Decodes ``due`` = (packet, frame size) with the system decoder, output unused;
+        packet None (or undecodable): its own PLC conceals the frame; ``due`` None: nothing."""
         from ._libopus import OpusError
-        self._shadowed = False
-        if self._shadow is not None and self._silk_bw is not None and frame in SILK_FRAMES:
-            d = self._shadow.lookahead
+        if due is None:
+            return
+        pkt, frame = due
+        for p in ((pkt, None) if pkt is not None else (None,)):
             try:
-                pkt = self._shadow.packet(y, self._peek(-(-d // FRAME_10MS)), self._silk_bw)
-                self._opus.decode_int16(pkt, frame)
-                self._shadowed = True
+                self._opus.decode_int16(p, frame)
                 return
             except (ValueError, OpusError):
                 pass
-        try:
-            self._opus.decode_int16(None, frame)
-        except (ValueError, OpusError):
-            pass
 
     def _dred_for(self, pkt: bytes):
         """(dred_offset, features with row 0 newest) of a packet's DRED, cached; None if none."""

@@ -8,7 +8,8 @@ contents, and always returns one frame of audio.
 
 Input layout (make_corpus.py writes seeds as corpus-receiver/):
   byte 0   configuration: bit 0 LPCNet instead of FARGAN, bits 1-2 lookahead
-           depth 0..3, bit 3 DRED off, bit 4 LBRR off;
+           depth 0..3, bit 3 DRED off, bit 4 LBRR off, bit 5
+           history="stock" (the system decoder's own PLC) instead of "shadow";
   then slots, each: one flag byte (bit 0: the packet is lost, i.e. decode
            gets None, though it still shows in earlier slots' lookahead;
            bit 1: it has not arrived yet when earlier slots look ahead),
@@ -45,12 +46,12 @@ WEIGHTS = dredfast.load_weights()
 _RECEIVERS: dict = {}
 
 
-def receiver(lpcnet: bool, use_dred: bool, use_lbrr: bool) -> Receiver:
+def receiver(lpcnet: bool, use_dred: bool, use_lbrr: bool, history: str) -> Receiver:
     """One receiver per configuration, reset for every input (creating one costs ~10 ms)."""
-    key = (lpcnet, use_dred, use_lbrr)
+    key = (lpcnet, use_dred, use_lbrr, history)
     if key not in _RECEIVERS:
         _RECEIVERS[key] = Receiver(vocoder="lpcnet" if lpcnet else "fargan", weights=WEIGHTS,
-                                   use_dred=use_dred, use_lbrr=use_lbrr)
+                                   use_dred=use_dred, use_lbrr=use_lbrr, history=history)
     r = _RECEIVERS[key]
     r.reset()
     return r
@@ -77,7 +78,7 @@ def TestOneInput(data: bytes) -> None:
         return
     lpcnet, depth = bool(cfg & 1), (cfg >> 1) & 3
     use_dred, use_lbrr = not cfg & 8, not cfg & 16
-    r = receiver(lpcnet, use_dred, use_lbrr)
+    r = receiver(lpcnet, use_dred, use_lbrr, "stock" if cfg & 32 else "shadow")
     frame = 320
     for k, (lost, _late, pkt) in enumerate(slots):
         ahead = [None if late else p for _lost, late, p in slots[k + 1:k + 1 + depth]]
