@@ -238,7 +238,7 @@ def _simulate_common(args, speech, packets, title: str) -> int:
         res = simulate(speech, lost[:n], packets=packets, bitrate=args.bitrate, lbrr=args.lbrr,
                        dred_ms=args.dred_ms, dred_bitrate=args.dred_bitrate, packet_loss_pct=args.loss_pct,
                        vocoder=args.vocoder, jitter_ms=args.jitter_ms, libopus=args.libopus,
-                       weights=args.weights, isa=args.isa, metrics=want_metrics,
+                       weights=args.weights, isa=args.isa, metrics=want_metrics, history=args.history,
                        progress=lambda i, total: bar.update(i) if i % 25 == 0 or i == total else None)
     except (OSError, ValueError, ImportError) as e:
         bar.close()
@@ -393,6 +393,9 @@ def _receiver_options(p: argparse.ArgumentParser, jitter_ms: int = 60) -> None:
     p.add_argument("--jitter-ms", type=int, default=jitter_ms,
                    help=f"jitter buffer: how far ahead the receiver may look for the DRED / LBRR of a lost "
                         f"packet (default {jitter_ms} ms)")
+    p.add_argument("--history", default="shadow", choices=["shadow", "stock"],
+                   help="how the system decoder follows a concealment: re-encoded concealed audio "
+                        "(default) or its own PLC")
     p.add_argument("--no-metrics", action="store_true", help="skip PESQ-WB / STOI / PLCMOS")
     p.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
     p.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")

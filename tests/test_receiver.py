@@ -184,6 +184,8 @@ def test_simulate_and_cli(libopus, speech, tmp_path):
     assert main(["simulate", str(wav), "--trace", str(trace), "-o", str(out), "--no-metrics",
                  "--report", str(tmp_path / "r.json")]) == 0
     assert out.exists() and (tmp_path / "r.json").exists()
+    assert main(["simulate", str(wav), "--trace", str(trace), "-o", str(out), "--no-metrics",
+                 "--history", "stock"]) == 0
     short = tmp_path / "short.txt"
     short.write_text("1\n0\n")
     assert main(["simulate", str(wav), "--trace", str(short), "-o", str(out), "--no-metrics"]) == 2
