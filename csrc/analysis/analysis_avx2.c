@@ -23,12 +23,7 @@
 
 #ifdef DF_HAVE_X86
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#elif defined(__GNUC__)
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
+#include "../nnet/target_avx2.h"
 
 #include <immintrin.h>
 #include <math.h>
@@ -364,10 +359,6 @@ void df_an_mirror_avx2(float *re, const float *P, float scale)
         _mm256_storeu_ps(re + 320 - k - 7, _mm256_permutevar8x32_ps(_mm256_loadu_ps(re + k), rev));
 }
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#elif defined(__GNUC__)
-#pragma GCC pop_options
-#endif
+#include "../nnet/target_end.h"
 
 #endif /* DF_HAVE_X86 */

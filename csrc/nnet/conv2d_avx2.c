@@ -11,12 +11,7 @@
 
 #ifdef DF_HAVE_X86
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#elif defined(__GNUC__)
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
+#include "target_avx2.h"
 
 #include <immintrin.h>
 #include <math.h>
@@ -102,10 +97,6 @@ void df_conv3x3_avx2(float *out, const float *w, const float *bias, int in_ch, i
     }
 }
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#elif defined(__GNUC__)
-#pragma GCC pop_options
-#endif
+#include "target_end.h"
 
 #endif /* DF_HAVE_X86 */

@@ -6,12 +6,7 @@
 
 #ifdef DF_HAVE_X86
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#elif defined(__GNUC__)
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
+#include "target_avx2.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -354,10 +349,6 @@ void df_avx2_scaled_exp(float *out, const float *in, float scale, int n)
 const df_kernels df_kernels_avx2 = {DF_ISA_AVX2, "avx2", linear_avx2, linear_q_avx2, df_avx2_quantize_u8,
                                     df_avx2_activation, df_avx2_sparse16_accum, df_avx2_scaled_exp};
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#elif defined(__GNUC__)
-#pragma GCC pop_options
-#endif
+#include "target_end.h"
 
 #endif /* DF_HAVE_X86 */

@@ -6,12 +6,7 @@
 
 #ifdef DF_HAVE_X86
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni"))), apply_to = function)
-#elif defined(__GNUC__)
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")
-#endif
+#include "target_avx512.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -212,10 +207,6 @@ static void sparse16_accum_avx512(float *out, int nb_groups, const float *w, con
 const df_kernels df_kernels_avx512 = {DF_ISA_AVX512, "avx512", linear_avx512, linear_q_avx512, df_avx2_quantize_u8,
                                       activation_avx512, sparse16_accum_avx512, df_avx2_scaled_exp};
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#elif defined(__GNUC__)
-#pragma GCC pop_options
-#endif
+#include "target_end.h"
 
 #endif /* DF_HAVE_X86 */
