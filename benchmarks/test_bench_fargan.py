@@ -7,15 +7,6 @@ import pytest
 
 import dredfast
 
-import vectors
-
-
-@pytest.fixture(scope="module")
-def features():
-    c = next(c for c in vectors.subset_cases() if c.features is not None and c.nb_latents == 26)
-    f = c.features[::-1]  # oldest first: 104 frames of real speech features
-    return np.ascontiguousarray(f[:100])
-
 
 @pytest.mark.parametrize("isa", dredfast.available_isas())
 def test_fargan_one_second(benchmark, features, isa):
