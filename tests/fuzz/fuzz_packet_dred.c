@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "include/dredfast.h"
+#include "fuzz_util.h"
 
 #ifndef DREDFAST_DEFAULT_BLOB
 #define DREDFAST_DEFAULT_BLOB "weights/opus-1.6.1.bin"
@@ -44,7 +45,6 @@
 
 static df_blob *g_blob;
 static df_dred_decoder *g_dec[DF_ISA_COUNT];
-static const char *g_isa_name[DF_ISA_COUNT] = {"scalar", "avx2", "avx512"};
 static int g_ndec;
 
 #define CHECK(cond)                                                                          \
@@ -56,39 +56,6 @@ static int g_ndec;
         }                                                                                    \
     } while (0)
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf;
-    long n;
-    if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return NULL;
-    }
-    buf = (uint8_t *)malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
-static int isa_wanted(int isa)
-{
-    const char *list = getenv("DREDFAST_FUZZ_ISAS");
-    const char *name = g_isa_name[isa];
-    size_t n = strlen(name);
-    const char *p;
-    if (!list || !*list) return 1;
-    for (p = list; (p = strstr(p, name)) != NULL; p += n)
-        if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ','))
-            return 1;
-    return 0;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     const char *path = getenv("DREDFAST_BLOB");
@@ -99,7 +66,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     if (!path || !*path) path = DREDFAST_DEFAULT_BLOB;
-    bytes = read_file(path, &len);
+    bytes = fuzz_read_file(path, &len);
     if (!bytes) {
         fprintf(stderr, "fuzz_packet_dred: cannot read weight blob %s (set DREDFAST_BLOB)\n", path);
         abort();
@@ -111,14 +78,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     }
     for (isa = 0; isa < DF_ISA_COUNT; isa++) {
-        if (!df_isa_supported((df_isa)isa) || !isa_wanted(isa)) continue;
+        if (!df_isa_supported((df_isa)isa) || !fuzz_isa_wanted(isa, 0)) continue;
         g_dec[g_ndec] = df_dred_decoder_create(g_blob, g_blob, isa, err, sizeof err);
         if (!g_dec[g_ndec]) {
-            fprintf(stderr, "fuzz_packet_dred: decoder for %s: %s\n", g_isa_name[isa], err);
+            fprintf(stderr, "fuzz_packet_dred: decoder for %s: %s\n", fuzz_isa_name[isa], err);
             abort();
         }
         if ((int)df_dred_decoder_isa(g_dec[g_ndec]) != isa) abort();
-        fprintf(stderr, "fuzz_packet_dred: decoder %d uses %s\n", g_ndec, g_isa_name[isa]);
+        fprintf(stderr, "fuzz_packet_dred: decoder %d uses %s\n", g_ndec, fuzz_isa_name[isa]);
         g_ndec++;
     }
     if (g_ndec == 0) {

@@ -53,6 +53,7 @@
 #include <string.h>
 
 #include "include/dredfast.h"
+#include "fuzz_util.h"
 #include "receiver/deep_plc.h"
 
 #ifndef DREDFAST_DEFAULT_BLOB
@@ -78,33 +79,6 @@ static int g_raw;
         }                                                                                    \
     } while (0)
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    long n;
-    if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = (uint8_t *)malloc((size_t)n + 1);
-        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        }
-        *len = (size_t)n;
-    }
-    fclose(f);
-    return buf;
-}
-
-static int isa_wanted(int isa)
-{
-    static const char *names[DF_ISA_COUNT] = {"scalar", "avx2", "avx512"};
-    const char *list = getenv("DREDFAST_FUZZ_ISAS");
-    if (!list || !*list)
-        return isa != DF_ISA_SCALAR || !(df_isa_supported(DF_ISA_AVX2) || df_isa_supported(DF_ISA_AVX512));
-    return strstr(list, names[isa]) != NULL;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     const char *path = getenv("DREDFAST_BLOB");
@@ -114,7 +88,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     if (!path || !*path) path = DREDFAST_DEFAULT_BLOB;
-    bytes = read_file(path, &len);
+    bytes = fuzz_read_file(path, &len);
     if (!bytes) {
         fprintf(stderr, "fuzz_plc: cannot read weight blob %s (set DREDFAST_BLOB)\n", path);
         abort();
@@ -127,7 +101,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     }
     for (int isa = 0; isa < DF_ISA_COUNT; isa++) {
-        if (!df_isa_supported((df_isa)isa) || !isa_wanted(isa)) continue;
+        if (!df_isa_supported((df_isa)isa) || !fuzz_isa_wanted(isa, 1)) continue;
         g_k[g_nk] = df_kernels_get((df_isa)isa);
         g_st[g_nk] = (df_deep_plc_state *)malloc(sizeof(df_deep_plc_state));
         if (!g_k[g_nk] || !g_st[g_nk]) abort();
