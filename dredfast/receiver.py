@@ -295,12 +295,16 @@ class Receiver:
         if due is None:
             return
         pkt, frame = due
-        for p in ((pkt, None) if pkt is not None else (None,)):
+        if pkt is not None:
             try:
-                self._opus.decode_int16(p, frame)
+                self._opus.decode_int16(pkt, frame)
                 return
             except (ValueError, OpusError):
                 pass
+        try:
+            self._opus.decode_int16(None, frame)
+        except (ValueError, OpusError):
+            pass
 
     def _dred_for(self, pkt: bytes):
         """(dred_offset, features with row 0 newest) of a packet's DRED, cached; None if none."""
