@@ -27,18 +27,12 @@
 #include <string.h>
 
 #include "include/dredfast.h"
+#define FUZZ_NAME "fuzz_blob"
+#include "fuzz_util.h"
 
 #define NB_FEATURES 20
 #define FEAT_FLOATS (DF_DRED_MAX_FRAMES * NB_FEATURES)
 #define SENTINEL_BITS 0x7fc0dead
-
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            fprintf(stderr, "fuzz_blob: invariant failed: %s (line %d)\n", #cond, __LINE__); \
-            __builtin_trap();                                                                \
-        }                                                                                    \
-    } while (0)
 
 /* tests/data/sample_v96.pkts, packet 59: SILK WB 20 ms, code 3 with padding,
  * DRED extension of 106 bytes (q0 4, dq 3, 26 latents with max_ms 1040). */

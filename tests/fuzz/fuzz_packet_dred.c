@@ -33,11 +33,8 @@
 #include <string.h>
 
 #include "include/dredfast.h"
+#define FUZZ_NAME "fuzz_packet_dred"
 #include "fuzz_util.h"
-
-#ifndef DREDFAST_DEFAULT_BLOB
-#define DREDFAST_DEFAULT_BLOB "weights/opus-1.6.1.bin"
-#endif
 
 #define NB_FEATURES 20
 #define FEAT_FLOATS (DF_DRED_MAX_FRAMES * NB_FEATURES)
@@ -47,36 +44,13 @@ static df_blob *g_blob;
 static df_dred_decoder *g_dec[DF_ISA_COUNT];
 static int g_ndec;
 
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            fprintf(stderr, "fuzz_packet_dred: invariant failed: %s (line %d)\n", #cond,    \
-                    __LINE__);                                                               \
-            __builtin_trap();                                                                \
-        }                                                                                    \
-    } while (0)
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *path = getenv("DREDFAST_BLOB");
     char err[256];
-    size_t len = 0;
-    uint8_t *bytes;
     int isa;
     (void)argc;
     (void)argv;
-    if (!path || !*path) path = DREDFAST_DEFAULT_BLOB;
-    bytes = fuzz_read_file(path, &len);
-    if (!bytes) {
-        fprintf(stderr, "fuzz_packet_dred: cannot read weight blob %s (set DREDFAST_BLOB)\n", path);
-        abort();
-    }
-    g_blob = df_blob_parse(bytes, len, err, sizeof err);
-    free(bytes);
-    if (!g_blob) {
-        fprintf(stderr, "fuzz_packet_dred: %s: %s\n", path, err);
-        abort();
-    }
+    g_blob = fuzz_load_blob();
     for (isa = 0; isa < DF_ISA_COUNT; isa++) {
         if (!df_isa_supported((df_isa)isa) || !fuzz_isa_wanted(isa, 0)) continue;
         g_dec[g_ndec] = df_dred_decoder_create(g_blob, g_blob, isa, err, sizeof err);

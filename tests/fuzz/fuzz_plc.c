@@ -53,12 +53,9 @@
 #include <string.h>
 
 #include "include/dredfast.h"
+#define FUZZ_NAME "fuzz_plc"
 #include "fuzz_util.h"
 #include "receiver/deep_plc.h"
-
-#ifndef DREDFAST_DEFAULT_BLOB
-#define DREDFAST_DEFAULT_BLOB "weights/opus-1.6.1.bin"
-#endif
 
 #define MAX_OPS 48
 #define FRAME DF_DPLC_FRAME
@@ -71,33 +68,15 @@ static df_deep_plc_state *g_st[DF_ISA_COUNT], *g_scratch;
 static int g_nk;
 static int g_raw;
 
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (!(cond)) {                                                                       \
-            fprintf(stderr, "fuzz_plc: invariant failed: %s (line %d)\n", #cond, __LINE__); \
-            __builtin_trap();                                                                \
-        }                                                                                    \
-    } while (0)
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *path = getenv("DREDFAST_BLOB");
     char err[256];
-    size_t len = 0;
-    uint8_t *bytes;
     (void)argc;
     (void)argv;
-    if (!path || !*path) path = DREDFAST_DEFAULT_BLOB;
-    bytes = fuzz_read_file(path, &len);
-    if (!bytes) {
-        fprintf(stderr, "fuzz_plc: cannot read weight blob %s (set DREDFAST_BLOB)\n", path);
-        abort();
-    }
-    g_blob = df_blob_parse(bytes, len, err, sizeof err);
-    free(bytes);
+    g_blob = fuzz_load_blob();
     g_model = (df_deep_plc_model *)malloc(sizeof *g_model);
-    if (!g_blob || !g_model || df_deep_plc_model_init(g_model, g_blob, err, sizeof err) != 0) {
-        fprintf(stderr, "fuzz_plc: %s: %s\n", path, err);
+    if (!g_model || df_deep_plc_model_init(g_model, g_blob, err, sizeof err) != 0) {
+        fprintf(stderr, "fuzz_plc: deep PLC model: %s\n", err);
         abort();
     }
     for (int isa = 0; isa < DF_ISA_COUNT; isa++) {
