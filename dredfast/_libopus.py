@@ -238,11 +238,6 @@ def libopus_version(lib: LibLike = None) -> str:
     return _load(lib).version
 
 
-def libopus_path(lib: LibLike = None) -> str:
-    """The name or path the libopus in use was loaded from."""
-    return _load(lib).where
-
-
 # --------------------------------------------------------------------------------------
 # Packet helpers
 # --------------------------------------------------------------------------------------
