@@ -56,6 +56,8 @@ ext = Extension(
     include_dirs=[get_include(), "csrc"],
     extra_compile_args=COMMON,
     extra_link_args=LINK,
+    # dlopen of the system libopus (part of libc from glibc 2.34 on; older glibc needs -ldl)
+    libraries=["dl"],
     language="c++",
 )
 

@@ -11,7 +11,8 @@ from .dred import Dred, DredDecoder, find_dred_payload
 from .dred_payload import encode_dred_payload
 from .dred_encoder import DredEncoder
 from .encoder import Encoder
-from .receiver import Receiver, ReceiverStats
+from .receiver import Receiver
+from .receiver_stats import ReceiverStats
 from .analysis import Analyzer, analyze
 from .vocoder import Vocoder
 from ._libopus import OpusDecoder, OpusEncoder, libopus_version

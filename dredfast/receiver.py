@@ -1,72 +1,66 @@
-"""The receiver: Opus packets in, some missing, continuous 16 kHz speech out.
+"""The receiver: Opus packets in, some missing, continuous audio out at any Opus rate.
 
-Per 20 ms it chooses, as libopus 1.6.1 does with DRED enabled:
+Per packet slot it chooses, as libopus 1.6.1 does with DRED enabled:
 
-1. the packet itself, decoded by the system libopus;
+1. the packet itself, decoded by the system libopus at the output rate and channel count;
 2. for a lost packet whose successor is already in the jitter buffer and carries LBRR
    (in-band FEC) for it: that LBRR, decoded by the system libopus;
 3. otherwise, when a later packet in the jitter buffer carries DRED covering the lost
    one: the DRED features (from the packet closest after the gap, where the lost frame is
-   among its newest, most finely quantised latents), synthesised by the vocoder
-   continuing from the real past audio;
+   among its newest, most finely quantised latents), synthesised by FARGAN continuing from
+   the real past audio;
 4. otherwise neural PLC: the Opus PLC network predicts the features from the history,
    fading out over long losses as libopus does.
 
-The concealment machinery (feature queue, PLC network, FARGAN continuation, attenuation)
-is libopus's deep PLC, run in dredfast's C core.  The system libopus decodes the primary
-audio.  During a loss its state must move on too: by default each concealed frame is
-re-encoded (SILK-only, see ``_shadow.py``) and decoded by it, output dropped, so that it
-continues from the audio that was played, as libopus 1.6.1 does internally; for streams
-that are not SILK-only it conceals its own way instead.  Its first decoded frames after a
-loss are cross-faded from the neural continuation.
+The per-frame work happens in C (``csrc/receiver/receiver.c``): one call per slot.  The
+concealment runs at 16 kHz mono, as libopus's; at other rates its history is the played
+output brought to 16 kHz and its audio is brought back to the output rate and copied to
+both channels of a stereo output (libopus conceals stereo the same way).  See the C
+header for how the system decoder's history follows a concealment (``history``).
 """
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, asdict
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from ._checks import as_packet
-from ._shadow import SILK_FRAMES, ShadowEncoder, silk_bandwidth
+from . import _core
+from ._checks import as_int, as_packet
+from ._isa import isa_code
 from ._weights import PathLike, Weights, resolve
+from .receiver_stats import ReceiverStats
 
-SAMPLE_RATE = 16000
-FRAME_10MS = 160
-DEFAULT_FRAME = 320
-MAX_CROSSFADE = 640  # samples (40 ms)
-LPCNET_PRIME_SAMPLES = 320
-LPCNET_PRIME_FRAMES = 6
+SAMPLE_RATES = (8000, 12000, 16000, 24000, 48000)
+#: Longest cross-fade from a concealment back into decoded audio.
+MAX_CROSSFADE_MS = 40
+_KINDS = ("normal", "lbrr", "dred", "plc")
 
-
-@dataclass
-class ReceiverStats:
-    """How many 20 ms frames were produced each way (and bad packets seen)."""
-
-    normal: int = 0
-    lbrr: int = 0
-    dred: int = 0
-    plc: int = 0
-    bad_packets: int = 0
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+# Fade lengths at 16 kHz by (kind of the last concealed frame, system decoder followed by the
+# re-encoded concealment).  Measured on the dev set (24 clips x 5 traces, FARGAN), PESQ-WB:
+# re-encoded, after DRED 0 / 2.5 / 10 / 20 ms: 2.109 / 2.123 / 2.140 / 2.146; after PLC
+# 0 / 2.5 / 5 / 10 ms: 1.627 / 1.628 / 1.621 / 1.606 (PLCMOS 2.882 / 2.895 / 2.886 / 2.886).
+# Decoder's own PLC as history: 20 ms after both (0 / 10 / 20 / 40 ms after DRED on a subset:
+# 1.66 / 1.95 / 2.02 / 2.00) -- there the fade hides the decoder's different past.
+_FADES_16K = (320, 40, 320, 320)  # DRED+shadow, PLC+shadow, DRED+stock, PLC+stock
 
 
 class Receiver:
     """Decodes a packet stream with losses, recovering them with LBRR, DRED and neural PLC.
 
-    ``vocoder``: ``"fargan"`` (libopus 1.6.1's) or ``"lpcnet"`` synthesises concealed
-    audio.  ``libopus``: path to the system libopus (default: found automatically).
-    ``history``: how the system decoder's state follows a concealment: ``"shadow"``
-    (default) re-encodes the concealed audio and decodes it, so that decoding resumes from
-    what was played; ``"stock"`` lets the system decoder conceal its own way (its classic
-    PLC, output unused).  ``crossfade_ms``: length of the fade from the concealment back
-    into decoded audio, 0-40 ms (default: the best measured -- 20 ms after DRED, 2.5 ms
-    after PLC with ``"shadow"``; 20 ms after both with ``"stock"``).
-    ``use_dred`` / ``use_lbrr``: recover from DRED / LBRR when packets carry them (both on
-    by default; off = plain neural PLC for that kind).  ``seed``: LPCNet's sampling seed.
+    ``sample_rate`` (8000, 12000, 16000, 24000 or 48000) and ``channels`` (1 or 2): the output
+    format; normal frames are the system libopus's decode in that format, concealed ones come
+    out in it too.  ``vocoder``: ``"fargan"`` (libopus 1.6.1's, any format) or ``"lpcnet"``
+    (FreeDV's LPCNet; 16 kHz mono only).  ``libopus``: path to the system libopus (default:
+    found automatically).  ``history``: how the system decoder's state follows a
+    concealment: ``"shadow"`` (default) re-encodes concealed frames of SILK-only streams and
+    decodes them, so that decoding resumes from what was played; ``"stock"`` lets the system
+    decoder conceal its own way (its classic PLC, output unused), as it always does for
+    hybrid and CELT streams.  ``crossfade_ms``: length of the fade from the concealment back
+    into decoded audio, 0-40 ms (default: the best measured -- 20 ms after DRED, 2.5 ms after
+    PLC with ``"shadow"``; 20 ms after both with ``"stock"``).  ``use_dred`` / ``use_lbrr``:
+    recover from DRED / LBRR when packets carry them (both on by default).  ``max_dred_ms``:
+    how far back DRED is decoded (0-1000).  ``seed``: LPCNet's sampling seed.
 
     Call :meth:`decode` once per packet slot, in order, with ``None`` for a packet that
     did not arrive; ``lookahead`` are the packets of the following slots that the
@@ -74,263 +68,109 @@ class Receiver:
     empty).  Thread-safe per object; the GIL is released during decoding and synthesis.
     """
 
-    def __init__(self, sample_rate: int = SAMPLE_RATE, vocoder: str = "fargan",
+    def __init__(self, sample_rate: int = 16000, vocoder: str = "fargan",
                  weights: Optional[Union[Weights, PathLike]] = None, libopus: Optional[str] = None, *,
-                 isa: Optional[str] = None, crossfade_ms: Optional[float] = None, max_dred_ms: int = 1000, seed: int = 0,
-                 use_dred: bool = True, use_lbrr: bool = True, history: str = "shadow"):
-        from ._libopus import OpusDecoder
-        from ._plc import DeepPLC
-        from .dred import DredDecoder
-
-        if sample_rate != SAMPLE_RATE:
-            raise ValueError(f"Receiver works at 16000 Hz (got {sample_rate}); resample its output if needed")
+                 channels: int = 1, isa: Optional[str] = None, crossfade_ms: Optional[float] = None,
+                 max_dred_ms: int = 1000, seed: int = 0, use_dred: bool = True, use_lbrr: bool = True,
+                 history: str = "shadow"):
+        if sample_rate not in SAMPLE_RATES or isinstance(sample_rate, bool):
+            raise ValueError(f"sample_rate must be one of {SAMPLE_RATES}, got {sample_rate!r}")
+        if channels not in (1, 2) or isinstance(channels, bool):
+            raise ValueError(f"channels must be 1 or 2, got {channels!r}")
         if vocoder not in ("fargan", "lpcnet"):
             raise ValueError(f"vocoder must be 'fargan' or 'lpcnet', got {vocoder!r}")
         if history not in ("shadow", "stock"):
             raise ValueError(f"history must be 'shadow' or 'stock', got {history!r}")
-        w = resolve(weights)
+        max_dred_ms = as_int(max_dred_ms, "max_dred_ms", 0, 1000)
+        if crossfade_ms is not None:
+            ms = float(crossfade_ms)
+            if not 0 <= ms <= MAX_CROSSFADE_MS:
+                raise ValueError(f"crossfade_ms must be between 0 and {MAX_CROSSFADE_MS}")
         self.vocoder = vocoder
-        self._opus = OpusDecoder(SAMPLE_RATE, 1, lib=libopus)
         self.history = history
-        self._shadow = ShadowEncoder(SAMPLE_RATE, lib=libopus) if history == "shadow" else None
-        self._silk_bw: Optional[str] = None  # SILK bandwidth of the last decoded packet
-        self._shadowed = False              # the last concealed frame went to the decoder re-encoded
-        self._plc = DeepPLC(w, isa=isa)
-        self._dred = DredDecoder(w, isa=isa)
-        self._max_dred_ms = int(max_dred_ms)
+        self.sample_rate = int(sample_rate)
+        self.channels = int(channels)
         self.use_dred, self.use_lbrr = bool(use_dred), bool(use_lbrr)
-        # Fade lengths by (kind of the last concealed frame, whether the decoder followed it
-        # re-encoded).  Measured on the dev set (24 clips x 5 traces, FARGAN), PESQ-WB:
-        # re-encoded, after DRED 0 / 2.5 / 10 / 20 ms: 2.109 / 2.123 / 2.140 / 2.146; after
-        # PLC 0 / 2.5 / 5 / 10 ms: 1.627 / 1.628 / 1.621 / 1.606 (PLCMOS 2.882 / 2.895 / 2.886 /
-        # 2.886).  Stock PLC history: 20 ms after both (0 / 10 / 20 / 40 ms after DRED on a
-        # subset: 1.66 / 1.95 / 2.02 / 2.00) -- there the fade hides the decoder's different past.
-        if crossfade_ms is None:
-            lengths = {("dred", True): 320, ("plc", True): 40, ("dred", False): 320, ("plc", False): 320}
-        else:
-            n = int(round(float(crossfade_ms) * SAMPLE_RATE / 1000))
-            if not 0 <= n <= MAX_CROSSFADE:
-                raise ValueError("crossfade_ms must be between 0 and 40")
-            lengths = {(k, f): n for k in ("dred", "plc") for f in (True, False)}
-        # Raised-cosine fade-in of the decoded audio (fade-out of the concealment).
-        self._fades = {k: (0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)).astype(np.float32) if n else None
-                       for k, n in lengths.items()}
-        self._fade = None
-        self._conceal_kind = "plc"
-        self._lpcnet = None
-        if vocoder == "lpcnet":
-            from .analysis import Analyzer
-            from .vocoder import Vocoder
-            self._lpcnet = Vocoder("lpcnet", seed=seed, weights=None, isa=isa)
-            self._analyzer = Analyzer(weights=w, isa=isa)
-            self._hist_pcm = np.zeros(LPCNET_PRIME_SAMPLES, np.float32)
-            self._hist_feat = np.zeros((LPCNET_PRIME_FRAMES, 20), np.float32)
-        self._frame = DEFAULT_FRAME
-        self._concealed = False      # the last output came from the vocoder
-        self._xf_cont: Optional[np.ndarray] = None  # continuation being faded out
-        self._xf_pos = 0
-        self._started = False        # a packet has been decoded
-        self._dred_cache: dict = {}
         self._lock = threading.Lock()
         self.stats = ReceiverStats()
         #: How the last :meth:`decode` produced its audio: "normal", "lbrr", "dred", "plc" or "bad".
         self.last_kind = ""
+        self._legacy = None
+        self._core = None
+        if vocoder == "lpcnet":
+            if sample_rate != 16000 or channels != 1:
+                raise ValueError("vocoder='lpcnet' works at 16000 Hz mono; use vocoder='fargan' for other formats")
+            from ._receiver_lpcnet import LpcnetReceiver
+            self._legacy = LpcnetReceiver(16000, "lpcnet", weights, libopus, isa=isa, crossfade_ms=crossfade_ms,
+                                          max_dred_ms=max_dred_ms, seed=seed, use_dred=use_dred,
+                                          use_lbrr=use_lbrr, history=history)
+            self.stats = self._legacy.stats
+            return
+        from ._libopus import _load
+        from .dred import _default
+
+        lib = _load(libopus)
+        w = resolve(weights)
+        stats = w if "dred_latent_quant_scales_q8" in w else _default()
+        if crossfade_ms is None:
+            fades16 = _FADES_16K
+        else:
+            fades16 = (int(round(float(crossfade_ms) * 16)),) * 4
+        fades = [n * self.sample_rate // 16000 for n in fades16]
+        self._core = _core.ReceiverCore(w._blob, stats._blob, isa_code(isa), self.sample_rate, self.channels,
+                                        max_dred_ms, self.use_dred, self.use_lbrr, history == "shadow", fades,
+                                        lib.where)
+
+    @property
+    def libopus_version(self) -> str:
+        """Version string of the libopus decoding the primary audio."""
+        if self._core is not None:
+            return self._core.libopus_version
+        return self._legacy._opus.libopus_version
+
+    @property
+    def delay(self) -> int:
+        """Samples of delay the receiver adds to libopus's own decoder delay: 0 (concealment
+        is aligned with the decoded audio; libopus's decoder delay is 6.5 ms)."""
+        return 0
 
     def reset(self) -> None:
         """Starts a new stream."""
         with self._lock:
-            self._opus.reset()
-            self._plc.reset()
-            self._frame = DEFAULT_FRAME
-            self._concealed = False
-            self._xf_cont = None
-            self._started = False
-            self._dred_cache.clear()
-            self._silk_bw = None
-            self._shadowed = False
-            if self._shadow is not None:
-                self._shadow.reset()
-            self.stats = ReceiverStats()
-            if self._lpcnet is not None:
-                self._lpcnet.reset()
-                self._analyzer.reset()
-                self._hist_pcm[:] = 0
-                self._hist_feat[:] = 0
+            if self._legacy is not None:
+                self._legacy.reset()
+                self.stats = self._legacy.stats
+            else:
+                self._core.reset()
+                self.stats = ReceiverStats()
+            self.last_kind = ""
 
-    # -- decoding -------------------------------------------------------------------
     def decode(self, packet: Optional[bytes], *, lookahead: Sequence[Optional[bytes]] = ()) -> np.ndarray:
-        """One packet's worth of 16 kHz float32 audio (320 samples for a 20 ms packet).
+        """One packet's worth of float32 audio at the output rate: shape (n,) for mono,
+        (n, 2) for stereo (n = 960 for a 20 ms packet at 48 kHz).
 
         ``packet=None``: the packet of this slot was lost.  A packet that cannot be
-        decoded (garbage, repeated) is concealed like a lost one and counted in
+        decoded (garbage, truncated) is concealed like a lost one and counted in
         ``stats.bad_packets``.  Never raises for packet contents.
         """
         pkt = None if packet is None else as_packet(packet)
         ahead = [None if p is None else as_packet(p, "lookahead packet") for p in lookahead]
+        if self._legacy is not None:
+            with self._lock:
+                y = self._legacy.decode(pkt, lookahead=ahead)
+                self.last_kind = self._legacy.last_kind
+                self.stats = self._legacy.stats
+                return y
         with self._lock:
-            y = self._decode_packet(pkt) if pkt is not None else None
-            if y is not None:
-                self.stats.normal += 1
-                self.last_kind = "normal"
-            else:
-                if pkt is not None:
-                    self.stats.bad_packets += 1
-                y = self._conceal(ahead)
-                if pkt is not None:
-                    self.last_kind = "bad"
+            y, kind, bad = self._core.decode(pkt, ahead)
+            name = _KINDS[kind]
+            s = self.stats
+            setattr(s, name, getattr(s, name) + 1)
+            if bad:
+                s.bad_packets += 1
+            self.last_kind = "bad" if bad else name
             return y
 
-    def _decode_packet(self, pkt: bytes) -> Optional[np.ndarray]:
-        from ._libopus import OpusError
-        try:
-            n = self._opus.packet_nb_samples(pkt)
-            if n % FRAME_10MS or not 0 < n <= 5760:
-                return None
-            self._resume()
-            y = self._opus.decode_int16(pkt, n)
-        except (ValueError, OpusError):
-            return None
-        self._frame = n
-        self._started = True
-        self._silk_bw = silk_bandwidth(pkt)
-        return self._decoded(y)
-
-    def _decoded(self, y16: np.ndarray) -> np.ndarray:
-        """Fades out of a concealment into decoded audio; feeds the result to the PLC history
-        (the fade was set up by :meth:`_resume`, across packets if needed)."""
-        y = y16.astype(np.float32) * np.float32(1 / 32768)
-        self._concealed = False
-        if self._xf_cont is not None:
-            k = min(len(self._xf_cont) - self._xf_pos, len(y))
-            f = self._fade[self._xf_pos:self._xf_pos + k]
-            y[:k] = f * y[:k] + (1 - f) * self._xf_cont[self._xf_pos:self._xf_pos + k]
-            self._xf_pos += k
-            if self._xf_pos >= len(self._xf_cont):
-                self._xf_cont = None
-            y16 = np.clip(np.floor(0.5 + y * 32768), -32768, 32767).astype(np.int16)
-        self._plc.update(y16)
-        if self._shadow is not None:
-            self._shadow.decoded(y)
-        if self._lpcnet is not None:
-            self._remember(y, self._analyzer.process(y))
-        return y
-
-    def _resume(self) -> None:
-        """Before the first packet (or LBRR frame) decoded after a concealment: hands the
-        system decoder the last concealed frame (re-encoded, it needed the continuation
-        past it) and sets up the fade from the neural continuation into decoded audio."""
-        if not self._concealed:
-            return
-        fade = self._fades[(self._conceal_kind, self._shadowed)]
-        k = 0 if fade is None else len(fade)
-        pending = self._shadow is not None and self._shadow.pending
-        need = max(k, self._shadow.lookahead if pending else 0)
-        cont = self._peek(-(-need // FRAME_10MS)) if need else None
-        if pending:
-            self._to_system_decoder(self._shadow.flush(cont))
-        self._fade = fade
-        self._xf_cont = cont[:k] if k else None
-        self._xf_pos = 0
-
-    def _peek(self, frames: int) -> np.ndarray:
-        return self._plc.peek(frames).astype(np.float32) * np.float32(1 / 32768)
-
-    def _conceal(self, ahead: Sequence[Optional[bytes]]) -> np.ndarray:
-        from ._libopus import OpusError
-        frame = self._frame
-        nxt = next((j for j, p in enumerate(ahead) if p is not None), None)
-        # LBRR: the very next packet carries this frame's in-band FEC.
-        if nxt == 0 and self._started and self.use_lbrr:
-            try:
-                if self._opus.has_lbrr(ahead[0]):
-                    self._resume()
-                    y = self._decoded(self._opus.decode_int16(ahead[0], frame, fec=True))
-                    self.stats.lbrr += 1
-                    self.last_kind = "lbrr"
-                    return y
-            except (ValueError, OpusError):
-                pass
-        if not self._started:
-            # Nothing decoded yet: no history to continue (libopus outputs silence too).
-            self.stats.plc += 1
-            self.last_kind = "plc"
-            y = np.zeros(frame, np.float32)
-            if self._shadow is not None:
-                self._shadow.decoded(y)
-            return y
-        kind = "plc"
-        dred = self._dred_for(ahead[nxt]) if nxt is not None and self.use_dred else None
-        if dred is not None and self._plc.queue_dred(dred[1], dred[0], (nxt + 1) * frame, frame) > 0:
-            kind = "dred"
-        elif dred is not None:
-            self._plc.fec_clear()
-        burst_start = not self._plc.blend
-        y16, feats = self._plc.conceal(frame // FRAME_10MS, return_features=True)
-        if self._lpcnet is not None:
-            y = self._lpcnet_conceal(feats, burst_start)
-        else:
-            y = y16.astype(np.float32) * np.float32(1 / 32768)
-        self._follow(y, frame)
-        self._concealed = True
-        self._conceal_kind = kind
-        if kind == "dred":
-            self.stats.dred += 1
-        else:
-            self.stats.plc += 1
-        self.last_kind = kind
-        return y
-
-    def _follow(self, y: np.ndarray, frame: int) -> None:
-        """Moves the system decoder through a concealed frame (its own output is not used):
-        re-encoded so that it continues from ``y`` for SILK streams, else its own PLC.
-        A re-encoded frame reaches the decoder one frame late (with the next concealed
-        frame, or in :meth:`_resume`): its encoding needs the audio that follows it."""
-        self._shadowed = self._shadow is not None and self._silk_bw is not None and frame in SILK_FRAMES
-        self._to_system_decoder(self._shadow.concealed(y, self._silk_bw) if self._shadowed else (None, frame))
-
-    def _to_system_decoder(self, due: Optional[Tuple[Optional[bytes], int]]) -> None:
-        """Decodes ``due`` = (packet, frame size) with the system decoder, output unused;
-        packet None (or undecodable): its own PLC conceals the frame; ``due`` None: nothing."""
-        from ._libopus import OpusError
-        if due is None:
-            return
-        pkt, frame = due
-        if pkt is not None:
-            try:
-                self._opus.decode_int16(pkt, frame)
-                return
-            except (ValueError, OpusError):
-                pass
-        try:
-            self._opus.decode_int16(None, frame)
-        except (ValueError, OpusError):
-            pass
-
-    def _dred_for(self, pkt: bytes):
-        """(dred_offset, features with row 0 newest) of a packet's DRED, cached; None if none."""
-        if pkt in self._dred_cache:
-            return self._dred_cache[pkt]
-        try:
-            d = self._dred.parse(pkt, self._max_dred_ms)
-        except ValueError:
-            d = None
-        val = None if d is None or d.samples(SAMPLE_RATE) <= 0 else (d.offset, d.features())
-        if len(self._dred_cache) > 8:
-            self._dred_cache.clear()
-        self._dred_cache[pkt] = val
-        return val
-
-    # -- LPCNet rendering of the concealment -------------------------------------------
-    # LPCNet's frame network looks two frames ahead; the concealment produces features
-    # one frame at a time, so they are fed two rows late: each concealed frame is rendered
-    # from its own features with a causal (look-back only) conditioning.
-    def _remember(self, y: np.ndarray, feats: np.ndarray) -> None:
-        self._hist_pcm = np.concatenate([self._hist_pcm, y])[-LPCNET_PRIME_SAMPLES:]
-        self._hist_feat = np.concatenate([self._hist_feat, feats])[-LPCNET_PRIME_FRAMES:]
-
-    def _lpcnet_conceal(self, feats: np.ndarray, burst_start: bool) -> np.ndarray:
-        if burst_start:
-            self._lpcnet.prime(self._hist_pcm, self._hist_feat)
-        y = self._lpcnet.synthesize(feats)
-        self._remember(y, feats)
-        return y
+    def __repr__(self) -> str:
+        return (f"<dredfast.Receiver {self.sample_rate} Hz x{self.channels} vocoder={self.vocoder} "
+                f"history={self.history}>")

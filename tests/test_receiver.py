@@ -131,8 +131,14 @@ def test_other_rates_channels_repeats_and_order(libopus, speech, v96):
 
 
 def test_bad_arguments(libopus):
+    with pytest.raises(ValueError, match="sample_rate"):
+        dredfast.Receiver(sample_rate=44100)
+    with pytest.raises(ValueError, match="channels"):
+        dredfast.Receiver(channels=3)
     with pytest.raises(ValueError, match="16000"):
-        dredfast.Receiver(sample_rate=48000)
+        dredfast.Receiver(sample_rate=48000, vocoder="lpcnet")
+    with pytest.raises(ValueError, match="max_dred_ms"):
+        dredfast.Receiver(max_dred_ms=-1)
     with pytest.raises(ValueError, match="vocoder"):
         dredfast.Receiver(vocoder="wavenet")
     with pytest.raises(ValueError, match="history"):
@@ -217,7 +223,7 @@ def test_random_packet_sequences(libopus, v96, own_packets):
     slots = 2000
     for _ in range(slots):
         y = rx.decode(packet(), lookahead=[packet() for _ in range(rng.integers(0, 4))])
-        assert y.dtype == np.float32 and len(y) % 160 == 0 and len(y) > 0 and np.all(np.isfinite(y))
+        assert y.dtype == np.float32 and len(y) % 40 == 0 and len(y) > 0 and np.all(np.isfinite(y))  # 2.5 ms units
     s = rx.stats
     assert s.normal + s.lbrr + s.dred + s.plc == slots
 

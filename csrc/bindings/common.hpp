@@ -77,5 +77,6 @@ private:
 void bind_dred_encoder(py::module_ &m);
 void bind_lpcnet(py::module_ &m);
 void bind_plc(py::module_ &m);
+void bind_receiver(py::module_ &m);
 
 }  // namespace dfbind

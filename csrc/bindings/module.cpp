@@ -674,4 +674,5 @@ PYBIND11_MODULE(_core, m)
     bind_dred_encoder(m);
     bind_lpcnet(m);
     bind_plc(m);
+    bind_receiver(m);
 }

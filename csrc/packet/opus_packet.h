@@ -88,6 +88,13 @@ typedef struct {
  * DF_PACKET_INVALID when the packet or its extensions are malformed. */
 int df_find_dred(const uint8_t *data, int32_t len, df_dred_location *loc);
 
+/* Whether a SILK or hybrid packet carries LBRR (in-band FEC) for the frame
+ * before it: the LBRR flag after the VAD flags at the start of its first
+ * frame's range-coded data, per channel (RFC 6716 4.2.3-4.2.4).  libopus
+ * >= 1.5 has opus_packet_has_lbrr(); the receiver must work with 1.3 too.
+ * 1, 0, or DF_PACKET_INVALID for a malformed packet. */
+int df_packet_has_lbrr(const uint8_t *data, int32_t len);
+
 #ifdef __cplusplus
 }
 #endif

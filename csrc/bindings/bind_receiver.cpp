@@ -1,0 +1,130 @@
+// The C receiver (dredfast._core.ReceiverCore): one call per packet slot.
+// Validation and documentation live in dredfast/receiver.py; here only the
+// buffers are marshalled and the GIL released around the C call.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <pybind11/stl.h>
+
+#include "common.hpp"
+#include "../receiver/receiver.h"
+
+namespace {
+
+using namespace dfbind;
+
+struct DredDecoderDeleter {
+    void operator()(df_dred_decoder *d) const { df_dred_decoder_destroy(d); }
+};
+
+class ReceiverCore {
+public:
+    ReceiverCore(const Blob &model, const Blob &stats, int isa, int sample_rate, int channels, int max_dred_ms,
+                 bool use_dred, bool use_lbrr, bool shadow, std::vector<int> fades, const std::string &libopus)
+    {
+        char err[512] = {0};
+        if (fades.size() != 4) throw py::value_error("fades must have 4 lengths");
+        k_ = kernels_for(isa);
+        if (df_deep_plc_model_init(&plc_, model.get(), err, sizeof err)) throw py::value_error(err);
+        df_dred_decoder *d = df_dred_decoder_create(model.get(), stats.get(), isa, err, sizeof err);
+        if (!d) throw py::value_error(err);
+        dred_.reset(d);
+        df_receiver_config cfg{};
+        cfg.sample_rate = sample_rate;
+        cfg.channels = channels;
+        cfg.max_dred_ms = max_dred_ms;
+        cfg.use_dred = use_dred;
+        cfg.use_lbrr = use_lbrr;
+        cfg.shadow = shadow;
+        for (int i = 0; i < 4; i++) cfg.fade[i] = fades[i];
+        rx_ = df_receiver_create(&cfg, &plc_, k_, dred_.get(), libopus.c_str(), err, sizeof err);
+        if (!rx_) throw py::value_error(err);
+        channels_ = channels;
+        out_.resize(static_cast<size_t>(DF_RX_MAX_FRAME) * channels);
+    }
+    ~ReceiverCore() { df_receiver_destroy(rx_); }
+    ReceiverCore(const ReceiverCore &) = delete;
+    ReceiverCore &operator=(const ReceiverCore &) = delete;
+
+    // (audio float32 (n,) or (n, 2), kind, bad)
+    py::tuple decode(const py::object &packet, const py::list &ahead)
+    {
+        std::vector<py::bytes> keep;  // keeps the bytes alive while the GIL is released
+        std::vector<const uint8_t *> ptr;
+        std::vector<int32_t> len;
+        const uint8_t *p = nullptr;
+        int32_t plen = 0;
+        if (!packet.is_none()) {
+            auto b = packet.cast<py::bytes>();
+            auto v = as_view(b);
+            if (v.size() > INT32_MAX) throw py::value_error("packet too large");
+            keep.push_back(b);
+            p = reinterpret_cast<const uint8_t *>(v.data());
+            plen = static_cast<int32_t>(v.size());
+        }
+        for (auto item : ahead) {
+            if (item.is_none()) {
+                ptr.push_back(nullptr);
+                len.push_back(-1);
+                continue;
+            }
+            auto b = item.cast<py::bytes>();
+            auto v = as_view(b);
+            if (v.size() > INT32_MAX) throw py::value_error("packet too large");
+            keep.push_back(b);
+            ptr.push_back(reinterpret_cast<const uint8_t *>(v.data()));
+            len.push_back(static_cast<int32_t>(v.size()));
+        }
+        int kind = 0, bad = 0, n;
+        {
+            py::gil_scoped_release nogil;
+            n = df_receiver_decode(rx_, p, plen, ptr.data(), len.data(), static_cast<int>(ptr.size()), out_.data(),
+                                   &kind, &bad);
+        }
+        f32array y = channels_ == 1 ? f32array(n) : f32array({n, channels_});
+        std::memcpy(y.mutable_data(), out_.data(), sizeof(float) * static_cast<size_t>(n) * channels_);
+        return py::make_tuple(y, kind, bad != 0);
+    }
+    void reset() { df_receiver_reset(rx_); }
+    py::dict stats() const
+    {
+        const df_receiver_stats *s = df_receiver_get_stats(rx_);
+        py::dict d;
+        d["normal"] = s->normal;
+        d["lbrr"] = s->lbrr;
+        d["dred"] = s->dred;
+        d["plc"] = s->plc;
+        d["bad_packets"] = s->bad_packets;
+        return d;
+    }
+    std::string libopus_version() const { return df_receiver_libopus_version(rx_); }
+    int history_lag() const { return df_receiver_history_lag(rx_); }
+    std::string isa() const { return k_->name; }
+
+private:
+    df_deep_plc_model plc_{};
+    const df_kernels *k_ = nullptr;
+    std::unique_ptr<df_dred_decoder, DredDecoderDeleter> dred_;
+    df_receiver *rx_ = nullptr;
+    int channels_ = 1;
+    std::vector<float> out_;
+};
+
+}  // namespace
+
+void dfbind::bind_receiver(py::module_ &m)
+{
+    py::class_<ReceiverCore>(m, "ReceiverCore")
+        .def(py::init<const Blob &, const Blob &, int, int, int, int, bool, bool, bool, std::vector<int>,
+                      const std::string &>(),
+             py::arg("model"), py::arg("stats"), py::arg("isa"), py::arg("sample_rate"), py::arg("channels"),
+             py::arg("max_dred_ms"), py::arg("use_dred"), py::arg("use_lbrr"), py::arg("shadow"), py::arg("fades"),
+             py::arg("libopus"), py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
+        .def("decode", &ReceiverCore::decode, py::arg("packet"), py::arg("ahead"))
+        .def("reset", &ReceiverCore::reset)
+        .def("stats", &ReceiverCore::stats)
+        .def_property_readonly("libopus_version", &ReceiverCore::libopus_version)
+        .def_property_readonly("history_lag", &ReceiverCore::history_lag)
+        .def_property_readonly("isa", &ReceiverCore::isa);
+}

@@ -1,0 +1,638 @@
+/* The receiver's state machine (see receiver.h for the design). */
+#include "receiver.h"
+
+#include <math.h>
+
+#define DF_RX_PI 3.14159265358979323846
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../libopus/opus_lib.h"
+#include "../packet/opus_packet.h"
+#include "resampler.h"
+
+#define F16 DF_DPLC_FRAME           /* 10 ms at 16 kHz: the PLC's step */
+#define NF DF_DPLC_FEATURES
+#define HALF_WIDTH 12               /* resampling filters' half length at the lower rate */
+#define P16_CAP 16384               /* PLC-timeline signal kept (about 1 s) */
+#define P16_KEEP 8192
+#define OH_CAP (DF_RX_MAX_FRAME + 1024)
+#define DRED_CACHE 4096             /* DRED packets up to this size are cached */
+#define SHADOW_WARMUP 2             /* played frames encoded at the start of each gap */
+#define SHADOW_MAX 1920             /* largest frame the shadow re-encodes (120 ms at 16 kHz) */
+#define MAX_PACKET 1500
+
+struct df_receiver {
+    df_receiver_config cfg;
+    const df_deep_plc_model *model;
+    const df_kernels *k;
+    const df_dred_decoder *dredec;
+    df_opus_lib lib;
+    void *dec, *enc;
+    int enc_lookahead;
+    df_deep_plc_state *plc, *snap, *scratch;
+
+    /* rates */
+    int fs, ch, identity, K;
+    df_resampler down, up;
+    int64_t t_out;      /* output samples per channel so far */
+
+    /* played output at the output rate, mono (input of the down filter) */
+    float oh[OH_CAP];
+    int64_t oh_t0;      /* output index of oh[0] */
+    int oh_n;
+    int64_t s_next;     /* next 16 kHz history sample to compute */
+
+    /* PLC timeline: everything the PLC has seen or produced, by PLC index */
+    float p16[P16_CAP];
+    int64_t p16_base, p16_end;
+    int16_t fb[F16];    /* history samples waiting for a whole 10 ms frame */
+    int fb_n;
+    int64_t plc_pos;    /* PLC index after the PLC's last update / concealment */
+    int64_t snap_pos;   /* PLC index of the saved state (-1: none) */
+
+    /* stream state */
+    int frame;          /* output samples per channel of the last frame */
+    int started, concealed, conceal_dred, shadowed;
+    float xf[DF_RX_MAX_FADE];
+    int xf_len, xf_pos;
+    const float *fade_tab;
+    float fades[4][DF_RX_MAX_FADE];
+
+    /* shadow re-encoding */
+    int silk_bw;        /* SILK bandwidth (OPUS_BANDWIDTH_*) of the last packet, 0 if not SILK-only */
+    int pend_n;         /* 16 kHz samples of the concealed frame waiting for its packet (0: none) */
+    int64_t pend_pos;   /* its PLC index */
+    int pend_frame;     /* its output frame size */
+    int pend_bw, enc_bw, in_gap;
+
+    /* DRED of the last lookahead packet parsed */
+    uint8_t dpkt[DRED_CACHE];
+    int32_t dlen;       /* -1: nothing cached */
+    int dvalid, doffset, dlatents;
+    df_dred_data ddata;
+    float dfeat[DF_DPLC_MAX_FEC * NF];
+
+    int16_t pcm16[DF_RX_MAX_FRAME * 2];
+    float tmp[DF_RX_MAX_FRAME + 64];
+    float stmp[2048];
+    float work16[SHADOW_MAX * (SHADOW_WARMUP + 1) + 256];
+    df_receiver_stats stats;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static int16_t to_i16(float v)
+{
+    float s = floorf(.5f + v * 32768.f);
+    if (!(s > -32768.f)) s = (s == s) ? -32768.f : 0.f;
+    if (s > 32767.f) s = 32767.f;
+    return (int16_t)s;
+}
+
+/* 16 kHz samples in n output samples (frames are multiples of 2.5 ms). */
+static int to16(const df_receiver *rx, int64_t n) { return (int)(n * 16000 / rx->fs); }
+
+static float *p16_at(df_receiver *rx, int64_t idx) { return rx->p16 + (idx - rx->p16_base); }
+
+/* Makes room for n more PLC-timeline samples, keeping the newest P16_KEEP. */
+static void p16_room(df_receiver *rx, int n)
+{
+    int64_t used = rx->p16_end - rx->p16_base;
+    if (used + n <= P16_CAP) return;
+    int64_t drop = used - P16_KEEP;
+    if (drop <= 0) return;
+    memmove(rx->p16, rx->p16 + drop, (size_t)(used - drop) * sizeof(float));
+    rx->p16_base += drop;
+}
+
+static void p16_append(df_receiver *rx, const float *x, int n)
+{
+    p16_room(rx, n);
+    memcpy(rx->p16 + (rx->p16_end - rx->p16_base), x, (size_t)n * sizeof(float));
+    rx->p16_end += n;
+}
+
+/* ------------------------------------------------------- history (16 kHz) */
+
+/* One history sample for the PLC (PLC index plc_pos + fb_n). */
+static void feed_plc(df_receiver *rx, int16_t v)
+{
+    rx->fb[rx->fb_n++] = v;
+    float f = v * (1.f / 32768.f);
+    p16_append(rx, &f, 1);
+    if (rx->fb_n == F16) {
+        df_deep_plc_update(rx->plc, rx->fb);
+        rx->plc_pos += F16;
+        rx->fb_n = 0;
+    }
+}
+
+/* Appends played output (mono, [-1, 1]) and feeds the PLC every history
+ * sample that has become computable and that it has not covered itself. */
+static void history_push(df_receiver *rx, const float *mono, int n)
+{
+    if (rx->identity) {
+        for (int i = 0; i < n; i++) {
+            int64_t j = rx->t_out + i; /* PLC index = output index */
+            if (j >= rx->plc_pos + rx->fb_n) feed_plc(rx, to_i16(mono[i]));
+        }
+        return;
+    }
+    if (rx->oh_n + n > OH_CAP) { /* cannot happen: trimmed below after every frame */
+        int drop = rx->oh_n + n - OH_CAP;
+        memmove(rx->oh, rx->oh + drop, (size_t)(rx->oh_n - drop) * sizeof(float));
+        rx->oh_t0 += drop;
+        rx->oh_n -= drop;
+    }
+    memcpy(rx->oh + rx->oh_n, mono, (size_t)n * sizeof(float));
+    rx->oh_n += n;
+    int64_t last = df_resampler_last_output(&rx->down, rx->oh_t0 + rx->oh_n - 1);
+    while (rx->s_next <= last) {
+        int cnt = (int)(last - rx->s_next + 1);
+        if (cnt > (int)(sizeof(rx->stmp) / sizeof(float))) cnt = (int)(sizeof(rx->stmp) / sizeof(float));
+        df_resample(&rx->down, rx->oh, rx->oh_t0, rx->s_next, cnt, rx->stmp);
+        for (int i = 0; i < cnt; i++) {
+            int64_t j = rx->s_next + i + rx->K;
+            if (j >= rx->plc_pos + rx->fb_n) feed_plc(rx, to_i16(rx->stmp[i]));
+        }
+        rx->s_next += cnt;
+    }
+    /* Keep what the next history sample's filter reaches back to. */
+    /* input (output-rate) index of history sample s_next: floor(s_next * fs / 16000) */
+    int64_t need = rx->s_next * rx->down.M / rx->down.L - rx->down.width + 1;
+    int64_t drop = need - rx->oh_t0;
+    if (drop > 0) {
+        if (drop > rx->oh_n) drop = rx->oh_n;
+        memmove(rx->oh, rx->oh + drop, (size_t)(rx->oh_n - drop) * sizeof(float));
+        rx->oh_t0 += drop;
+        rx->oh_n -= (int)drop;
+    }
+}
+
+/* ------------------------------------------------------------------ DRED */
+
+/* The DRED of a lookahead packet (cached).  1 when it reaches back (samples > 0). */
+static int dred_for(df_receiver *rx, const uint8_t *pkt, int32_t len)
+{
+    if (rx->dlen == len && len <= DRED_CACHE && memcmp(rx->dpkt, pkt, (size_t)len) == 0) return rx->dvalid;
+    df_dred_location loc;
+    int ret = df_dred_decoder_parse(rx->dredec, pkt, len, rx->cfg.max_dred_ms, &loc, &rx->ddata);
+    rx->dvalid = 0;
+    if (ret == 1) {
+        /* libopus's opus_dred_parse return at 16 kHz: latents*640 - offset*40 (C division) */
+        int64_t samples = (int64_t)rx->ddata.nb_latents * 16000 / 25 - (int64_t)rx->ddata.dred_offset * 16000 / 400;
+        if (samples > 0 && rx->ddata.nb_latents > 0) {
+            df_dred_decoder_features(rx->dredec, &rx->ddata, rx->dfeat);
+            rx->doffset = rx->ddata.dred_offset;
+            rx->dlatents = rx->ddata.nb_latents;
+            rx->dvalid = 1;
+        }
+    }
+    if (len <= DRED_CACHE) {
+        memcpy(rx->dpkt, pkt, (size_t)len);
+        rx->dlen = len;
+    } else {
+        rx->dlen = -1;
+    }
+    return rx->dvalid;
+}
+
+/* libopus 1.6.1's feature rows for one lost 10 ms PLC frame that starts
+ * `gap` samples (16 kHz) before the DRED packet (opus_decode_native with
+ * frame_size 10 ms): row init - i - 2 + floor((gap + 40 offset) / 160) for
+ * i = 0..init (init = 2 at the start of a burst).  Rows past the decoded ones
+ * are skips (predicted), negative rows are left out.  With queue != 0 they
+ * replace the PLC's queue.  Returns the number of real rows. */
+static int dred_rows(df_receiver *rx, int64_t gap, int queue)
+{
+    int init = rx->plc->blend ? 0 : 2;
+    int64_t num = gap + 40 * (int64_t)rx->doffset;
+    int64_t base = num >= 0 ? num / F16 : -((-num + F16 - 1) / F16);
+    int real = 0;
+    if (queue) df_deep_plc_fec_clear(rx->plc);
+    for (int i = 0; i <= init; i++) {
+        int64_t r = init - i - 2 + base;
+        if (r >= 0 && r <= 4 * rx->dlatents - 1) {
+            real++;
+            if (queue) df_deep_plc_fec_add(rx->plc, rx->dfeat + r * NF);
+        } else if (r >= 0 && queue) {
+            df_deep_plc_fec_add(rx->plc, NULL);
+        }
+    }
+    return real;
+}
+
+/* ---------------------------------------------------------- concealment */
+
+/* Conceals 10 ms frames on `st` until the PLC timeline reaches `end`.
+ * dred_pos: PLC index of the DRED packet (content), or -1. */
+static void conceal_until(df_receiver *rx, df_deep_plc_state *st, int64_t end, int64_t next_boundary,
+                          int64_t dred_pos)
+{
+    int16_t pcm[F16];
+    float f[F16];
+    while (rx->p16_end < end) {
+        if (st == rx->plc && rx->p16_end == next_boundary) {
+            memcpy(rx->snap, rx->plc, sizeof(*rx->plc));
+            rx->snap_pos = rx->p16_end;
+        }
+        if (dred_pos >= 0 && st == rx->plc) dred_rows(rx, dred_pos - rx->p16_end, 1);
+        df_deep_plc_conceal(rx->model, rx->k, st, pcm);
+        for (int i = 0; i < F16; i++) f[i] = pcm[i] * (1.f / 32768.f);
+        p16_append(rx, f, F16);
+        if (st == rx->plc) rx->plc_pos = rx->p16_end;
+    }
+}
+
+/* PLC index one past the last one the up filter reads for output samples
+ * [t, t + n). */
+static int64_t p16_needed(const df_receiver *rx, int64_t t, int n)
+{
+    if (rx->identity) return t + n;
+    int64_t c = (t + n - 1) * rx->up.M / rx->up.L;
+    return c + rx->up.width + rx->K + 1;
+}
+
+/* Output samples [t, t + n) of the PLC-timeline signal at the output rate. */
+static void render(df_receiver *rx, int64_t t, int n, float *y)
+{
+    if (rx->identity)
+        memcpy(y, p16_at(rx, t), (size_t)n * sizeof(float));
+    else
+        df_resample(&rx->up, rx->p16, rx->p16_base - rx->K, t, n, y);
+}
+
+/* ------------------------------------------------------ system decoder */
+
+static int sys_decode(df_receiver *rx, const uint8_t *pkt, int32_t len, int n, int fec)
+{
+    return rx->lib.decode(rx->dec, pkt, len, rx->pcm16, n, fec);
+}
+
+/* The shadow packet of the pending concealed frame, decoded by the system
+ * decoder (its own PLC if the encoder refuses).  Needs the PLC timeline up
+ * to pend_pos + K + lookahead + pend_n. */
+static void shadow_emit(df_receiver *rx)
+{
+    const int n = rx->pend_n, d = rx->enc_lookahead;
+    int64_t start = rx->pend_pos + rx->K + d; /* encoder input lines the decoded history up with the played audio */
+    unsigned char pkt[MAX_PACKET];
+    int32_t bytes = -1;
+    if (!rx->in_gap || rx->pend_bw != rx->enc_bw) {
+        rx->lib.encoder_ctl(rx->enc, DF_OPUS_RESET_STATE);
+        rx->lib.encoder_ctl(rx->enc, DF_OPUS_SET_BANDWIDTH, rx->pend_bw);
+        rx->enc_bw = rx->pend_bw;
+        for (int w = SHADOW_WARMUP; w > 0; w--) {
+            int64_t s = start - (int64_t)w * n;
+            if (s < rx->p16_base) continue; /* history not kept that far back: fewer warm-up frames */
+            rx->lib.encode_float(rx->enc, p16_at(rx, s), n, pkt, MAX_PACKET);
+        }
+        rx->in_gap = 1;
+    }
+    if (start >= rx->p16_base && start + n <= rx->p16_end) bytes = rx->lib.encode_float(rx->enc, p16_at(rx, start), n, pkt, MAX_PACKET);
+    if (bytes <= 0 || sys_decode(rx, pkt, bytes, rx->pend_frame, 0) < 0) {
+        rx->in_gap = 0;
+        sys_decode(rx, NULL, 0, rx->pend_frame, 0);
+    }
+    rx->pend_n = 0;
+}
+
+/* --------------------------------------------------------------- resume */
+
+/* Before the first frame decoded after a concealment: sets up the fade from
+ * the concealment's continuation, hands the system decoder the last
+ * concealed frame (re-encoded) and rewinds the PLC to the output's position. */
+static void resume(df_receiver *rx)
+{
+    if (!rx->concealed) return;
+    int slot = (rx->conceal_dred ? 0 : 1) + (rx->shadowed ? 0 : 2);
+    int fl = rx->cfg.fade[slot];
+    const int64_t P = (int64_t)to16(rx, rx->t_out); /* PLC index of the output's position */
+    int64_t need = fl ? p16_needed(rx, rx->t_out, fl) : 0;
+    if (rx->pend_n) {
+        int64_t e = rx->pend_pos + rx->K + rx->enc_lookahead + rx->pend_n;
+        if (e > need) need = e;
+    }
+    /* The continuation comes from the PLC going on as if the loss went on,
+     * on a scratch copy: the real state must stay where the output is. */
+    int64_t real_end = rx->p16_end;
+    if (need > rx->p16_end) {
+        memcpy(rx->scratch, rx->plc, sizeof(*rx->plc));
+        conceal_until(rx, rx->scratch, need, -1, -1);
+    }
+    if (fl) render(rx, rx->t_out, fl, rx->xf);
+    rx->xf_len = fl;
+    rx->xf_pos = 0;
+    rx->fade_tab = rx->fades[slot];
+    if (rx->pend_n) shadow_emit(rx);
+    rx->in_gap = 0;
+    /* Back to the output's position: the state saved at this boundary if the
+     * PLC ran ahead of it, else the PLC stays where it is (frames under 10 ms)
+     * and the history it already covers is skipped when fed. */
+    if (rx->snap_pos == P && rx->plc_pos > P) {
+        memcpy(rx->plc, rx->snap, sizeof(*rx->plc));
+        rx->plc_pos = P;
+        real_end = P;
+    }
+    rx->p16_end = real_end;
+    rx->snap_pos = -1;
+    rx->concealed = 0;
+}
+
+/* Output of a decoded frame (pcm16, n per channel): faded in from the
+ * concealment if one is ending, then remembered as history. */
+static void decoded(df_receiver *rx, int n, float *out)
+{
+    const int ch = rx->ch;
+    const float sc = 1.f / 32768.f;
+    for (int i = 0; i < n * ch; i++) out[i] = rx->pcm16[i] * sc;
+    if (rx->xf_pos < rx->xf_len) {
+        int m = rx->xf_len - rx->xf_pos;
+        if (m > n) m = n;
+        for (int i = 0; i < m; i++) {
+            float f = rx->fade_tab[rx->xf_pos + i], c = rx->xf[rx->xf_pos + i];
+            for (int j = 0; j < ch; j++) {
+                float v = f * out[i * ch + j] + (1 - f) * c;
+                /* what is played is what the history remembers: 16-bit */
+                out[i * ch + j] = to_i16(v) * sc;
+            }
+        }
+        rx->xf_pos += m;
+    }
+    float *mono = rx->tmp;
+    if (ch == 1)
+        memcpy(mono, out, (size_t)n * sizeof(float));
+    else
+        for (int i = 0; i < n; i++) mono[i] = .5f * (out[2 * i] + out[2 * i + 1]);
+    history_push(rx, mono, n);
+    rx->t_out += n;
+}
+
+/* ------------------------------------------------------------ decoding */
+
+static int silk_bandwidth(uint8_t toc)
+{
+    int config = toc >> 3;
+    return config < 12 ? DF_OPUS_BANDWIDTH_NARROWBAND + config / 4 : 0;
+}
+
+/* Output samples per channel of a packet, or -1 if it is malformed. */
+static int packet_samples(const df_receiver *rx, const uint8_t *pkt, int32_t len)
+{
+    df_packet p;
+    if (len < 1 || df_packet_parse(pkt, len, &p) != DF_PACKET_OK) return -1;
+    int64_t n48 = (int64_t)p.nb_frames * p.samples_per_frame_48k;
+    if (n48 <= 0 || n48 > 5760) return -1;
+    return (int)(n48 * rx->fs / 48000);
+}
+
+static int decode_packet(df_receiver *rx, const uint8_t *pkt, int32_t len, float *out)
+{
+    int n = packet_samples(rx, pkt, len);
+    if (n <= 0) return -1;
+    resume(rx);
+    int ret = sys_decode(rx, pkt, len, n, 0);
+    if (ret <= 0) return -1; /* libopus refused it: concealed instead */
+    rx->frame = ret;
+    rx->started = 1;
+    rx->silk_bw = silk_bandwidth(pkt[0]);
+    decoded(rx, ret, out);
+    return ret;
+}
+
+static int is_shadow_frame(int n16)
+{
+    return n16 == 160 || n16 == 320 || n16 == 640 || n16 == 960 || n16 == 1280 || n16 == 1600 || n16 == 1920;
+}
+
+static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *ahead_len, int n_ahead,
+                   float *out, int *kind)
+{
+    const int n = rx->frame, ch = rx->ch;
+    int nxt = -1;
+    for (int i = 0; i < n_ahead; i++)
+        if (ahead[i] && ahead_len[i] > 0) {
+            nxt = i;
+            break;
+        }
+    /* LBRR: the very next packet carries this frame's in-band FEC. */
+    if (nxt == 0 && rx->started && rx->cfg.use_lbrr && df_packet_has_lbrr(ahead[0], ahead_len[0]) == 1) {
+        resume(rx);
+        int ret = sys_decode(rx, ahead[0], ahead_len[0], n, 1);
+        if (ret == n) {
+            decoded(rx, n, out);
+            *kind = DF_RX_LBRR;
+            rx->stats.lbrr++;
+            return n;
+        }
+        /* LBRR refused: resume() already ran, the concealment starts afresh below. */
+    }
+    if (!rx->started) {
+        /* Nothing decoded yet: no history to continue (libopus outputs silence too). */
+        memset(out, 0, (size_t)n * ch * sizeof(float));
+        memset(rx->tmp, 0, (size_t)n * sizeof(float));
+        history_push(rx, rx->tmp, n);
+        rx->t_out += n;
+        *kind = DF_RX_PLC;
+        rx->stats.plc++;
+        return n;
+    }
+    const int n16 = to16(rx, n);
+    const int64_t P = to16(rx, rx->t_out);
+    rx->xf_len = rx->xf_pos = 0;
+    if (!rx->concealed) {
+        /* First lost frame: history samples short of a whole PLC frame are
+         * dropped (the concealment covers them). */
+        rx->p16_end = rx->plc_pos;
+        rx->fb_n = 0;
+        rx->snap_pos = -1;
+    }
+    int64_t dred_pos = -1;
+    int is_dred = 0;
+    if (nxt >= 0 && rx->cfg.use_dred && dred_for(rx, ahead[nxt], ahead_len[nxt])) {
+        /* Content position of the DRED packet on the PLC timeline; the frame
+         * counts as recovered from DRED when the PLC frame holding its start
+         * gets DRED features (rows are queued per PLC frame as it is made). */
+        dred_pos = P + (int64_t)(nxt + 1) * n16 + rx->K;
+        is_dred = dred_rows(rx, dred_pos - (P + rx->K), 0) > 0;
+        if (!is_dred) {
+            df_deep_plc_fec_clear(rx->plc);
+            dred_pos = -1;
+        }
+    }
+    int64_t need = p16_needed(rx, rx->t_out, n);
+    conceal_until(rx, rx->plc, need, P + n16, dred_pos);
+    float *y = rx->tmp;
+    render(rx, rx->t_out, n, y);
+    for (int i = 0; i < n; i++) {
+        float v = to_i16(y[i]) * (1.f / 32768.f); /* played at 16 bits, as decoded audio */
+        for (int j = 0; j < ch; j++) out[i * ch + j] = v;
+        y[i] = v;
+    }
+    /* The played output joins the history buffer (its samples before the
+     * PLC's position are skipped when fed). */
+    history_push(rx, y, n);
+    /* The system decoder moves through the frame too. */
+    rx->shadowed = rx->cfg.shadow && rx->silk_bw && is_shadow_frame(n16) && rx->enc;
+    if (rx->shadowed) {
+        if (rx->pend_n) shadow_emit(rx);
+        rx->pend_n = n16;
+        rx->pend_pos = P;
+        rx->pend_frame = n;
+        rx->pend_bw = rx->silk_bw;
+    } else {
+        if (rx->pend_n) shadow_emit(rx);
+        sys_decode(rx, NULL, 0, n, 0);
+    }
+    rx->t_out += n;
+    rx->concealed = 1;
+    rx->conceal_dred = is_dred;
+    *kind = is_dred ? DF_RX_DRED : DF_RX_PLC;
+    if (is_dred)
+        rx->stats.dred++;
+    else
+        rx->stats.plc++;
+    return n;
+}
+
+int df_receiver_decode(df_receiver *rx, const uint8_t *packet, int32_t len, const uint8_t *const *ahead,
+                       const int32_t *ahead_len, int n_ahead, float *out, int *kind, int *bad)
+{
+    *bad = 0;
+    if (packet) {
+        int n = decode_packet(rx, packet, len, out);
+        if (n > 0) {
+            *kind = DF_RX_NORMAL;
+            rx->stats.normal++;
+            return n;
+        }
+        *bad = 1;
+        rx->stats.bad_packets++;
+    }
+    return conceal(rx, ahead, ahead_len, n_ahead, out, kind);
+}
+
+/* ------------------------------------------------------ object lifetime */
+
+void df_receiver_reset(df_receiver *rx)
+{
+    rx->lib.decoder_ctl(rx->dec, DF_OPUS_RESET_STATE);
+    if (rx->enc) rx->lib.encoder_ctl(rx->enc, DF_OPUS_RESET_STATE);
+    df_deep_plc_init(rx->plc);
+    rx->t_out = 0;
+    rx->oh_t0 = 0;
+    rx->oh_n = 0;
+    rx->s_next = 0;
+    rx->p16_base = rx->p16_end = 0;
+    rx->fb_n = 0;
+    rx->plc_pos = 0;
+    rx->snap_pos = -1;
+    /* The PLC runs K samples behind the output: its first K samples are silence. */
+    for (int i = 0; i < rx->K; i++) feed_plc(rx, 0);
+    rx->frame = rx->fs / 50;
+    rx->started = rx->concealed = rx->conceal_dred = rx->shadowed = 0;
+    rx->xf_len = rx->xf_pos = 0;
+    rx->silk_bw = 0;
+    rx->pend_n = 0;
+    rx->in_gap = 0;
+    rx->enc_bw = 0;
+    rx->dlen = -1;
+    rx->dvalid = 0;
+    memset(&rx->stats, 0, sizeof(rx->stats));
+}
+
+df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc_model *plc,
+                                const df_kernels *k, const df_dred_decoder *dred, const char *libopus,
+                                char *err, size_t errlen)
+{
+    if (!(cfg->sample_rate == 8000 || cfg->sample_rate == 12000 || cfg->sample_rate == 16000 ||
+          cfg->sample_rate == 24000 || cfg->sample_rate == 48000) ||
+        (cfg->channels != 1 && cfg->channels != 2) || cfg->max_dred_ms < 0 || cfg->max_dred_ms > 1000) {
+        snprintf(err, errlen, "bad receiver configuration");
+        return NULL;
+    }
+    for (int i = 0; i < 4; i++)
+        if (cfg->fade[i] < 0 || cfg->fade[i] > DF_RX_MAX_FADE) {
+            snprintf(err, errlen, "fade length out of range");
+            return NULL;
+        }
+    df_receiver *rx = calloc(1, sizeof(*rx));
+    if (!rx) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    rx->cfg = *cfg;
+    rx->model = plc;
+    rx->k = k;
+    rx->dredec = dred;
+    rx->fs = cfg->sample_rate;
+    rx->ch = cfg->channels;
+    if (df_opus_lib_open(&rx->lib, libopus, err, errlen)) {
+        free(rx);
+        return NULL;
+    }
+    rx->plc = malloc(sizeof(*rx->plc));
+    rx->snap = malloc(sizeof(*rx->snap));
+    rx->scratch = malloc(sizeof(*rx->scratch));
+    int dsize = rx->lib.decoder_get_size(rx->ch);
+    rx->dec = dsize > 0 ? malloc((size_t)dsize) : NULL;
+    if (!rx->plc || !rx->snap || !rx->scratch || !rx->dec || rx->lib.decoder_init(rx->dec, rx->fs, rx->ch) != 0) {
+        snprintf(err, errlen, "cannot create the libopus decoder");
+        df_receiver_destroy(rx);
+        return NULL;
+    }
+    if (cfg->shadow) {
+        /* Cheapest encoder that keeps the quality (measured on the dev set:
+         * 24-64 kb/s and complexity 0-5 within 0.002 PESQ-WB). */
+        int esize = rx->lib.encoder_get_size(1);
+        rx->enc = esize > 0 ? malloc((size_t)esize) : NULL;
+        if (!rx->enc || rx->lib.encoder_init(rx->enc, 16000, 1, DF_OPUS_APPLICATION_VOIP) != 0) {
+            snprintf(err, errlen, "cannot create the libopus encoder");
+            df_receiver_destroy(rx);
+            return NULL;
+        }
+        rx->lib.encoder_ctl(rx->enc, DF_OPUS_SET_BITRATE, 40000);
+        rx->lib.encoder_ctl(rx->enc, DF_OPUS_SET_COMPLEXITY, 0);
+        rx->lib.encoder_ctl(rx->enc, DF_OPUS_SET_VBR, 1);
+        rx->lib.encoder_ctl(rx->enc, DF_OPUS_SET_SIGNAL, DF_OPUS_SIGNAL_VOICE);
+        rx->lib.encoder_ctl(rx->enc, DF_OPUS_SET_FORCE_MODE, DF_OPUS_MODE_SILK_ONLY);
+        int32_t la = 0;
+        rx->lib.encoder_ctl(rx->enc, DF_OPUS_GET_LOOKAHEAD, &la);
+        rx->enc_lookahead = la;
+    }
+    rx->identity = rx->fs == 16000;
+    if (!rx->identity) {
+        if (df_resampler_init(&rx->down, rx->fs, 16000, HALF_WIDTH) || df_resampler_init(&rx->up, 16000, rx->fs, HALF_WIDTH)) {
+            snprintf(err, errlen, "cannot build the resampling filters");
+            df_receiver_destroy(rx);
+            return NULL;
+        }
+        /* History lag: floor(width * 16000 / fs) samples at 16 kHz. */
+        rx->K = rx->down.width * rx->down.L / rx->down.M;
+    }
+    for (int s = 0; s < 4; s++) {
+        int len = cfg->fade[s];
+        /* Raised-cosine fade-in of the decoded audio. */
+        for (int i = 0; i < len; i++) rx->fades[s][i] = (float)(0.5 - 0.5 * cos(DF_RX_PI * (i + 0.5) / len));
+    }
+    df_receiver_reset(rx);
+    return rx;
+}
+
+void df_receiver_destroy(df_receiver *rx)
+{
+    if (!rx) return;
+    free(rx->plc);
+    free(rx->snap);
+    free(rx->scratch);
+    free(rx->dec);
+    free(rx->enc);
+    df_opus_lib_close(&rx->lib);
+    free(rx);
+}
+
+const df_receiver_stats *df_receiver_get_stats(const df_receiver *rx) { return &rx->stats; }
+const char *df_receiver_libopus_version(const df_receiver *rx) { return rx->lib.version; }
+int df_receiver_history_lag(const df_receiver *rx) { return rx->K; }

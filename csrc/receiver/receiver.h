@@ -1,0 +1,87 @@
+/* The receiver: Opus packets in (some missing), continuous audio out, at any
+ * Opus output rate (8-48 kHz) and channel count (1, 2).
+ *
+ * Per packet slot it chooses, as libopus 1.6.1 does with DRED enabled: the
+ * packet decoded by the system libopus; for a lost one, the LBRR of the
+ * next packet; else the DRED of the first later packet that covers it; else
+ * deep PLC.  The neural concealment runs at 16 kHz mono, as in libopus; its
+ * history is the played output brought to 16 kHz, and its audio is brought
+ * to the output rate and copied to every channel (libopus's CELT decoder
+ * does the same: "for now, we just do mono PLC").
+ *
+ * Timelines.  Normal audio is the system decoder's, unchanged.  The 16 kHz
+ * history ("s") is the played output through a zero-phase low-pass, so it
+ * is only known up to K samples before the newest output; the PLC therefore
+ * runs K samples behind in content (PLC index = s index + K), which keeps
+ * its 10 ms frames aligned with the output frames.  A concealed output frame
+ * is the up-sampled PLC signal, which needs PLC samples a little past the
+ * frame: the PLC conceals one 10 ms frame ahead and its state before that
+ * frame is kept, to be restored when the gap ends.  At 16 kHz mono none of
+ * this applies (K = 0, no filters): the output is the PLC's own.
+ *
+ * The system decoder must move through a gap too.  For SILK-only streams each
+ * concealed frame is re-encoded by a small SILK encoder (the "shadow") and
+ * that packet decoded, so that SILK resumes from the audio that was played,
+ * as libopus 1.6.1 does internally; other streams use the decoder's own PLC.
+ * The first decoded audio after a gap is faded in from the concealment's
+ * continuation.  No allocation after creation. */
+#ifndef DREDFAST_RECEIVER_H
+#define DREDFAST_RECEIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../include/dredfast.h"
+#include "deep_plc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DF_RX_MAX_FRAME 5760 /* 120 ms at 48 kHz, per channel */
+#define DF_RX_MAX_FADE 1920  /* 40 ms at 48 kHz */
+
+enum { DF_RX_NORMAL = 0, DF_RX_LBRR = 1, DF_RX_DRED = 2, DF_RX_PLC = 3 };
+/* Fade slots: after DRED / after PLC, system decoder followed by re-encoding or by its own PLC. */
+enum { DF_RX_FADE_DRED_SHADOW = 0, DF_RX_FADE_PLC_SHADOW = 1, DF_RX_FADE_DRED_STOCK = 2, DF_RX_FADE_PLC_STOCK = 3 };
+
+typedef struct {
+    int sample_rate;  /* 8000, 12000, 16000, 24000, 48000 */
+    int channels;     /* 1, 2 */
+    int max_dred_ms;  /* 0..1000 */
+    int use_dred, use_lbrr;
+    int shadow;       /* 1: re-encode concealed SILK frames for the system decoder */
+    int fade[4];      /* fade lengths in output samples (0..DF_RX_MAX_FADE), by DF_RX_FADE_* */
+} df_receiver_config;
+
+typedef struct {
+    int64_t normal, lbrr, dred, plc, bad_packets;
+} df_receiver_stats;
+
+typedef struct df_receiver df_receiver;
+
+/* The models must outlive the receiver.  libopus: what dlopen should load.
+ * NULL with a message in err on failure. */
+df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc_model *plc,
+                                const df_kernels *k, const df_dred_decoder *dred, const char *libopus,
+                                char *err, size_t errlen);
+void df_receiver_destroy(df_receiver *rx);
+void df_receiver_reset(df_receiver *rx);
+
+/* One packet slot.  packet NULL: lost.  ahead[i] / ahead_len[i]: the packets
+ * of the following slots already received (NULL: not yet).  Writes the
+ * slot's audio to out (interleaved float, up to DF_RX_MAX_FRAME per channel)
+ * and returns its length per channel; *kind gets DF_RX_*, *bad 1 if the
+ * packet was present but undecodable (then concealed). */
+int df_receiver_decode(df_receiver *rx, const uint8_t *packet, int32_t len, const uint8_t *const *ahead,
+                       const int32_t *ahead_len, int n_ahead, float *out, int *kind, int *bad);
+
+const df_receiver_stats *df_receiver_get_stats(const df_receiver *rx);
+const char *df_receiver_libopus_version(const df_receiver *rx);
+/* Samples the output is late with respect to the 16 kHz history (K). */
+int df_receiver_history_lag(const df_receiver *rx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

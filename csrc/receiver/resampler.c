@@ -1,0 +1,93 @@
+/* Windowed-sinc polyphase resampler (see resampler.h). */
+#include "resampler.h"
+
+#include <math.h>
+
+#define DF_RX_PI 3.14159265358979323846
+#include <string.h>
+
+static int gcd(int a, int b)
+{
+    while (b) {
+        int t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* Modified Bessel function I0 by its power series (for the Kaiser window). */
+static double bessel_i0(double x)
+{
+    double sum = 1, term = 1, q = x * x / 4;
+    for (int k = 1; k < 50; k++) {
+        term *= q / ((double)k * k);
+        sum += term;
+        if (term < 1e-12 * sum) break;
+    }
+    return sum;
+}
+
+static int rate_ok(int fs)
+{
+    return fs == 8000 || fs == 12000 || fs == 16000 || fs == 24000 || fs == 48000;
+}
+
+int df_resampler_init(df_resampler *r, int fs_in, int fs_out, int half_width_low)
+{
+    memset(r, 0, sizeof(*r));
+    if (!rate_ok(fs_in) || !rate_ok(fs_out) || half_width_low < 1) return -1;
+    int g = gcd(fs_in, fs_out);
+    r->L = fs_out / g;
+    r->M = fs_in / g;
+    /* The filter's length is fixed in samples of the lower rate, so in
+     * input samples it grows by M / L when decimating. */
+    int scale = r->M > r->L ? (r->M + r->L - 1) / r->L : 1;
+    r->width = half_width_low * scale;
+    if (r->L > DF_RS_MAX_PHASES || 2 * r->width > DF_RS_MAX_TAPS) return -1;
+    /* Cut-off a little below the lower Nyquist frequency, in cycles per
+     * input sample; the Kaiser window (beta 6, about 60 dB) keeps the
+     * images of the 16 kHz concealment out of the 8-24 kHz band and the
+     * 8-24 kHz content of a fullband stream out of the 16 kHz history. */
+    double fc = 0.5 * 0.94 * (r->L < r->M ? (double)r->L / r->M : 1.0);
+    const double beta = 6.0, norm = bessel_i0(beta);
+    for (int p = 0; p < r->L; p++) {
+        double frac = (double)p / r->L, sum = 0;
+        for (int j = 0; j < 2 * r->width; j++) {
+            /* tap j multiplies input index c - width + 1 + j, at distance u */
+            double u = frac + r->width - 1 - j;
+            double a = u / r->width, w = 0;
+            if (fabs(a) < 1) w = bessel_i0(beta * sqrt(1 - a * a)) / norm;
+            double s = u == 0 ? 1 : sin(2 * DF_RX_PI * fc * u) / (2 * DF_RX_PI * fc * u);
+            double v = 2 * fc * s * w;
+            r->h[p][j] = (float)v;
+            sum += v;
+        }
+        /* Unit gain at DC for every phase (no ripple at the rate's period). */
+        for (int j = 0; j < 2 * r->width; j++) r->h[p][j] = (float)(r->h[p][j] / sum);
+    }
+    return 0;
+}
+
+void df_resample(const df_resampler *r, const float *x, int64_t x0, int64_t n0, int count, float *y)
+{
+    const int taps = 2 * r->width;
+    for (int i = 0; i < count; i++) {
+        int64_t n = n0 + i;
+        int64_t pos = n * r->M;
+        int64_t c = pos / r->L; /* n >= 0: floor */
+        const float *h = r->h[pos - c * r->L];
+        const float *xs = x + (c - x0 - r->width + 1);
+        float acc = 0;
+        for (int j = 0; j < taps; j++) acc += h[j] * xs[j];
+        y[i] = acc;
+    }
+}
+
+int64_t df_resampler_last_output(const df_resampler *r, int64_t last_in)
+{
+    /* need floor(n*M/L) + width <= last_in  <=>  n*M < (last_in - width + 1) * L */
+    int64_t lim = (last_in - r->width + 1) * r->L;
+    if (lim <= 0) return -1;
+    return (lim - 1) / r->M;
+}
