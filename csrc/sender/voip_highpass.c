@@ -13,12 +13,12 @@ static int32_t smulww(int32_t a, int32_t b)
     return (int32_t)(((int64_t)a * b) >> 16);
 }
 
-void df_highpass_run(df_highpass *hp, int cutoff_hz, const float *in, float *out, int n)
+void df_highpass_run(df_highpass *hp, int cutoff_hz, int fs, const float *in, float *out, int n, int stride)
 {
     /* Coefficients exactly as libopus derives them: Fc in Q19 from
-     * 1.5*pi/1000 per Hz and kHz, r = 1 - 0.92 Fc in Q28, then
-     * b = r [1, -2, 1], a = [-r (2 - Fc^2), r^2]. */
-    const int32_t fc_q19 = (int32_t)((int32_t)2471 * cutoff_hz) / 16; /* 2471 = round(1.5*3.14159/1000 * 2^19) */
+     * 1.5*pi/1000 per Hz and kHz (integer division by the rate in kHz),
+     * r = 1 - 0.92 Fc in Q28, then b = r [1, -2, 1], a = [-r (2 - Fc^2), r^2]. */
+    const int32_t fc_q19 = (int32_t)((int32_t)2471 * cutoff_hz) / (fs / 1000); /* 2471 = round(1.5*3.14159/1000 * 2^19) */
     const int32_t r_q28 = (1 << 28) - 471 * fc_q19;                   /* 471 = round(0.92 * 2^9) */
     const int32_t r_q22 = r_q28 >> 6;
     const int32_t a0_q28 = smulww(r_q22, smulww(fc_q19, fc_q19) - (2 << 22));
@@ -29,13 +29,13 @@ void df_highpass_run(df_highpass *hp, int cutoff_hz, const float *in, float *out
     float s0 = hp->mem[0], s1 = hp->mem[1];
     int i;
     for (i = 0; i < n; i++) {
-        const float x = in[i];
+        const float x = in[i * stride];
         const float y = s0 + b0 * x;
         /* Same operation order as libopus (no contraction: -ffp-contract=off),
          * and its 1e-30 that keeps the state away from denormals. */
         s0 = s1 - y * a0 + b1 * x;
         s1 = -y * a1 + b2 * x + 1e-30f;
-        out[i] = y;
+        out[i * stride] = y;
     }
     hp->mem[0] = s0;
     hp->mem[1] = s1;

@@ -271,7 +271,7 @@ static uint8_t *encode(const df_blob *w, int isa, const float *pcm, int nsamples
     df_dred_enc_state *st = malloc(sizeof *st);
     CHECK(m && st && df_dred_enc_model_init(m, w, err, sizeof err) == 0, "dred encoder: %s", err);
     const df_kernels *k = df_kernels_get((df_isa)isa);
-    df_dred_enc_reset(st);
+    CHECK(df_dred_enc_init(st, 16000, 1, DF_DRED_ENC_OPUS_DELAY) == 0, "df_dred_enc_init");
     uint8_t *all = malloc((size_t)(nsamples / 320 + 1) * DF_DRED_ENC_MAX_BYTES);
     static float feats[4 * DF_DRED_MAX_LATENTS * DF_DRED_NUM_FEATURES];
     float x[320];
@@ -280,7 +280,7 @@ static uint8_t *encode(const df_blob *w, int isa, const float *pcm, int nsamples
     *short_reads = 0;
     for (int s = 0; s + 320 <= nsamples; s += 320) {
         for (int i = 0; i < 320; i++) x[i] = pcm[s + i] / 32768.f;
-        df_dred_enc_push(m, k, st, x, 320, 1, 60);
+        CHECK(df_dred_enc_push(m, k, st, x, 320, 1, 60) == 0, "df_dred_enc_push");
         df_dred_enc_info info;
         int n = df_dred_enc_code(m, k, st, all + *len, 26, 200, 6, 3, 15, &info);
         CHECK(n >= 0, "df_dred_enc_code failed");
