@@ -60,18 +60,37 @@ static void process_dframe(const df_dred_enc_model *m, const df_kernels *k, df_d
     st->dframes++;
 }
 
+/* The encoder's input filter for one channel-interleaved chunk (len samples
+ * per channel), into out; returns the filtered signal (pcm itself when no
+ * filter runs). */
+static const float *input_filter(df_dred_enc_state *st, const float *pcm, int len, int cutoff_hz, float *out)
+{
+    int c;
+    if (cutoff_hz == 0) return pcm;
+    for (c = 0; c < st->channels; c++) {
+        if (cutoff_hz > 0)
+            df_highpass_run(&st->highpass[c], cutoff_hz, st->fs, pcm + c, out + c, len, st->channels);
+        else
+            df_dc_reject_run(&st->dc_reject[c], st->fs, pcm + c, out + c, len, st->channels);
+    }
+    return out;
+}
+
+static int bad_input(const df_dred_enc_state *st, int n, int cutoff_hz)
+{
+    const int per10ms = st->fs / 100;
+    if (per10ms <= 0 || n <= 0 || n % per10ms || n > 6 * per10ms) return 1;
+    return cutoff_hz != 0 && cutoff_hz != DF_DRED_ENC_DC_REJECT &&
+           (cutoff_hz < DF_HP_MIN_CUTOFF_HZ || cutoff_hz > DF_HP_MAX_CUTOFF_HZ);
+}
+
 int df_dred_enc_push(const df_dred_enc_model *m, const df_kernels *k, df_dred_enc_state *st, const float *pcm, int n,
                      int active, int cutoff_hz)
 {
     float chunk[2 * 3 * DF_DRED_ENC_DFRAME]; /* 20 ms at up to 48 kHz, up to 2 channels */
-    const int fs = st->fs, channels = st->channels;
-    const int per10ms = fs / 100;
-    int n16, per400, c;
-    if (n <= 0 || n % per10ms || n > 6 * per10ms) return -1;
-    if (cutoff_hz != 0 && cutoff_hz != DF_DRED_ENC_DC_REJECT &&
-        (cutoff_hz < DF_HP_MIN_CUTOFF_HZ || cutoff_hz > DF_HP_MAX_CUTOFF_HZ))
-        return -1;
-    n16 = n / per10ms * 160;
+    int n16, per400;
+    if (bad_input(st, n, cutoff_hz)) return -1;
+    n16 = n / (st->fs / 100) * 160;
     per400 = n16 / 40; /* activity flags: one per 2.5 ms */
     /* libopus's offset of the newest analysed audio relative to the packet
      * end (its encoder delay compensation enters here), in 2.5 ms units. */
@@ -81,22 +100,12 @@ int df_dred_enc_push(const df_dred_enc_model *m, const df_kernels *k, df_dred_en
     }
     st->latent_offset = 0;
     while (n16 > 0) {
-        /* libopus converts and analyses at most 20 ms (at 16 kHz) at a time. */
+        /* libopus converts and analyses at most 20 ms (at 16 kHz) at a time;
+         * the filters run sample by sample, so filtering per chunk is the
+         * same as libopus filtering the whole packet first. */
         const int len16 = n16 < DF_DRED_ENC_DFRAME ? n16 : DF_DRED_ENC_DFRAME;
-        const int len = len16 / 160 * per10ms;
-        const float *x = pcm;
-        /* The Opus encoder filters its input before DRED sees it; the filters
-         * run sample by sample, so filtering per chunk is the same. */
-        if (cutoff_hz != 0) {
-            for (c = 0; c < channels; c++) {
-                if (cutoff_hz > 0)
-                    df_highpass_run(&st->highpass[c], cutoff_hz, fs, pcm + c, chunk + c, len, channels);
-                else
-                    df_dc_reject_run(&st->dc_reject[c], fs, pcm + c, chunk + c, len, channels);
-            }
-            x = chunk;
-        }
-        df_to16k_run(&st->to16k, x, len, st->input + st->input_fill);
+        const int len = len16 / 160 * (st->fs / 100);
+        df_to16k_run(&st->to16k, input_filter(st, pcm, len, cutoff_hz, chunk), len, st->input + st->input_fill);
         st->input_fill += len16;
         if (st->input_fill >= DF_DRED_ENC_DFRAME) {
             process_dframe(m, k, st);
@@ -108,11 +117,28 @@ int df_dred_enc_push(const df_dred_enc_model *m, const df_kernels *k, df_dred_en
             else
                 st->latent_offset++;
         }
-        pcm += (size_t)len * channels;
+        pcm += (size_t)len * st->channels;
         n16 -= len16;
     }
     memmove(st->activity + per400, st->activity, (DF_DRED_ENC_ACTIVITY - per400) * sizeof(uint8_t));
     memset(st->activity, active ? 1 : 0, (size_t)per400);
+    return 0;
+}
+
+int df_dred_enc_convert(df_dred_enc_state *st, const float *pcm, int n, int cutoff_hz, float *out)
+{
+    float chunk[2 * 3 * DF_DRED_ENC_DFRAME];
+    int n16;
+    if (bad_input(st, n, cutoff_hz)) return -1;
+    n16 = n / (st->fs / 100) * 160;
+    while (n16 > 0) {
+        const int len16 = n16 < DF_DRED_ENC_DFRAME ? n16 : DF_DRED_ENC_DFRAME;
+        const int len = len16 / 160 * (st->fs / 100);
+        df_to16k_run(&st->to16k, input_filter(st, pcm, len, cutoff_hz, chunk), len, out);
+        pcm += (size_t)len * st->channels;
+        out += len16;
+        n16 -= len16;
+    }
     return 0;
 }
 

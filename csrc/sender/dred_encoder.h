@@ -101,6 +101,12 @@ void df_dred_enc_reset(df_dred_enc_state *st);
 int df_dred_enc_push(const df_dred_enc_model *m, const df_kernels *k, df_dred_enc_state *st, const float *pcm, int n,
                      int active, int cutoff_hz);
 
+/* The input stage of df_dred_enc_push alone (for checking it against
+ * libopus): filters and converts n samples per channel into out, n * 16000 /
+ * fs samples of 16 kHz mono in int16 scale, advancing only the filter and
+ * conversion states.  Returns -1 for a bad n or cutoff. */
+int df_dred_enc_convert(df_dred_enc_state *st, const float *pcm, int n, int cutoff_hz, float *out);
+
 /* Codes this packet's DRED (libopus's dred_encode_silk_frame): out receives
  * the range-coded payload (without the 'D', 12 prefix), at most max_bytes.
  * Returns its length, 0 when libopus would send no DRED (nothing active to
