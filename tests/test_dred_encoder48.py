@@ -190,3 +190,34 @@ def test_vectors48_against_libopus():
                       f"payloads byte-identical {same}/{sent}")
         assert eq / tot >= 0.975 and worst >= 0.970, report[-1]
     print("\n".join(report))
+
+
+def test_int16_rounding_matches_lrintf():
+    """The conversion rounds like libopus's FLOAT2INT16 (lrintf: half to even, saturated)."""
+    core = _core.DredEncoderCore(resolve(None)._blob, 0, 16000, 1, 64)
+    rng = np.random.default_rng(1)
+    halves = (np.arange(-400, 400) + 0.5) / 32768  # exact ties
+    x = np.concatenate([halves, rng.uniform(-1.2, 1.2, 2400), [0.0, -0.0, 1.0, -1.0, 32767.5 / 32768]])
+    x = np.resize(x.astype(np.float32), 3200)
+    got = np.concatenate([core.convert(x[i:i + 320], 0) for i in range(0, 3200, 320)])
+    want = np.clip(x * np.float32(32768), -32768, 32767).astype(np.float32)
+    want = np.rint(want) + np.float32(1e-30)
+    assert np.array_equal(got, want)
+
+
+def test_bad_formats_and_input():
+    with pytest.raises(ValueError):
+        _core.DredEncoderCore(resolve(None)._blob, 0, 44100, 1, 64)
+    with pytest.raises(ValueError):
+        _core.DredEncoderCore(resolve(None)._blob, 0, 48000, 2, 17)
+    core = _core.DredEncoderCore(resolve(None)._blob, 0, 48000, 2, 64)
+    for bad in (np.zeros(963, np.float32), np.zeros(2 * 7 * 480, np.float32), np.zeros(2 * 470, np.float32)):
+        with pytest.raises(ValueError):
+            core.push(bad, True, 60)
+    with pytest.raises(ValueError):
+        core.push(np.zeros(1920, np.float32), True, 59)
+    core.push(np.zeros(2 * 3 * 960, np.float32), True, -1)  # 60 ms, DC rejection
+    enc = dredfast.DredEncoder(12000, channels=2, frame_ms=60)
+    assert enc.push(np.zeros((720, 2), np.float32)) == b""
+    with pytest.raises(ValueError, match="NaN"):
+        enc.push(np.full((720, 2), np.inf, np.float32))

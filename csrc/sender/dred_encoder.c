@@ -67,6 +67,10 @@ static const float *input_filter(df_dred_enc_state *st, const float *pcm, int le
 {
     int c;
     if (cutoff_hz == 0) return pcm;
+    if (cutoff_hz > 0 && st->channels == 2) {
+        df_highpass_run_stereo(st->highpass, cutoff_hz, st->fs, pcm, out, len);
+        return out;
+    }
     for (c = 0; c < st->channels; c++) {
         if (cutoff_hz > 0)
             df_highpass_run(&st->highpass[c], cutoff_hz, st->fs, pcm + c, out + c, len, st->channels);

@@ -1,6 +1,5 @@
 #include "dred_to16k.h"
 
-#include <math.h>
 #include <string.h>
 
 /* One elliptic low-pass, b[0..7] and a[1..7] (a[0] = 1), as the float
@@ -57,27 +56,51 @@ static int stuffing(int fs)
 
 /* Direct form II transposed, in libopus's operation order: the newest state
  * term first, then the input term, then the (negated) output term; the last
- * state slot reads a zero, as libopus's order-8 loop over 7 coefficients. */
+ * state slot reads a zero, as libopus's order-8 loop over 7 coefficients.
+ * The state lives in locals so the recurrence stays in registers (out may
+ * alias in, which would otherwise force a store and reload of every state
+ * word per sample). */
 static void run_lowpass(const lowpass *f, float *mem, const float *in, float *out, int n)
 {
-    int i, j;
+    const float b0 = f->b[0], b1 = f->b[1], b2 = f->b[2], b3 = f->b[3], b4 = f->b[4], b5 = f->b[5], b6 = f->b[6],
+                b7 = f->b[7];
+    const float a1 = f->a[1], a2 = f->a[2], a3 = f->a[3], a4 = f->a[4], a5 = f->a[5], a6 = f->a[6], a7 = f->a[7];
+    float m0 = mem[0], m1 = mem[1], m2 = mem[2], m3 = mem[3], m4 = mem[4], m5 = mem[5], m6 = mem[6];
+    int i;
     for (i = 0; i < n; i++) {
         const float x = in[i];
-        const float y = x * f->b[0] + mem[0];
+        const float y = x * b0 + m0;
         const float ny = -y;
-        for (j = 0; j < DF_TO16K_ORDER - 1; j++) mem[j] = mem[j + 1] + f->b[j + 1] * x + f->a[j + 1] * ny;
-        mem[DF_TO16K_ORDER - 1] = 0.f + f->b[DF_TO16K_ORDER] * x + f->a[DF_TO16K_ORDER] * ny;
+        m0 = m1 + b1 * x + a1 * ny;
+        m1 = m2 + b2 * x + a2 * ny;
+        m2 = m3 + b3 * x + a3 * ny;
+        m3 = m4 + b4 * x + a4 * ny;
+        m4 = m5 + b5 * x + a5 * ny;
+        m5 = m6 + b6 * x + a6 * ny;
+        m6 = 0.f + b7 * x + a7 * ny;
         out[i] = y;
     }
+    mem[0] = m0;
+    mem[1] = m1;
+    mem[2] = m2;
+    mem[3] = m3;
+    mem[4] = m4;
+    mem[5] = m5;
+    mem[6] = m6;
 }
 
-/* FLOAT2INT16 of a float build: scale, saturate, round half to even. */
-static float to_int16(float x)
+/* FLOAT2INT16 of a float build: scale, saturate, round half to even (lrintf
+ * in the default rounding mode).  Adding and removing 1.5 * 2^23 rounds a
+ * float of magnitude below 2^22 to the nearest integer, ties to even, in
+ * float arithmetic (no contraction, no fast-math here): the same value as
+ * lrintf without a libm call per sample. */
+static inline float to_int16(float x)
 {
+    const float magic = 12582912.f; /* 1.5 * 2^23 */
     x *= 32768.f;
     x = x < -32768.f ? -32768.f : x;
     x = x > 32767.f ? 32767.f : x;
-    return (float)(int)lrintf(x);
+    return (x + magic) - magic;
 }
 
 void df_to16k_run(df_to16k *st, const float *in, int n, float *out)

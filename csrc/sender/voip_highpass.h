@@ -25,6 +25,9 @@ void df_highpass_reset(df_highpass *hp);
  * every stride-th value (one channel of interleaved audio; libopus filters
  * each channel with its own state); out may equal in. */
 void df_highpass_run(df_highpass *hp, int cutoff_hz, int fs, const float *in, float *out, int n, int stride);
+/* The same for interleaved stereo, hp[0] left, hp[1] right (faster than two
+ * strided calls: the channels' recurrences run side by side). */
+void df_highpass_run_stereo(df_highpass hp[2], int cutoff_hz, int fs, const float *in, float *out, int n);
 
 #ifdef __cplusplus
 }
