@@ -10,15 +10,19 @@ import numpy as np
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def read_wav(path: PathLike) -> Tuple[np.ndarray, int]:
-    """(float32 mono samples in [-1, 1], sample rate) of a 16-bit PCM WAV file."""
+def read_wav(path: PathLike, mono: bool = True) -> Tuple[np.ndarray, int]:
+    """(float32 samples in [-1, 1], sample rate) of a 16-bit PCM WAV file: the
+    channels averaged if ``mono``, else shape (samples, channels) when there are
+    several."""
     with wave.open(os.fspath(path), "rb") as w:
         if w.getsampwidth() != 2:
             raise ValueError(f"{path}: only 16-bit PCM WAV is supported (got {8 * w.getsampwidth()}-bit)")
         ch, fs, n = w.getnchannels(), w.getframerate(), w.getnframes()
         data = np.frombuffer(w.readframes(n), dtype="<i2").astype(np.float32) / 32768.0
     if ch > 1:
-        data = data.reshape(-1, ch).mean(axis=1)
+        data = data.reshape(-1, ch)
+        if mono:
+            data = data.mean(axis=1)
     return data, fs
 
 

@@ -179,34 +179,42 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _encode(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .audio import read_wav
     from .packets import write_packets
 
-    pcm = _read_speech(args.input, "encode")
-    if pcm is None:
+    try:
+        pcm, fs = read_wav(args.input, mono=False)  # the file's own rate and channels go to the encoder
+    except (OSError, ValueError, EOFError) as e:
+        print(f"dredfast encode: cannot read {args.input}: {e}", file=sys.stderr)
         return 2
+    channels = 1 if pcm.ndim == 1 else pcm.shape[1]
     try:
         from .encoder import Encoder
-        enc = Encoder(bitrate=args.bitrate, lbrr=args.lbrr, packet_loss_pct=args.loss_pct, dred_ms=args.dred_ms,
-                      dred_bitrate=args.dred_bitrate, libopus=args.libopus, weights=args.weights, isa=args.isa)
+        enc = Encoder(sample_rate=fs, channels=channels, bitrate=args.bitrate, lbrr=args.lbrr,
+                      packet_loss_pct=args.loss_pct, dred_ms=args.dred_ms, dred_bitrate=args.dred_bitrate,
+                      libopus=args.libopus, application=args.application, bandwidth=args.bandwidth,
+                      mode=args.mode, complexity=args.complexity, weights=args.weights, isa=args.isa)
     except (OSError, ValueError, ImportError) as e:
-        print(f"dredfast encode: {e}", file=sys.stderr)
+        print(f"dredfast encode: {args.input} ({fs} Hz, {channels} channel(s)): {e}", file=sys.stderr)
         return 2
-    import numpy as np
-    n = -(-len(pcm) // 320) + 1  # one extra packet so the decoder's delayed output covers the end
-    x = np.zeros(n * 320, np.float32)
+    frame = enc.frame_samples
+    n = -(-len(pcm) // frame) + 1  # one extra packet so the decoder's delayed output covers the end
+    x = np.zeros((n * frame,) + pcm.shape[1:], np.float32)
     x[:len(pcm)] = pcm
     bar = _Progress(n, "encode", n > 500)
     packets = []
     for i in range(n):
-        packets.append(enc.encode(x[i * 320:(i + 1) * 320]))
+        packets.append(enc.encode(x[i * frame:(i + 1) * frame]))
         if i % 50 == 0 or i == n - 1:
             bar.update(i + 1)
     bar.close()
     write_packets(args.output, packets)
     total = sum(len(p) for p in packets)
     b = enc.dred_budget
-    print(f"{args.output}: {n} packets, {total * 8 / (n * 0.02) / 1000:.1f} kb/s in all "
-          f"(primary {enc.primary_bitrate / 1000:g} kb/s{' + LBRR' if args.lbrr else ''}; DRED up to "
+    print(f"{args.output}: {n} packets, {fs} Hz, {channels} channel(s), {total * 8 / (n * 0.02) / 1000:.1f} kb/s "
+          f"in all (primary {enc.primary_bitrate / 1000:g} kb/s{' + LBRR' if args.lbrr else ''}; DRED up to "
           f"{b.max_chunks * 40} ms per packet, q0 {b.q0} dQ {b.dq})")
     return 0
 
@@ -346,10 +354,18 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
     syn.set_defaults(func=_synth)
 
-    enc = sub.add_parser("encode", help="encode a 16 kHz WAV to Opus packets with DRED (.pkts)")
-    enc.add_argument("input", help="16 kHz 16-bit WAV")
+    enc = sub.add_parser("encode", help="encode a WAV (8-48 kHz, mono or stereo) to Opus packets with DRED (.pkts)")
+    enc.add_argument("input", help="16-bit WAV at 8, 12, 16, 24 or 48 kHz, mono or stereo (coded as it is)")
     enc.add_argument("-o", "--output", required=True, help="packet container (.pkts)")
     _sender_options(enc)
+    enc.add_argument("--application", default="voip", choices=["voip", "audio", "restricted_lowdelay"],
+                     help="Opus application (default voip)")
+    enc.add_argument("--bandwidth", default=None,
+                     choices=["narrowband", "mediumband", "wideband", "superwideband", "fullband"],
+                     help="force the coded bandwidth (default: libopus decides)")
+    enc.add_argument("--mode", default=None, choices=["silk", "hybrid", "celt"],
+                     help="force the coding mode (default: libopus decides)")
+    enc.add_argument("--complexity", type=int, default=9, help="encoder complexity 0-10 (default 9)")
     enc.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
     enc.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
     enc.set_defaults(func=_encode)

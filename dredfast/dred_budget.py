@@ -66,8 +66,9 @@ def estimate_bits(q0: int, dq: int, qmax: int, chunks: int, target_bits: int | N
 def libopus_budget(bitrate: int, *, packet_loss_pct: int, lbrr: bool, dred_ms: int = 1000,
                    frame_ms: int = 20, vbr: bool = True) -> DredBudget:
     """The DRED budget libopus 1.6.1 sets for an Opus stream at ``bitrate`` b/s
-    (16 kHz mono, the encoder's ``OPUS_SET_PACKET_LOSS_PERC`` and in-band FEC
-    settings), as its ``compute_dred_bitrate`` and packet code compute it."""
+    (any sampling rate and channel count: the rules depend on the bitrate, frame
+    duration, the encoder's ``OPUS_SET_PACKET_LOSS_PERC`` and in-band FEC settings
+    only), as its ``compute_dred_bitrate`` and packet code compute it."""
     f32 = np.float32
     loss = f32(packet_loss_pct) / f32(100.0)
     if lbrr:
@@ -86,14 +87,17 @@ def libopus_budget(bitrate: int, *, packet_loss_pct: int, lbrr: bool, dred_ms: i
     dq = 3 if bitrate - offset > 36000 else 5
     qmax = 15
     target_bitrate = max(0, int(frac * f32(bitrate - offset)))
-    target_chunks = 0
+    target_chunks = max_bits = 0
     if dred_ms >= 10:
         target_bits = target_bitrate * 6 // (6 * 16000 // frame_size)
-        _, target_chunks = estimate_bits(q0, dq, qmax, chunks_for(dred_ms), target_bits)
+        max_bits, target_chunks = estimate_bits(q0, dq, qmax, chunks_for(dred_ms), target_bits)
     chunks = chunks_for(dred_ms)
     if vbr:
         chunks = min(chunks, target_chunks)
-    return DredBudget(q0, dq, qmax, chunks, MAX_PAYLOAD_BYTES, target_bitrate if target_chunks >= 2 else 0)
+    # What libopus takes out of the primary bitrate: the share, or less when even
+    # the whole requested duration is estimated to cost less (96 kb/s: 48.45 kb/s).
+    dred_bitrate = min(target_bitrate, max_bits * (6 * 1000 // frame_ms) // 6)
+    return DredBudget(q0, dq, qmax, chunks, MAX_PAYLOAD_BYTES, dred_bitrate if target_chunks >= 2 else 0)
 
 
 def own_budget(dred_bitrate: int, *, dred_ms: int = 1000, frame_ms: int = 20) -> DredBudget:

@@ -14,12 +14,21 @@ from .dred_budget import DredBudget, libopus_budget, own_budget
 from .packets import DRED_PREFIX
 
 SAMPLE_RATE = 16000
+#: Input rates libopus's DRED encoder converts to its 16 kHz (the Opus rates).
+SAMPLE_RATES = (8000, 12000, 16000, 24000, 48000)
 FRAME_MS = (10, 20, 40, 60)
+#: The Opus encoder's input filter, which DRED analyses after: VOIP runs the
+#: adaptive high-pass, the other applications a 3 Hz DC rejection; the
+#: restricted low-delay application also has no delay compensation.
+APPLICATIONS = ("voip", "audio", "restricted_lowdelay")
+_DC_REJECT = -1  # the C core's DF_DRED_ENC_DC_REJECT
+_OPUS_DELAY_16K = 64  # libopus's delay compensation, Fs/250, in 16 kHz samples
 
-#: Cutoff of the encoder's high-pass filter.  libopus adapts it between 60 and
-#: 100 Hz from SILK's pitch and band-0 quality, and on clean speech its target is
-#: pulled to the 60 Hz floor; 60 Hz reproduces 99.1 % of libopus's DRED integers on
-#: the dev clips (tests/test_dred_encoder.py).
+#: Cutoff of the encoder's VOIP high-pass filter.  In SILK and hybrid mode libopus
+#: adapts it between 60 and 100 Hz from SILK's pitch and band-0 quality, and on
+#: clean speech its target is pulled to the 60 Hz floor; 60 Hz reproduces 99.1 % of
+#: libopus's DRED integers on the dev clips (tests/test_dred_encoder.py).  In
+#: CELT-only mode libopus holds it at exactly 60 Hz.
 HIGHPASS_HZ = 60
 
 
@@ -27,34 +36,49 @@ class DredEncoder:
     """Adds up to 1 s of DRED to any Opus stream: call :meth:`push` with each packet's
     audio and attach the returned payload with :func:`dredfast.add_dred`.
 
+    Input: ``sample_rate`` 8000, 12000, 16000, 24000 or 48000 Hz, ``channels`` 1 or 2,
+    the audio the Opus encoder is given.  As libopus does, the Opus encoder's input
+    filter for ``application`` runs at that rate, then the channels are averaged and
+    brought to 16 kHz by libopus's own resampling filter, and DRED is computed from that.
+
     ``bitrate=None`` reproduces libopus 1.6.1's budget for an Opus stream at
     ``primary_bitrate`` with ``packet_loss_pct`` and ``lbrr`` (in-band FEC) set as on
-    that encoder (at 24 kb/s, 20 % loss: 160 ms of DRED; with LBRR: none).  A number
-    gives DRED that many bits per second of its own, on top of the primary audio.
+    that encoder (at 24 kb/s, 20 % loss: 160 ms of DRED; with LBRR: none; at 64 kb/s:
+    640 ms).  A number gives DRED that many bits per second of its own, on top of the
+    primary audio.
 
-    The analysis, RDO-VAE encoder, quantiser, latent selection and range coder are
-    libopus's, bit for bit; the payload is what a libopus 1.6.1 encoder with the same
-    signal, activity decisions and budget writes.  Two things libopus takes from its
-    own encoder are modelled: its VOIP high-pass filter (fixed at its 60 Hz floor, see
-    ``HIGHPASS_HZ``) and its voice-activity decision (here an energy threshold,
-    ``vad_threshold_db``; pass ``active=`` to :meth:`push` to use your own VAD).
-    Inactive (silent) latents are not sent, as in libopus.
+    The conversion, analysis, RDO-VAE encoder, quantiser, latent selection and range
+    coder are libopus's, bit for bit; the payload is what a libopus 1.6.1 encoder with
+    the same signal, activity decisions and budget writes.  Two things libopus takes
+    from its own encoder are modelled: its VOIP high-pass filter (fixed at its 60 Hz
+    floor, see ``HIGHPASS_HZ``; exact in CELT-only mode) and its voice-activity
+    decision (here an energy threshold, ``vad_threshold_db``; pass ``active=`` to
+    :meth:`push` to use your own VAD).  Inactive (silent) latents are not sent, as in
+    libopus.
 
     One object per stream; not for concurrent use from several threads (calls on one
     object are serialised by a lock).
     """
 
     def __init__(self, sample_rate: int = SAMPLE_RATE, dred_ms: int = 1000, bitrate: Optional[int] = None,
-                 weights: Optional[Union[Weights, PathLike]] = None, *, primary_bitrate: int = 24000,
-                 packet_loss_pct: int = 20, lbrr: bool = False, vbr: bool = True, frame_ms: int = 20,
-                 vad_threshold_db: float = -75.0, highpass: bool = True, isa: Optional[str] = None):
-        if sample_rate != SAMPLE_RATE:
-            raise ValueError(f"DredEncoder works at 16000 Hz (got {sample_rate}); resample first, e.g. with soxr")
+                 weights: Optional[Union[Weights, PathLike]] = None, *, channels: int = 1,
+                 application: str = "voip", primary_bitrate: int = 24000, packet_loss_pct: int = 20,
+                 lbrr: bool = False, vbr: bool = True, frame_ms: int = 20, vad_threshold_db: float = -75.0,
+                 highpass: bool = True, isa: Optional[str] = None):
+        sample_rate = as_int(sample_rate, "sample_rate", 8000, 48000)
+        if sample_rate not in SAMPLE_RATES:
+            raise ValueError(f"sample_rate must be one of {SAMPLE_RATES}, got {sample_rate}")
+        self.sample_rate = sample_rate
+        self.channels = as_int(channels, "channels", 1, 2)
+        if application not in APPLICATIONS:
+            raise ValueError(f"application must be one of {APPLICATIONS}, got {application!r}")
+        self.application = application
         self.dred_ms = as_int(dred_ms, "dred_ms", 0, 1040)
         if frame_ms not in FRAME_MS:
             raise ValueError(f"frame_ms must be one of {FRAME_MS}, got {frame_ms!r}")
         self.frame_ms = frame_ms
-        self.frame_samples = SAMPLE_RATE * frame_ms // 1000
+        #: Samples per channel in one packet.
+        self.frame_samples = sample_rate * frame_ms // 1000
         if bitrate is None:
             self.budget: DredBudget = libopus_budget(
                 as_int(primary_bitrate, "primary_bitrate", 500, 512000),
@@ -63,8 +87,14 @@ class DredEncoder:
         else:
             self.budget = own_budget(as_int(bitrate, "bitrate", 0, 512000), dred_ms=self.dred_ms, frame_ms=frame_ms)
         self.vad_threshold_db = float(vad_threshold_db)
-        self._cutoff = HIGHPASS_HZ if highpass else 0
-        self._core = _core.DredEncoderCore(resolve(weights)._blob, isa_code(isa))
+        if not highpass:
+            self._cutoff = 0
+        elif application == "voip":
+            self._cutoff = HIGHPASS_HZ
+        else:
+            self._cutoff = _DC_REJECT
+        delay = 0 if application == "restricted_lowdelay" else _OPUS_DELAY_16K
+        self._core = _core.DredEncoderCore(resolve(weights)._blob, isa_code(isa), sample_rate, self.channels, delay)
         self._lock = threading.Lock()
         #: Decisions of the last :meth:`push`: ``nb_latents`` coded (0 = no DRED),
         #: ``extra_offset`` (inactive newest latents skipped), ``offset`` (signalled, 2.5 ms units).
@@ -77,13 +107,14 @@ class DredEncoder:
             self.last_info = {}
 
     def push(self, pcm, *, active: Optional[bool] = None) -> bytes:
-        """Feeds one packet's audio (``frame_ms`` of 16 kHz mono: float in [-1, 1] or
-        int16) and returns this packet's DRED payload (starting ``b"D\\x0c"``), or
-        ``b""`` when libopus would send none (silence, no budget, stream start).
+        """Feeds one packet's audio (``frame_ms`` at ``sample_rate``: float in [-1, 1] or
+        int16; 1-D for mono, ``(samples, 2)`` for stereo) and returns this packet's DRED
+        payload (starting ``b"D\\x0c"``), or ``b""`` when libopus would send none
+        (silence, no budget, stream start).
 
         ``active`` overrides the built-in voice-activity decision for this packet.
         """
-        x = _pcm(pcm, self.frame_samples)
+        x = _pcm(pcm, self.frame_samples, self.channels).reshape(-1)
         if active is None:
             energy = float(np.dot(x, x)) / len(x)
             active = energy > 10.0 ** (self.vad_threshold_db / 10.0)
@@ -98,7 +129,8 @@ class DredEncoder:
         return DRED_PREFIX + payload if payload else b""
 
 
-def _pcm(pcm, n: int) -> np.ndarray:
+def _pcm(pcm, n: int, channels: int = 1) -> np.ndarray:
+    """One packet as float32 in [-1, 1] scale: shape (n,) for mono, (n, channels) otherwise."""
     a = np.asarray(pcm)
     if a.dtype == np.int16:
         a = a.astype(np.float32) / np.float32(32768.0)
@@ -106,8 +138,13 @@ def _pcm(pcm, n: int) -> np.ndarray:
         a = np.ascontiguousarray(a, dtype=np.float32)
     else:
         raise TypeError(f"pcm must be float (in [-1, 1]) or int16, got dtype {a.dtype}")
-    if a.ndim != 1 or a.shape[0] != n:
-        raise ValueError(f"pcm must be 1-D with {n} samples (one packet), got shape {a.shape}")
+    if channels == 1:
+        if a.ndim == 2 and a.shape[1] == 1:
+            a = a[:, 0]
+        if a.ndim != 1 or a.shape[0] != n:
+            raise ValueError(f"pcm must be 1-D with {n} samples (one packet), got shape {a.shape}")
+    elif a.shape != (n, channels):
+        raise ValueError(f"pcm must have shape ({n}, {channels}) (one packet), got shape {a.shape}")
     if not np.all(np.isfinite(a)):
         raise ValueError("pcm contains NaN or infinite values")
-    return a
+    return np.ascontiguousarray(a)

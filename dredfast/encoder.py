@@ -18,47 +18,61 @@ MAX_PACKET = 1500
 
 
 class Encoder:
-    """Encodes 16 kHz mono speech to Opus packets that carry DRED, with any libopus.
+    """Encodes speech to Opus packets that carry DRED, with any libopus.
 
+    Input: ``sample_rate`` 8000, 12000, 16000, 24000 or 48000 Hz, ``channels`` 1 or 2.
     The primary audio comes from the system libopus (1.3 or newer; ``libopus`` is a
-    path to it, default: found automatically), in VOIP mode at ``bitrate`` b/s, VBR,
-    with in-band FEC (LBRR) if ``lbrr`` and ``packet_loss_pct`` signalled.  DRED for
-    ``dred_ms`` (up to 1040 ms) is added in the packet padding, exactly as libopus 1.6.1
-    writes it, so every Opus decoder plays the packets and DRED-aware decoders recover
-    losses from them.
+    path to it, default: found automatically) with that format, ``application``
+    (``"voip"``, ``"audio"``, ``"restricted_lowdelay"``), ``complexity``, VBR, in-band
+    FEC (LBRR) if ``lbrr`` and ``packet_loss_pct`` signalled; ``bandwidth`` forces the
+    coded bandwidth (``"narrowband"`` .. ``"fullband"``; None: libopus decides from the
+    signal) and ``mode`` the coding mode (``"silk"``, ``"hybrid"``, ``"celt"``; None:
+    libopus decides).  DRED for ``dred_ms`` (up to 1040 ms) is computed from the 16 kHz
+    mono signal libopus 1.6.1's DRED encoder derives from this input and added in the
+    packet padding exactly as libopus 1.6.1 writes it, in every mode, so every Opus
+    decoder plays the packets and DRED-aware decoders recover losses from them.
 
     ``dred_bitrate=None`` splits ``bitrate`` as libopus 1.6.1 does: DRED gets the share
-    its budget rules give it (about 9 kb/s of 24 kb/s at 20 % loss, none with LBRR at
-    24 or 32 kb/s) and the primary encoder the rest.  A number gives DRED that many b/s
-    on top of the primary ``bitrate`` instead (e.g. 24 kb/s + LBRR + 1 s of DRED).
+    its budget rules give it (about 9 kb/s of 24 kb/s at 20 % loss, 39 kb/s of 64 kb/s,
+    none with LBRR at 24 or 32 kb/s) and the primary encoder the rest.  A number gives
+    DRED that many b/s on top of the primary ``bitrate`` instead (e.g. 24 kb/s + LBRR +
+    1 s of DRED).
     """
 
     def __init__(self, sample_rate: int = SAMPLE_RATE, bitrate: int = 24000, lbrr: bool = True,
                  packet_loss_pct: int = 20, dred_ms: int = 1000, dred_bitrate: Optional[int] = None,
-                 libopus: Optional[str] = None, *, complexity: int = 9, frame_ms: int = 20,
-                 weights: Optional[Union[Weights, PathLike]] = None, max_bytes: int = MAX_PACKET,
-                 isa: Optional[str] = None):
+                 libopus: Optional[str] = None, *, channels: int = 1, application: str = "voip",
+                 bandwidth: Optional[str] = None, mode: Optional[str] = None, complexity: int = 9,
+                 frame_ms: int = 20, weights: Optional[Union[Weights, PathLike]] = None,
+                 max_bytes: int = MAX_PACKET, isa: Optional[str] = None):
         from ._libopus import OpusEncoder
 
-        if sample_rate != SAMPLE_RATE:
-            raise ValueError(f"Encoder works at 16000 Hz (got {sample_rate}); resample first, e.g. with soxr")
+        if mode == "silk" and bandwidth in ("superwideband", "fullband"):
+            # libopus would quietly code hybrid instead.
+            raise ValueError(f"SILK codes up to wideband; bandwidth={bandwidth!r} needs mode='hybrid' or 'celt'")
         bitrate = as_int(bitrate, "bitrate", 6000, 510000)
         packet_loss_pct = as_int(packet_loss_pct, "packet_loss_pct", 0, 100)
         self.max_bytes = as_int(max_bytes, "max_bytes", 64, MAX_PACKET)
-        self.frame_samples = SAMPLE_RATE * frame_ms // 1000
+        common = dict(sample_rate=sample_rate, channels=channels, application=application, frame_ms=frame_ms,
+                      weights=weights, isa=isa)
         if dred_bitrate is None:
             budget = libopus_budget(bitrate, packet_loss_pct=packet_loss_pct, lbrr=bool(lbrr),
                                     dred_ms=dred_ms, frame_ms=frame_ms)
             primary = bitrate - budget.bitrate  # libopus takes DRED's share out of the total
             self._dred = DredEncoder(dred_ms=dred_ms, primary_bitrate=bitrate, packet_loss_pct=packet_loss_pct,
-                                     lbrr=bool(lbrr), frame_ms=frame_ms, weights=weights, isa=isa)
+                                     lbrr=bool(lbrr), **common)
         else:
             primary = bitrate
-            self._dred = DredEncoder(dred_ms=dred_ms, bitrate=dred_bitrate, frame_ms=frame_ms, weights=weights,
-                                     isa=isa)
+            self._dred = DredEncoder(dred_ms=dred_ms, bitrate=dred_bitrate, **common)
+        self.sample_rate, self.channels = self._dred.sample_rate, self._dred.channels
+        self.frame_samples = self._dred.frame_samples
         self.primary_bitrate = primary
-        self._opus = OpusEncoder(SAMPLE_RATE, 1, application="voip", bitrate=primary, complexity=complexity,
-                                 vbr=True, inband_fec=bool(lbrr), packet_loss_pct=packet_loss_pct, lib=libopus)
+        self._opus = OpusEncoder(self.sample_rate, self.channels, application=application, bitrate=primary,
+                                 complexity=complexity, vbr=True, inband_fec=bool(lbrr),
+                                 packet_loss_pct=packet_loss_pct, lib=libopus, mode=mode)
+        if bandwidth is not None:
+            self._opus.force_bandwidth(bandwidth)
+        self.bandwidth, self.mode = bandwidth, mode
         self._lock = threading.Lock()
 
     @property
@@ -73,9 +87,10 @@ class Encoder:
             self._dred.reset()
 
     def encode(self, pcm) -> bytes:
-        """One packet from ``frame_ms`` (default 20 ms, 320 samples) of 16 kHz mono audio,
-        float in [-1, 1] or int16."""
-        x = _pcm(pcm, self.frame_samples)
+        """One packet from ``frame_ms`` (default 20 ms: 320 samples at 16 kHz, 960 at
+        48 kHz) of audio, float in [-1, 1] or int16; 1-D for mono, ``(samples, 2)`` for
+        stereo."""
+        x = _pcm(pcm, self.frame_samples, self.channels)
         with self._lock:
             packet = self._opus.encode(x)
             payload = self._dred.push(x)
@@ -87,9 +102,13 @@ class Encoder:
         return packet
 
     def encode_all(self, pcm) -> list:
-        """Encodes a whole signal (zero-padded to whole packets) and returns the packets."""
+        """Encodes a whole signal (zero-padded to whole packets; ``(samples, 2)`` for
+        stereo) and returns the packets."""
         x = np.asarray(pcm)
+        if self.channels == 2 and (x.ndim != 2 or x.shape[1] != 2):
+            raise ValueError(f"stereo pcm must have shape (samples, 2), got {x.shape}")
         n = -(-len(x) // self.frame_samples)
-        padded = np.zeros(n * self.frame_samples, dtype=x.dtype if x.dtype == np.int16 else np.float32)
+        padded = np.zeros((n * self.frame_samples,) + x.shape[1:],
+                          dtype=x.dtype if x.dtype == np.int16 else np.float32)
         padded[:len(x)] = x
         return [self.encode(padded[i * self.frame_samples:(i + 1) * self.frame_samples]) for i in range(n)]

@@ -106,8 +106,18 @@ def test_silence_sends_nothing_and_bad_input():
         enc.push(np.zeros(320, np.int32))
     with pytest.raises(ValueError, match="NaN"):
         enc.push(np.full(320, np.nan, np.float32))
-    with pytest.raises(ValueError, match="16000"):
-        dredfast.DredEncoder(sample_rate=48000)
+    with pytest.raises(ValueError, match="sample_rate"):
+        dredfast.DredEncoder(sample_rate=44100)
+    with pytest.raises(ValueError, match="channels"):
+        dredfast.DredEncoder(sample_rate=48000, channels=3)
+    with pytest.raises(ValueError, match="application"):
+        dredfast.DredEncoder(application="music")
+    st = dredfast.DredEncoder(sample_rate=48000, channels=2)
+    with pytest.raises(ValueError, match=r"\(960, 2\)"):
+        st.push(np.zeros(1920, np.float32))  # interleaved 1-D is not taken: shape says the channels
+    with pytest.raises(ValueError, match=r"\(960, 2\)"):
+        st.push(np.zeros((320, 2), np.float32))
+    assert st.push(np.zeros((960, 2), np.int16)) == b""
     with pytest.raises(ValueError, match="frame_ms"):
         dredfast.DredEncoder(frame_ms=25)
 

@@ -16,12 +16,31 @@ int df_dred_enc_model_init(df_dred_enc_model *m, const df_blob *blob, char *err,
     return 0;
 }
 
+int df_dred_enc_init(df_dred_enc_state *st, int fs, int channels, int opus_delay)
+{
+    df_to16k probe;
+    if (df_to16k_init(&probe, fs, channels) || (opus_delay != 0 && opus_delay != DF_DRED_ENC_OPUS_DELAY)) return -1;
+    st->fs = fs;
+    st->channels = channels;
+    st->opus_delay = opus_delay;
+    df_dred_enc_reset(st);
+    return 0;
+}
+
 void df_dred_enc_reset(df_dred_enc_state *st)
 {
+    const int fs = st->fs, channels = st->channels, opus_delay = st->opus_delay;
     memset(st, 0, sizeof *st);
+    st->fs = fs;
+    st->channels = channels;
+    st->opus_delay = opus_delay;
     df_analysis_state_init(&st->analysis);
     df_rdovae_enc_reset(&st->rdovae);
-    df_highpass_reset(&st->highpass);
+    df_highpass_reset(&st->highpass[0]);
+    df_highpass_reset(&st->highpass[1]);
+    df_dc_reject_reset(&st->dc_reject[0]);
+    df_dc_reject_reset(&st->dc_reject[1]);
+    df_to16k_init(&st->to16k, fs, channels);
     /* The analysis starts with this many zero samples (libopus's reset). */
     st->input_fill = DF_DRED_ENC_DELAY;
 }
@@ -41,33 +60,57 @@ static void process_dframe(const df_dred_enc_model *m, const df_kernels *k, df_d
     st->dframes++;
 }
 
-void df_dred_enc_push(const df_dred_enc_model *m, const df_kernels *k, df_dred_enc_state *st, const float *pcm, int n,
-                      int active, int cutoff_hz)
+/* The encoder's input filter for one channel-interleaved chunk (len samples
+ * per channel), into out; returns the filtered signal (pcm itself when no
+ * filter runs). */
+static const float *input_filter(df_dred_enc_state *st, const float *pcm, int len, int cutoff_hz, float *out)
 {
-    float chunk[DF_DRED_ENC_DFRAME];
-    const int per400 = n / 40; /* activity flags: one per 2.5 ms */
-    int i;
+    int c;
+    if (cutoff_hz == 0) return pcm;
+    if (cutoff_hz > 0 && st->channels == 2) {
+        df_highpass_run_stereo(st->highpass, cutoff_hz, st->fs, pcm, out, len);
+        return out;
+    }
+    for (c = 0; c < st->channels; c++) {
+        if (cutoff_hz > 0)
+            df_highpass_run(&st->highpass[c], cutoff_hz, st->fs, pcm + c, out + c, len, st->channels);
+        else
+            df_dc_reject_run(&st->dc_reject[c], st->fs, pcm + c, out + c, len, st->channels);
+    }
+    return out;
+}
+
+static int bad_input(const df_dred_enc_state *st, int n, int cutoff_hz)
+{
+    const int per10ms = st->fs / 100;
+    if (per10ms <= 0 || n <= 0 || n % per10ms || n > 6 * per10ms) return 1;
+    return cutoff_hz != 0 && cutoff_hz != DF_DRED_ENC_DC_REJECT &&
+           (cutoff_hz < DF_HP_MIN_CUTOFF_HZ || cutoff_hz > DF_HP_MAX_CUTOFF_HZ);
+}
+
+int df_dred_enc_push(const df_dred_enc_model *m, const df_kernels *k, df_dred_enc_state *st, const float *pcm, int n,
+                     int active, int cutoff_hz)
+{
+    float chunk[2 * 3 * DF_DRED_ENC_DFRAME]; /* 20 ms at up to 48 kHz, up to 2 channels */
+    int n16, per400;
+    if (bad_input(st, n, cutoff_hz)) return -1;
+    n16 = n / (st->fs / 100) * 160;
+    per400 = n16 / 40; /* activity flags: one per 2.5 ms */
     /* libopus's offset of the newest analysed audio relative to the packet
      * end (its encoder delay compensation enters here), in 2.5 ms units. */
-    const int curr_offset = 40 + DF_DRED_ENC_OPUS_DELAY - st->input_fill;
-    st->dred_offset = (int)floor((curr_offset + 20.f) / 40.f);
+    {
+        const int curr_offset = 40 + st->opus_delay - st->input_fill;
+        st->dred_offset = (int)floor((curr_offset + 20.f) / 40.f);
+    }
     st->latent_offset = 0;
-    while (n > 0) {
-        const int len = n < DF_DRED_ENC_DFRAME ? n : DF_DRED_ENC_DFRAME;
-        if (cutoff_hz > 0) {
-            df_highpass_run(&st->highpass, cutoff_hz, pcm, chunk, len);
-        } else {
-            memcpy(chunk, pcm, (size_t)len * sizeof(float));
-        }
-        /* The encoder hands DRED integer-valued samples (FLOAT2INT16, round
-         * half to even, saturated) plus libopus's 1e-30, which only changes
-         * exact zeros. */
-        for (i = 0; i < len; i++) {
-            float x = chunk[i] * 32768.f;
-            x = x > 32767.f ? 32767.f : (x < -32768.f ? -32768.f : x);
-            st->input[st->input_fill + i] = (float)(int)lrintf(x) + 1e-30f;
-        }
-        st->input_fill += len;
+    while (n16 > 0) {
+        /* libopus converts and analyses at most 20 ms (at 16 kHz) at a time;
+         * the filters run sample by sample, so filtering per chunk is the
+         * same as libopus filtering the whole packet first. */
+        const int len16 = n16 < DF_DRED_ENC_DFRAME ? n16 : DF_DRED_ENC_DFRAME;
+        const int len = len16 / 160 * (st->fs / 100);
+        df_to16k_run(&st->to16k, input_filter(st, pcm, len, cutoff_hz, chunk), len, st->input + st->input_fill);
+        st->input_fill += len16;
         if (st->input_fill >= DF_DRED_ENC_DFRAME) {
             process_dframe(m, k, st);
             st->input_fill -= DF_DRED_ENC_DFRAME;
@@ -78,11 +121,29 @@ void df_dred_enc_push(const df_dred_enc_model *m, const df_kernels *k, df_dred_e
             else
                 st->latent_offset++;
         }
-        pcm += len;
-        n -= len;
+        pcm += (size_t)len * st->channels;
+        n16 -= len16;
     }
     memmove(st->activity + per400, st->activity, (DF_DRED_ENC_ACTIVITY - per400) * sizeof(uint8_t));
     memset(st->activity, active ? 1 : 0, (size_t)per400);
+    return 0;
+}
+
+int df_dred_enc_convert(df_dred_enc_state *st, const float *pcm, int n, int cutoff_hz, float *out)
+{
+    float chunk[2 * 3 * DF_DRED_ENC_DFRAME];
+    int n16;
+    if (bad_input(st, n, cutoff_hz)) return -1;
+    n16 = n / (st->fs / 100) * 160;
+    while (n16 > 0) {
+        const int len16 = n16 < DF_DRED_ENC_DFRAME ? n16 : DF_DRED_ENC_DFRAME;
+        const int len = len16 / 160 * (st->fs / 100);
+        df_to16k_run(&st->to16k, input_filter(st, pcm, len, cutoff_hz, chunk), len, out);
+        pcm += (size_t)len * st->channels;
+        out += len16;
+        n16 -= len16;
+    }
+    return 0;
 }
 
 /* Any of the 16 activity flags (40 ms) of the latent at this offset set;

@@ -1,6 +1,8 @@
-/* The DRED sender of Opus 1.6.1 (dnn/dred_encoder.c) for 16 kHz mono: the
- * encoder's signal goes through feature analysis and the RDO-VAE encoder
- * every 20 ms; each packet then codes the newest initial state and up to 26
+/* The DRED sender of Opus 1.6.1 (dnn/dred_encoder.c) for 8-48 kHz mono or
+ * stereo input: the Opus encoder's input filter (VOIP high-pass or DC
+ * rejection) runs at the input rate, libopus's own conversion brings the
+ * signal to 16 kHz mono (dred_to16k.h), and it goes through feature analysis
+ * and the RDO-VAE encoder every 20 ms; each packet then codes the newest initial state and up to 26
  * latents (every other one, newest first) with the dead-zone quantiser and
  * the range coder, skipping latents of inactive (silent) speech exactly as
  * libopus decides it.
@@ -17,6 +19,8 @@
 #include "../dred/dred_constants.h"
 #include "../dred/dred_stats.h"
 #include "../models/rdovae_enc.h"
+#include "dc_reject.h"
+#include "dred_to16k.h"
 #include "voip_highpass.h"
 
 #ifdef __cplusplus
@@ -36,9 +40,12 @@ extern "C" {
 #define DF_DRED_ENC_ACTIVITY (4 * DF_DRED_ENC_BUFFER)
 /* Largest payload libopus codes (DRED_MAX_DATA_SIZE, incl. the 2 prefix bytes). */
 #define DF_DRED_ENC_MAX_BYTES 1000
-/* The Opus encoder's delay compensation at 16 kHz (Fs/250 samples), which
- * enters libopus's offset arithmetic. */
+/* The Opus encoder's delay compensation (Fs/250 samples, 4 ms), in 16 kHz
+ * samples, which enters libopus's offset arithmetic; the restricted
+ * low-delay application has none. */
 #define DF_DRED_ENC_OPUS_DELAY 64
+/* cutoff_hz of df_dred_enc_push for the non-VOIP applications' filter. */
+#define DF_DRED_ENC_DC_REJECT (-1)
 
 typedef struct {
     df_analysis_model analysis;
@@ -49,7 +56,11 @@ typedef struct {
 typedef struct {
     df_analysis_state analysis;
     df_rdovae_enc_state rdovae;
-    df_highpass highpass;
+    /* Input format (kept by df_dred_enc_reset). */
+    int fs, channels, opus_delay;
+    df_highpass highpass[2]; /* per channel */
+    df_dc_reject dc_reject[2];
+    df_to16k to16k;
     float input[2 * DF_DRED_ENC_DFRAME]; /* 16 kHz samples, int16 scale, waiting for analysis */
     int input_fill;
     int dred_offset;   /* 2.5 ms units, libopus's enc->dred_offset */
@@ -72,15 +83,29 @@ typedef struct {
 } df_dred_enc_info;
 
 int df_dred_enc_model_init(df_dred_enc_model *m, const df_blob *blob, char *err, size_t errlen);
+/* Starts a stream of fs Hz (8000, 12000, 16000, 24000, 48000) with 1 or 2
+ * channels and the Opus encoder's delay compensation opus_delay (in 16 kHz
+ * samples: DF_DRED_ENC_OPUS_DELAY, or 0 for the restricted low-delay
+ * application).  Returns -1 (state untouched) for anything else. */
+int df_dred_enc_init(df_dred_enc_state *st, int fs, int channels, int opus_delay);
+/* Starts a new stream in the same format. */
 void df_dred_enc_reset(df_dred_enc_state *st);
 
-/* Feeds one packet's worth of audio: n samples (a multiple of 160, at most
- * 960) of 16 kHz PCM in [-1, 1] scale as the Opus encoder sees it, one
- * voice-activity flag for the whole packet, and the high-pass cutoff in Hz
- * (0 = the signal is already filtered).  Runs the analysis and the RDO-VAE
- * encoder for every complete 20 ms. */
-void df_dred_enc_push(const df_dred_enc_model *m, const df_kernels *k, df_dred_enc_state *st, const float *pcm, int n,
-                      int active, int cutoff_hz);
+/* Feeds one packet's worth of audio: n samples per channel (whole 10 ms,
+ * at most 60 ms; interleaved if stereo) in [-1, 1] scale as the Opus encoder
+ * gets it, one voice-activity flag for the whole packet, and the encoder's
+ * input filter: the VOIP high-pass cutoff in Hz, DF_DRED_ENC_DC_REJECT for
+ * the other applications' DC rejection, or 0 when the signal is already
+ * filtered.  Runs the analysis and the RDO-VAE encoder for every complete
+ * 20 ms.  Returns -1 (nothing done) for a bad n or cutoff. */
+int df_dred_enc_push(const df_dred_enc_model *m, const df_kernels *k, df_dred_enc_state *st, const float *pcm, int n,
+                     int active, int cutoff_hz);
+
+/* The input stage of df_dred_enc_push alone (for checking it against
+ * libopus): filters and converts n samples per channel into out, n * 16000 /
+ * fs samples of 16 kHz mono in int16 scale, advancing only the filter and
+ * conversion states.  Returns -1 for a bad n or cutoff. */
+int df_dred_enc_convert(df_dred_enc_state *st, const float *pcm, int n, int cutoff_hz, float *out);
 
 /* Codes this packet's DRED (libopus's dred_encode_silk_frame): out receives
  * the range-coded payload (without the 'D', 12 prefix), at most max_bytes.

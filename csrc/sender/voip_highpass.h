@@ -20,9 +20,14 @@ typedef struct {
 } df_highpass;
 
 void df_highpass_reset(df_highpass *hp);
-/* Filters n samples (float, any scale) at 16 kHz with the given cutoff
- * (DF_HP_MIN_CUTOFF_HZ..DF_HP_MAX_CUTOFF_HZ); out may equal in. */
-void df_highpass_run(df_highpass *hp, int cutoff_hz, const float *in, float *out, int n);
+/* Filters n samples (float, any scale) at fs Hz (8000..48000) with the given
+ * cutoff (DF_HP_MIN_CUTOFF_HZ..DF_HP_MAX_CUTOFF_HZ), reading and writing
+ * every stride-th value (one channel of interleaved audio; libopus filters
+ * each channel with its own state); out may equal in. */
+void df_highpass_run(df_highpass *hp, int cutoff_hz, int fs, const float *in, float *out, int n, int stride);
+/* The same for interleaved stereo, hp[0] left, hp[1] right (faster than two
+ * strided calls: the channels' recurrences run side by side). */
+void df_highpass_run_stereo(df_highpass hp[2], int cutoff_hz, int fs, const float *in, float *out, int n);
 
 #ifdef __cplusplus
 }

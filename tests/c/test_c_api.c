@@ -262,6 +262,44 @@ static int16_t *plc_run(const df_blob *w, int isa, const float *pcm, const float
     return out;
 }
 
+/* DRED sender at 48 kHz stereo and 8 kHz mono with the DC rejection: the
+ * speech repeated to the rate (right = 0.7 left), every packet coded; checks
+ * the calls succeed and that a payload appears (the sanitizers check memory).
+ * Returns the payloads coded. */
+static int encode_formats(const df_blob *w, int isa, const float *pcm, int nsamples)
+{
+    char err[256];
+    df_dred_enc_model *m = malloc(sizeof *m);
+    df_dred_enc_state *st = malloc(sizeof *st);
+    CHECK(m && st && df_dred_enc_model_init(m, w, err, sizeof err) == 0, "dred encoder: %s", err);
+    const df_kernels *k = df_kernels_get((df_isa)isa);
+    static float x[2 * 960];
+    uint8_t out[DF_DRED_ENC_MAX_BYTES];
+    int total = 0;
+    CHECK(df_dred_enc_init(st, 44100, 1, DF_DRED_ENC_OPUS_DELAY) == -1, "44.1 kHz accepted");
+    CHECK(df_dred_enc_init(st, 48000, 3, DF_DRED_ENC_OPUS_DELAY) == -1, "3 channels accepted");
+    for (int f = 0; f < 2; f++) {
+        const int fs = f ? 8000 : 48000, ch = f ? 1 : 2, up = fs / 16000 ? fs / 16000 : 1, frame = fs / 50;
+        CHECK(df_dred_enc_init(st, fs, ch, f ? 0 : DF_DRED_ENC_OPUS_DELAY) == 0, "df_dred_enc_init %d", fs);
+        CHECK(df_dred_enc_push(m, k, st, x, frame + 1, 1, 60) == -1, "bad length accepted");
+        for (int s = 0; s + 320 <= nsamples; s += 320) {
+            for (int i = 0; i < frame; i++) {
+                const float v = pcm[s + (f ? 2 * i : i / up)] / 32768.f;
+                x[ch * i] = v;
+                if (ch == 2) x[2 * i + 1] = 0.7f * v;
+            }
+            CHECK(df_dred_enc_push(m, k, st, x, frame, 1, f ? DF_DRED_ENC_DC_REJECT : 60) == 0, "push %d", fs);
+            const int n = df_dred_enc_code(m, k, st, out, 26, 200, 6, 3, 15, NULL);
+            CHECK(n >= 0, "df_dred_enc_code failed");
+            total += n > 0;
+        }
+        CHECK(total > 0, "no DRED at %d Hz", fs);
+    }
+    free(m);
+    free(st);
+    return total;
+}
+
 /* DRED sender over the speech; returns the concatenated payloads (length in *len). */
 static uint8_t *encode(const df_blob *w, int isa, const float *pcm, int nsamples, const df_dred_decoder *dec,
                        size_t *len, int *npayloads, int *short_reads)
@@ -271,7 +309,7 @@ static uint8_t *encode(const df_blob *w, int isa, const float *pcm, int nsamples
     df_dred_enc_state *st = malloc(sizeof *st);
     CHECK(m && st && df_dred_enc_model_init(m, w, err, sizeof err) == 0, "dred encoder: %s", err);
     const df_kernels *k = df_kernels_get((df_isa)isa);
-    df_dred_enc_reset(st);
+    CHECK(df_dred_enc_init(st, 16000, 1, DF_DRED_ENC_OPUS_DELAY) == 0, "df_dred_enc_init");
     uint8_t *all = malloc((size_t)(nsamples / 320 + 1) * DF_DRED_ENC_MAX_BYTES);
     static float feats[4 * DF_DRED_MAX_LATENTS * DF_DRED_NUM_FEATURES];
     float x[320];
@@ -280,7 +318,7 @@ static uint8_t *encode(const df_blob *w, int isa, const float *pcm, int nsamples
     *short_reads = 0;
     for (int s = 0; s + 320 <= nsamples; s += 320) {
         for (int i = 0; i < 320; i++) x[i] = pcm[s + i] / 32768.f;
-        df_dred_enc_push(m, k, st, x, 320, 1, 60);
+        CHECK(df_dred_enc_push(m, k, st, x, 320, 1, 60) == 0, "df_dred_enc_push");
         df_dred_enc_info info;
         int n = df_dred_enc_code(m, k, st, all + *len, 26, 200, 6, 3, 15, &info);
         CHECK(n >= 0, "df_dred_enc_code failed");
@@ -364,6 +402,7 @@ int main(int argc, char **argv)
     uint8_t *pb = encode(w, isa, pcm, ns, dec, &eb, &npb, &srb);
     CHECK(npa > 50 && ea == eb && npa == npb && !memcmp(pa, pb, ea), "DRED encoder differs (%d/%d payloads)", npa, npb);
     printf("encoder: %d payloads, %zu bytes (%d decode fewer latents than coded), ok\n", npa, ea, sra);
+    printf("encoder at 48 kHz stereo / 8 kHz mono: %d payloads, ok\n", encode_formats(w, isa, pcm, ns));
     df_dred_decoder_destroy(dec);
 
     free(pa), free(pb), free(la), free(lb), free(va), free(vb), free(fa), free(fb), free(pcm);
