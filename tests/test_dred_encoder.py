@@ -7,11 +7,13 @@ pitch analysis; dredfast runs the same filter at the 60 Hz floor that the adapta
 stays near on clean speech.  Everything after the signal is libopus's arithmetic, so:
 - every decision that depends on timing and activity (offsets, which latents are
   sent, when no DRED is sent) must be identical;
-- the DRED integers must agree on >= 98 % (libopus's own AVX2 and scalar builds agree
-  on 98.2-99.2 % of them when each encodes the same clip); dredfast measures 99.1 %
-  over the dev clips, every difference coming from the filter cutoff (fed libopus's
-  own features, RDO-VAE encoder and quantiser reproduce all integers:
-  test_rdovae_encoder.py, test_dred_quantizer.py).
+- the DRED integers must agree at least as well as libopus's own builds agree with each
+  other (../shared/vectors/tolerance.json: three libopus 1.6.1 builds each encoding the
+  dev clips; the floors below are the lowest of its AVX2-vs-SSE2 and AVX2-vs-scalar-C
+  figures); dredfast measures 99.02 % over the dev clips (the README's "99.0 %", asserted
+  to that precision), every difference coming from the filter cutoff (fed libopus's own
+  features, RDO-VAE encoder and quantiser reproduce all integers: test_rdovae_encoder.py,
+  test_dred_quantizer.py).
 """
 import json
 from pathlib import Path
@@ -27,6 +29,36 @@ import vectors
 
 DATA = vectors.DATA_DIR / "dred_encoder_subset.npz"
 BITRATES = {"v24": 24000, "v32": 32000, "v96": 96000}
+#: tolerance.json's lowest agreement of the DRED integers on one clip x variant between
+#: two libopus 1.6.1 builds (AVX2 vs scalar C, 97.91 %); used where ../shared is absent
+#: (the subset test) and checked against tolerance.json by test_full_chain_against_libopus.
+WORST_CLIP_FLOOR = 0.9791
+#: The README's claim: "99.0 % of its integers" (over all dev clips, v24/v32/v96).
+README_INT_AGREEMENT = 0.990
+#: The README's claim for the energy VAD: agreement 99.0 % with libopus's activity flags.
+README_VAD_AGREEMENT = 0.990
+
+
+def tolerance_floors(shared) -> dict:
+    """From tolerance.json: the lowest pooled integer agreement, the lowest per clip x
+    variant agreement and the lowest fraction of identical DRED payloads (over all
+    packets, mean over clip x variant) between libopus's reference build and either of its other two builds."""
+    t = json.loads((shared / "vectors" / "tolerance.json").read_text())
+    out = {"ints": 1.0, "worst": 1.0, "payloads": 1.0}
+    for build in ("generic", "purec"):
+        eq = tot = 0
+        same = []
+        for clip in t.values():
+            for v in BITRATES:
+                if v not in clip[build]:
+                    continue
+                e, n = clip[build][v]["quantized_ints_equal"]
+                eq, tot = eq + e, tot + n
+                out["worst"] = min(out["worst"], e / n)
+                same.append(clip[build][v]["dred_payload_identical_frac"])
+        out["ints"] = min(out["ints"], eq / tot)
+        out["payloads"] = min(out["payloads"], float(np.mean(same)))
+    return out
 
 
 def _payloads(z, v):
@@ -63,9 +95,12 @@ def test_subset_chain(variant):
             e, t = _compare_payloads(ours, ref, dec)
             eq += e
             tot += t
-    assert sent > 80
-    assert eq / tot >= 0.98, f"{eq}/{tot} integers equal"
-    assert np.median(lat_err) < 1.0  # latents close to libopus's (unquantised, range about +-30)
+    assert sent > 80  # the subset's packets carry DRED from packet 1 on (make_encoder_test_data.py)
+    assert eq / tot >= WORST_CLIP_FLOOR, f"{eq}/{tot} integers equal"
+    # Latents close to libopus's (unquantised, range about +-30).  Source: libopus's own
+    # builds differ by rms 0.14-0.21 and up to 22-35 at worst (vectors README, "Exactness");
+    # the median packet's largest difference staying below 1 is well inside that.
+    assert np.median(lat_err) < 1.0
 
 
 def _compare_payloads(ours: bytes, ref: bytes, dec) -> tuple:
@@ -145,6 +180,7 @@ def test_full_chain_against_libopus():
     col = {c: i for i, c in enumerate(settings["enc_dred_calls_columns"])}
     dec = dredfast.DredDecoder()
     eq = tot = same = sent = 0
+    same_frac = []
     worst = 1.0
     for clip in vectors.clip_names():
         _, pcm = wavfile.read(shared / "speech" / "dev" / f"{clip}.wav")
@@ -158,7 +194,7 @@ def test_full_chain_against_libopus():
             x[:len(pcm)] = pcm
             enc = dredfast.DredEncoder(primary_bitrate=rate, packet_loss_pct=20)
             rows = {int(r[col["packet"]]): r for r in calls}
-            ceq = ctot = 0
+            ceq = ctot = csame = 0
             for p, pkt in enumerate(pkts):
                 r = rows[p]
                 ours = enc.push(x[p * 320:(p + 1) * 320], active=bool(r[col["activity0"]] == 1))
@@ -168,6 +204,7 @@ def test_full_chain_against_libopus():
                 assert c["last_extra_dred_offset"] == r[col["last_extra_dred_offset_after"]], (clip, v, p)
                 ref = dredfast.find_dred_payload(pkt) or b""
                 assert bool(ours) == bool(ref), (clip, v, p)
+                csame += ours == ref  # as tolerance.json counts: every packet, empty == empty
                 if ref:
                     sent += 1
                     same += ours == ref
@@ -177,7 +214,44 @@ def test_full_chain_against_libopus():
             eq += ceq
             tot += ctot
             worst = min(worst, ceq / ctot)
+            same_frac.append(csame / len(pkts))
+    floors = tolerance_floors(shared)
     print(f"DRED integers equal: {eq}/{tot} = {eq / tot:.4f} (worst clip {worst:.4f}); "
-          f"payloads byte-identical {same}/{sent}")
-    assert eq / tot >= 0.985
-    assert worst >= 0.975
+          f"payloads byte-identical {same}/{sent} carrying DRED, {np.mean(same_frac):.3f} of all packets; "
+          f"libopus builds' floors {floors}")
+    assert floors["worst"] == pytest.approx(WORST_CLIP_FLOOR, abs=5e-5)
+    assert eq / tot >= floors["ints"]
+    assert worst >= floors["worst"]
+    assert np.mean(same_frac) >= floors["payloads"]
+    # The README's figure, at the precision it is written (99.0 %).
+    assert round(eq / tot, 3) >= README_INT_AGREEMENT, f"{eq / tot:.4f}"
+
+
+def test_vad_agrees_with_libopus():
+    """The energy VAD (DredEncoder.voice_active, what push() uses without ``active=``)
+    against libopus 1.6.1's own decision for the same packet (``v24_enc_dred_calls``
+    ``activity0``: the activity flag the DRED coder saw), every packet of every dev clip.
+    The README claims 99.0 % agreement; asserted at that precision."""
+    shared = vectors.shared_dir()
+    if shared is None:
+        pytest.skip("needs ../shared (DREDFAST_SHARED)")
+    col = {c: i for i, c in enumerate(vectors.load_settings()["enc_dred_calls_columns"])}
+    enc = dredfast.DredEncoder(primary_bitrate=24000)
+    agree = total = 0
+    per_clip = {}
+    for clip in vectors.clip_names():
+        _, pcm = wavfile.read(shared / "speech" / "dev" / f"{clip}.wav")
+        z = np.load(shared / "vectors" / clip / "arrays.npz")
+        calls = z["v24_enc_dred_calls"]
+        x = np.zeros(len(z["v24_pkt_len"]) * 320, np.int16)
+        x[:len(pcm)] = pcm
+        a = n = 0
+        for r in calls:
+            p = int(r[col["packet"]])
+            a += enc.voice_active(x[p * 320:(p + 1) * 320]) == bool(r[col["activity0"]] == 1)
+            n += 1
+        per_clip[clip] = a / n
+        agree, total = agree + a, total + n
+    print(f"VAD agreement {agree}/{total} = {agree / total:.4f}; worst clip {min(per_clip.values()):.3f}")
+    assert total > 9000  # every dev clip's v24 packets (one call per packet)
+    assert round(agree / total, 3) >= README_VAD_AGREEMENT, f"{agree / total:.4f}"

@@ -42,7 +42,8 @@ def test_truncated_at_every_length(dec):
                 pass
 
 
-def test_random_bytes(dec):
+def test_random_bytes(dec, libopus):
+    from dredfast._libopus import OpusError, _first_frame
     rng = np.random.default_rng(7)
     kinds = {}
     for _ in range(20000):
@@ -50,7 +51,19 @@ def test_random_bytes(dec):
         pkt = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
         r = outcome(dec, pkt)
         kinds[type(r).__name__] = kinds.get(type(r).__name__, 0) + 1
+        # Each verdict against the system libopus's framing (opus_packet_parse): what it
+        # rejects is rejected; what it accepts is parsed, unless the padding's extension
+        # area is malformed (code 3 with padding: a stock libopus does not read extensions).
+        try:
+            framed = n > 0 and _first_frame(libopus, pkt) is not None
+        except OpusError:
+            framed = False
+        if not framed:
+            assert r == "invalid", pkt.hex()
+        elif r == "invalid":
+            assert pkt[0] & 3 == 3 and pkt[1] & 0x40, pkt.hex()
     assert kinds.get("str", 0) > 1000  # most random bytes are not valid Opus packets
+    assert kinds.get("NoneType", 0) > 1000  # and the valid ones are parsed, not rejected
 
 
 def test_mutated_real_packets(dec):

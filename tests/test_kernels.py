@@ -125,18 +125,55 @@ def test_random_layers(kind, nin, nout):
         results.append(y)
 
 
+def _maddubs_linear(layer: "nnet_ref.Layer", x: np.ndarray) -> np.ndarray:
+    """The AVX2 int8 arithmetic, saturation included: ``vpmaddubsw`` adds the u8 x s8
+    products of each pair of adjacent inputs (2k, 2k+1) of an output into an int16 with
+    signed saturation, ``vpmaddwd`` then sums those int16s exactly into int32
+    (libopus's AVX2 cgemv8x4 does the same, csrc/nnet/kernels_avx2.c)."""
+    u = nnet_ref.quantize_u8(x)
+    m = layer.m.astype(np.int64)
+    pairs = m[:, 0::2] * u[0::2] + m[:, 1::2] * u[1::2]
+    acc = np.clip(pairs, -32768, 32767).sum(axis=1)
+    y = (acc.astype(np.float32) * layer.scale.astype(np.float32)).astype(np.float32)
+    return (y + layer.subias).astype(np.float32)
+
+
 def test_u8_quantiser_saturates_out_of_range_inputs(real_blob, real_records):
-    """Inputs beyond [-1, 1] (never produced by tanh layers, but legal) saturate to 0 / 255."""
+    """Inputs beyond [-1, 1] (never produced by tanh layers, but legal) saturate to u8 0 / 255.
+    Then scalar and AVX-512 (VNNI: exact int32 dot products) give the exact integer sum;
+    AVX2 saturates each adjacent pair's sum to int16 first, as libopus's AVX2 build does
+    (with the Opus weights |w0 + w1| <= 129, so only u8 = 255 inputs can reach it)."""
     ref = nnet_ref.Layer(real_records, "dec_glu1", 64, 64)
     x = np.linspace(-3, 3, 64).astype(np.float32)
+    x[40:] = 3.0  # u8 255 on both inputs of many pairs
     for isa in dredfast.available_isas():
         y = _core.TestLayer(real_blob, "dec_glu1", 64, 64, CODES[isa]).dense(x, _core.ACT_LINEAR)
-        if isa == "avx2":
-            # maddubs's int16 stage may saturate with u8 = 255 inputs: only exact
-            # for |x| <= 1 (see kernels_avx2.c), so compare loosely here.
-            assert np.all(np.isfinite(y))
-        else:
-            np.testing.assert_array_equal(y, ref.linear(x), err_msg=isa)
+        want = _maddubs_linear(ref, x) if isa == "avx2" else ref.linear(x)
+        np.testing.assert_array_equal(y, want, err_msg=isa)
+
+
+def test_avx2_pair_saturation_is_explicit():
+    """A layer built to saturate: pairs of +127 / -128 weights on u8 255 inputs reach
+    +-64770 / -65280, beyond int16.  AVX2 must clip each pair's sum to [-32768, 32767]
+    (exactly the model above); scalar and AVX-512 must not."""
+    if "avx2" not in dredfast.available_isas():
+        pytest.skip("no AVX2 on this CPU")
+    nin, nout = 16, 8
+    w = np.zeros((nout, nin), np.int8)
+    w[0::2, :] = 127
+    w[1::2, :] = -128
+    w[2, :] = 1                       # a row whose pairs stay in range: no clipping there
+    scale = np.full(nout, 1.0 / 1024, np.float32)
+    data = blobutil.blob(blobutil.dense_int8_layer("t", w, np.zeros(nout, np.float32), scale))
+    blob = _core.Blob(data)
+    layer = nnet_ref.Layer(blobutil.as_dict(data), "t", nin, nout)
+    x = np.full(nin, 3.0, np.float32)  # u8 255 everywhere
+    sat, exact = _maddubs_linear(layer, x), layer.linear(x)
+    assert not np.array_equal(sat, exact)             # the model does clip here
+    assert sat[2] == exact[2]
+    for isa in dredfast.available_isas():
+        y = _core.TestLayer(blob, "t", nin, nout, CODES[isa]).dense(x, _core.ACT_LINEAR)
+        np.testing.assert_array_equal(y, sat if isa == "avx2" else exact, err_msg=isa)
 
 
 @pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu", "linear"])
