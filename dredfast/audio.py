@@ -11,12 +11,24 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def read_wav(path: PathLike) -> Tuple[np.ndarray, int]:
-    """(float32 mono samples in [-1, 1], sample rate) of a 16-bit PCM WAV file."""
-    with wave.open(os.fspath(path), "rb") as w:
+    """(float32 mono samples in [-1, 1], sample rate) of a 16-bit PCM WAV file.
+
+    ``ValueError`` for anything else (float or compressed WAV, not RIFF, no channels,
+    empty or cut-short header), ``OSError`` when the file cannot be read."""
+    try:
+        w = wave.open(os.fspath(path), "rb")
+    except (wave.Error, EOFError) as e:
+        # wave says "unknown format: 3" for float, an empty EOFError for a 0-byte file.
+        raise ValueError(f"{path}: not a 16-bit PCM WAV file ({e or 'file too short'})") from None
+    with w:
         if w.getsampwidth() != 2:
             raise ValueError(f"{path}: only 16-bit PCM WAV is supported (got {8 * w.getsampwidth()}-bit)")
         ch, fs, n = w.getnchannels(), w.getframerate(), w.getnframes()
-        data = np.frombuffer(w.readframes(n), dtype="<i2").astype(np.float32) / 32768.0
+        if ch < 1 or fs < 1:
+            raise ValueError(f"{path}: WAV header claims {ch} channels at {fs} Hz")
+        raw = w.readframes(n)
+        raw = raw[:len(raw) // (2 * ch) * (2 * ch)]  # a cut-short last frame
+        data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
     if ch > 1:
         data = data.reshape(-1, ch).mean(axis=1)
     return data, fs
