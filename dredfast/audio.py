@@ -38,7 +38,9 @@ def write_wav(path: PathLike, pcm: np.ndarray, sample_rate: int = 16000) -> None
     """Writes float samples (clipped to [-1, 1]) as 16-bit mono PCM."""
     x = np.clip(np.asarray(pcm, dtype=np.float64), -1.0, 32767 / 32768)
     data = np.floor(0.5 + x * 32768).astype("<i2")
-    with wave.open(os.fspath(path), "wb") as w:
+    # Open the file first: wave.open on a path it cannot create raises, then its
+    # half-built writer complains again when collected.
+    with open(os.fspath(path), "wb") as f, wave.open(f, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(sample_rate)
