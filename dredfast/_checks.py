@@ -24,3 +24,27 @@ def as_int(value: object, name: str, minimum: int, maximum: int) -> int:
     if not minimum <= v <= maximum:
         raise ValueError(f"{name} must be in [{minimum}, {maximum}], got {v}")
     return v
+
+
+#: Largest magnitude accepted in float PCM (80 dB above full scale).  Finite but absurd
+#: samples (1e30) overflowed the analysis's energies and left its state NaN for good;
+#: anything within this limit is recovered from within a few frames
+#: (tests/test_hardening_streams.py).
+MAX_ABS_PCM = 1e4
+
+#: Largest magnitude accepted in a feature array.  Real features are within about
+#: +-20; one frame at 1e10 left the LPCNet vocoder producing full-scale noise until
+#: reset, while 1e6 is recovered from: the limit keeps two orders of margin.
+MAX_ABS_FEATURE = 1e4
+
+
+def check_finite_within(a, limit: float, name: str) -> None:
+    """ValueError unless every value of ``a`` (already in the dtype the core will read,
+    so a float64 that only overflows in the float32 cast is caught) is finite and
+    within ``+-limit``."""
+    import numpy as np
+
+    if a.size and not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if a.size and float(np.max(np.abs(a))) > limit:
+        raise ValueError(f"{name} has values beyond +-{limit:g} (got {float(np.max(np.abs(a))):g})")

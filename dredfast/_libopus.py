@@ -30,6 +30,7 @@ from typing import Dict, Optional, Tuple, Union
 import numpy as np
 
 from ._checks import as_int, as_packet
+from ._locks import StreamLock
 
 LibLike = Union[None, str, "os.PathLike[str]", ctypes.CDLL]
 
@@ -311,7 +312,7 @@ class _Handle:
     def _init_handle(self, L: _Lib, ptr: Optional[int]) -> None:
         self._L = L
         self._ptr = ptr
-        self._lock = threading.Lock()
+        self._lock = StreamLock()
 
     def _state(self) -> int:
         if not self._ptr:

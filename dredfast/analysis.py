@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Optional, Tuple, Union
 
-import threading
 
 import numpy as np
 
 from . import _core
-from ._checks import as_int
+from ._checks import MAX_ABS_PCM, as_int, check_finite_within
 from ._isa import isa_code
+from ._locks import StreamLock
 from ._weights import PathLike, Weights, resolve
 
 FRAME = 160
@@ -25,19 +25,23 @@ def _pcm_int16_scale(pcm) -> np.ndarray:
         return a.astype(np.float32)
     if a.dtype.kind != "f":
         raise TypeError(f"pcm must be float in [-1, 1] or int16, got dtype {a.dtype}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError("pcm contains NaN or infinite values")
-    return (a.astype(np.float32) * np.float32(32768.0)).astype(np.float32)
+    with np.errstate(over="ignore"):  # a float64 beyond float32 becomes inf: refused below
+        a32 = a.astype(np.float32)
+    check_finite_within(a32, MAX_ABS_PCM, "pcm")
+    return a32 * np.float32(32768.0)
 
 
 class Analyzer:
     """Streaming analysis: ``process(pcm)`` returns the features of every complete 10 ms
-    frame, keeping the remainder and the analysis state for the next call."""
+    frame, keeping the remainder and the analysis state for the next call.
+
+    Float samples beyond +-1e4 (80 dB over full scale), NaN or inf raise ``ValueError``
+    before anything reaches the state."""
 
     def __init__(self, *, weights: Optional[Union[Weights, PathLike]] = None, isa: Optional[str] = None):
         self._a = _core.Analyzer(resolve(weights)._blob, isa_code(isa))
         self._rest = np.zeros(0, np.float32)
-        self._lock = threading.Lock()  # one stream state: calls are serialised
+        self._lock = StreamLock()  # one stream state: calls are serialised
 
     def reset(self) -> None:
         with self._lock:

@@ -11,12 +11,15 @@ from .dred import DredDecoder, MAX_MS
 from .packets import iter_packets, packet_info
 
 FRAME_MS = 20  # packet spacing the container assumes for the timeline column
+#: inspect gives up after this many invalid packets in a row: the input is not a .pkts
+#: file (e.g. /dev/zero reads as endless empty records and would never end).
+MAX_INVALID_IN_A_ROW = 1000
 
 
 def _inspect(args: argparse.Namespace) -> int:
     dec = DredDecoder(args.weights, isa=args.isa)
     out = sys.stdout
-    n = with_dred = bad = 0
+    n = with_dred = bad = bad_run = 0
     latents_total = 0
     try:
         f = open(args.packets, "rb")
@@ -36,9 +39,13 @@ def _inspect(args: argparse.Namespace) -> int:
                     dred = dec.parse(pkt, args.max_ms)
                 except ValueError as e:
                     bad += 1
+                    bad_run += 1
+                    if bad_run >= MAX_INVALID_IN_A_ROW:
+                        raise ValueError(f"{bad_run} invalid packets in a row: not a .pkts file") from None
                     row["error"] = str(e)
                     out.write(json.dumps(row) + "\n" if args.json else f"{i:4d} {len(pkt):6d}    | invalid: {e}\n")
                     continue
+                bad_run = 0
                 row["frames"] = info["nb_frames"]
                 if dred is None:
                     row["dred"] = None
@@ -426,6 +433,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return args.func(args)
     except BrokenPipeError:
         return 0
+    except (OSError, ValueError, TypeError, EOFError) as e:
+        # Bad input files and paths (unwritable -o, a float or 0-channel WAV, a
+        # bool .npy, a blob that is not one) end with one line, not a traceback.
+        print(f"dredfast {args.command}: {str(e) or type(e).__name__}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

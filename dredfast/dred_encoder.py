@@ -1,14 +1,14 @@
 """The DRED sender: speech in, one DRED payload per packet out, as libopus 1.6.1 codes it."""
 from __future__ import annotations
 
-import threading
 from typing import Optional, Union
 
 import numpy as np
 
 from . import _core
-from ._checks import as_int
+from ._checks import MAX_ABS_PCM, as_int, check_finite_within
 from ._isa import isa_code
+from ._locks import StreamLock
 from ._weights import PathLike, Weights, resolve
 from .dred_budget import DredBudget, libopus_budget, own_budget
 from .packets import DRED_PREFIX
@@ -95,7 +95,7 @@ class DredEncoder:
             self._cutoff = _DC_REJECT
         delay = 0 if application == "restricted_lowdelay" else _OPUS_DELAY_16K
         self._core = _core.DredEncoderCore(resolve(weights)._blob, isa_code(isa), sample_rate, self.channels, delay)
-        self._lock = threading.Lock()
+        self._lock = StreamLock()
         #: Decisions of the last :meth:`push`: ``nb_latents`` coded (0 = no DRED),
         #: ``extra_offset`` (inactive newest latents skipped), ``offset`` (signalled, 2.5 ms units).
         self.last_info: dict = {}
@@ -145,7 +145,8 @@ def _pcm(pcm, n: int, channels: int = 1) -> np.ndarray:
     if a.dtype == np.int16:
         a = a.astype(np.float32) / np.float32(32768.0)
     elif a.dtype.kind == "f":
-        a = np.ascontiguousarray(a, dtype=np.float32)
+        with np.errstate(over="ignore"):  # beyond float32 becomes inf: refused below
+            a = np.ascontiguousarray(a, dtype=np.float32)
     else:
         raise TypeError(f"pcm must be float (in [-1, 1]) or int16, got dtype {a.dtype}")
     if channels == 1:
@@ -155,6 +156,5 @@ def _pcm(pcm, n: int, channels: int = 1) -> np.ndarray:
             raise ValueError(f"pcm must be 1-D with {n} samples (one packet), got shape {a.shape}")
     elif a.shape != (n, channels):
         raise ValueError(f"pcm must have shape ({n}, {channels}) (one packet), got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError("pcm contains NaN or infinite values")
+    check_finite_within(a, MAX_ABS_PCM, "pcm")
     return np.ascontiguousarray(a)

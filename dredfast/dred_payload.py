@@ -20,7 +20,11 @@ def _int_array(value, name: str) -> np.ndarray:
         return a.astype(np.int32).reshape(a.shape)
     if a.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integers, got dtype {a.dtype}")
-    if np.any(np.abs(a.astype(np.int64)) > 2 ** 31 - 1):
+    # Compare in the array's own kind: casting uint64 2**64-1 to int64 gives -1.
+    if a.dtype.kind == "u":
+        if int(a.max()) > 2 ** 31 - 1:
+            raise ValueError(f"{name} has values outside int32")
+    elif int(a.min()) < -(2 ** 31 - 1) or int(a.max()) > 2 ** 31 - 1:
         raise ValueError(f"{name} has values outside int32")
     return np.ascontiguousarray(a, dtype=np.int32)
 

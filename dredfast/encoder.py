@@ -1,15 +1,15 @@
 """An Opus encoder with DRED: primary audio by the system libopus, DRED by dredfast."""
 from __future__ import annotations
 
-import threading
 from typing import Optional, Union
 
 import numpy as np
 
 from ._checks import as_int
+from ._locks import StreamLock
 from ._weights import PathLike, Weights
 from .dred_budget import libopus_budget
-from .dred_encoder import DredEncoder, _pcm
+from .dred_encoder import FRAME_MS, DredEncoder, _pcm
 from .packets import add_dred
 
 SAMPLE_RATE = 16000
@@ -50,6 +50,8 @@ class Encoder:
         if mode == "silk" and bandwidth in ("superwideband", "fullband"):
             # libopus would quietly code hybrid instead.
             raise ValueError(f"SILK codes up to wideband; bandwidth={bandwidth!r} needs mode='hybrid' or 'celt'")
+        if isinstance(frame_ms, bool) or frame_ms not in FRAME_MS:
+            raise ValueError(f"frame_ms must be one of {FRAME_MS}, got {frame_ms!r}")
         bitrate = as_int(bitrate, "bitrate", 6000, 510000)
         packet_loss_pct = as_int(packet_loss_pct, "packet_loss_pct", 0, 100)
         self.max_bytes = as_int(max_bytes, "max_bytes", 64, MAX_PACKET)
@@ -73,7 +75,7 @@ class Encoder:
         if bandwidth is not None:
             self._opus.force_bandwidth(bandwidth)
         self.bandwidth, self.mode = bandwidth, mode
-        self._lock = threading.Lock()
+        self._lock = StreamLock()
 
     @property
     def dred_budget(self):

@@ -20,7 +20,6 @@ header for how the system decoder's history follows a concealment (``history``).
 """
 from __future__ import annotations
 
-import threading
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -28,6 +27,7 @@ import numpy as np
 from . import _core
 from ._checks import as_int, as_packet
 from ._isa import isa_code
+from ._locks import StreamLock
 from ._weights import PathLike, Weights, resolve
 from .receiver_stats import ReceiverStats
 
@@ -91,7 +91,7 @@ class Receiver:
         self.sample_rate = int(sample_rate)
         self.channels = int(channels)
         self.use_dred, self.use_lbrr = bool(use_dred), bool(use_lbrr)
-        self._lock = threading.Lock()
+        self._lock = StreamLock()
         self.stats = ReceiverStats()
         #: How the last :meth:`decode` produced its audio: "normal", "lbrr", "dred", "plc" or "bad".
         self.last_kind = ""

@@ -5,12 +5,13 @@ import functools
 from importlib import resources
 from typing import Optional, Union
 
-import threading
 
 import numpy as np
 
 from . import _core
+from ._checks import MAX_ABS_FEATURE, MAX_ABS_PCM, check_finite_within
 from ._isa import isa_code
+from ._locks import StreamLock
 from ._weights import PathLike, Weights, resolve
 
 FRAME = 160          # samples per feature frame
@@ -93,11 +94,11 @@ def _features(x, name: str) -> np.ndarray:
     a = np.asarray(x)
     if a.dtype.kind not in "fiu":
         raise TypeError(f"{name} must be a numeric array, got dtype {a.dtype}")
-    a = np.ascontiguousarray(a, dtype=np.float32)
+    with np.errstate(over="ignore"):  # beyond float32 becomes inf: refused below
+        a = np.ascontiguousarray(a, dtype=np.float32)
     if a.ndim != 2 or a.shape[1] != NUM_FEATURES:
         raise ValueError(f"{name} must have shape (n, {NUM_FEATURES}), got {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+    check_finite_within(a, MAX_ABS_FEATURE, name)
     return a
 
 
@@ -109,8 +110,10 @@ def _lpcnet_features(x, name: str) -> np.ndarray:
     if a.ndim != 2 or a.shape[1] not in (NUM_FEATURES,) + FREEDV_COLUMNS:
         raise ValueError(f"{name} must have shape (n, 20) (Opus features) or (n, 38) / (n, 55) "
                          f"(FreeDV LPCNet features), got {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+    # Checked as float32, the type the network reads: a float64 1e300 is finite
+    # before the cast and inf after it.
+    with np.errstate(over="ignore"):
+        check_finite_within(a.astype(np.float32), MAX_ABS_FEATURE, name)
     return opus_to_lpcnet_features(a) if a.shape[1] == NUM_FEATURES else freedv_to_lpcnet_features(a)
 
 
@@ -121,11 +124,11 @@ def _pcm(x, name: str) -> np.ndarray:
     if a.dtype == np.int16:
         a = a.astype(np.float32) / 32768.0
     elif a.dtype.kind == "f":
-        a = a.astype(np.float32)
+        with np.errstate(over="ignore"):  # beyond float32 becomes inf: refused below
+            a = a.astype(np.float32)
     else:
         raise TypeError(f"{name} must be float in [-1, 1] or int16, got dtype {a.dtype}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+    check_finite_within(a, MAX_ABS_PCM, name)
     return np.ascontiguousarray(a)
 
 
@@ -150,6 +153,9 @@ class Vocoder:
       analysed speech in all; after :meth:`reset` the first 2 frames are silent, as in
       FreeDV.  :meth:`prime` continues from real audio instead.
 
+    Feature values beyond +-1e4 (real ones are within about +-20), NaN or inf raise
+    ``ValueError``: one absurd frame used to leave LPCNet producing noise until reset.
+
     Calls on one object are serialised by a lock (a stream has one state); the GIL is
     released while it runs, so separate objects run in parallel.
     """
@@ -168,7 +174,7 @@ class Vocoder:
         else:
             w = resolve(weights)
             self._v = _core.Fargan(w._blob, isa_code(isa))
-        self._lock = threading.Lock()
+        self._lock = StreamLock()
 
     def reset(self, seed: Optional[int] = None) -> None:
         """Starts a new stream (LPCNet: re-seeded with ``seed``, default the current seed)."""

@@ -163,6 +163,10 @@ py::object find_dred(const py::bytes &packet)
     return py::make_tuple(static_cast<int32_t>(loc.ext_data - base), loc.ext_len, loc.frame, loc.frame_offset);
 }
 
+// The most extensions packet_info lists: every extension ID (3..127, 125 of
+// them, rounded up) once on each of 48 frames.  Real packets carry a few.
+constexpr int kMaxListedExtensions = 48 * 128;
+
 py::dict packet_info(const py::bytes &packet)
 {
     auto v = as_view(packet);
@@ -179,14 +183,24 @@ py::dict packet_info(const py::bytes &packet)
     d["frame_lengths"] = lens;
     d["padding_offset"] = p.padding ? static_cast<int32_t>(p.padding - base) : -1;
     d["padding_len"] = p.padding_len;
-    py::list exts;
+    // A repeat marker expands every extension before it once per later frame,
+    // so N bytes of one-byte extensions list as 48 N entries: count in C first
+    // (no allocation, stopping past the limit) so a hostile packet costs a
+    // bounded amount, then list.
     df_ext_iter it;
     df_extension e;
     df_ext_iter_init(&it, p.padding, p.padding_len, p.nb_frames);
-    int r;
+    int r, count = 0;
+    while ((r = df_ext_iter_next(&it, &e)) == 1 && count <= kMaxListedExtensions)
+        count++;
+    if (r < 0) throw py::value_error("malformed extension area in the packet padding");
+    if (count > kMaxListedExtensions)
+        throw py::value_error("packet padding expands to more than " + std::to_string(kMaxListedExtensions) +
+                              " extensions (one of each ID on each of 48 frames): refusing to list them");
+    py::list exts;
+    df_ext_iter_init(&it, p.padding, p.padding_len, p.nb_frames);
     while ((r = df_ext_iter_next(&it, &e)) == 1)
         exts.append(py::make_tuple(e.id, e.frame, static_cast<int32_t>(e.data - base), e.len));
-    if (r < 0) throw py::value_error("malformed extension area in the packet padding");
     d["extensions"] = exts;
     return d;
 }
@@ -644,10 +658,23 @@ PYBIND11_MODULE(_core, m)
             e.len = static_cast<int32_t>(data.back().size());
             list.push_back(e);
         }
-        std::string out(static_cast<size_t>(max_len), '\0');
-        int32_t n = df_packet_with_extensions(reinterpret_cast<const uint8_t *>(v.data()), static_cast<int32_t>(v.size()),
-                                              list.data(), static_cast<int>(list.size()),
-                                              reinterpret_cast<uint8_t *>(&out[0]), max_len);
+        // The output is at most the input, plus per extension its ID, length
+        // bytes and data, plus framing: allocate that, not max_len (which may
+        // be 2 GB to return 16 bytes).  Should the bound ever be short, the
+        // writer says "too large" and the call is retried at max_len.
+        int64_t bound = static_cast<int64_t>(v.size()) + 256;
+        for (const auto &x : list) bound += 3 + static_cast<int64_t>(x.len) + x.len / 255;
+        int32_t cap = bound < max_len ? static_cast<int32_t>(bound) : max_len;
+        std::string out;
+        int32_t n;
+        for (;;) {
+            out.assign(static_cast<size_t>(cap), '\0');
+            n = df_packet_with_extensions(reinterpret_cast<const uint8_t *>(v.data()), static_cast<int32_t>(v.size()),
+                                          list.data(), static_cast<int>(list.size()),
+                                          reinterpret_cast<uint8_t *>(&out[0]), cap);
+            if (n != DF_PACKET_TOO_LARGE || cap == max_len) break;
+            cap = max_len;
+        }
         if (n == DF_PACKET_TOO_LARGE) throw py::value_error("the packet with its extensions exceeds max_bytes");
         if (n < 0) throw py::value_error("malformed Opus packet or invalid extension list");
         out.resize(static_cast<size_t>(n));

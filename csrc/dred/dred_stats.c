@@ -1,5 +1,7 @@
 #include "dred_stats.h"
 
+#include <stdio.h>
+
 #include "dred_constants.h"
 #include "../weights/bind.h"
 
@@ -25,6 +27,22 @@ int df_dred_stats_bind(df_dred_stats *st, const df_blob *blob, char *err, size_t
         if (df_bind_array(blob, tables[i].name, DF_TYPE_UINT8, DF_DRED_NUM_LEVELS * tables[i].dim, &p, err, errlen))
             return -1;
         *(const uint8_t **)(void *)((char *)st + tables[i].field) = (const uint8_t *)p;
+    }
+    /* A coded value (r != 0, p0 != 255) with p0 == 0 gives the symbol
+     * "zero" probability 0: coding it would leave the range coder with an
+     * empty range (libopus's tables never hold it).  Refuse the tables rather
+     * than let an encoder spin on them. */
+    for (i = 0; i < DF_DRED_NUM_LEVELS * DF_DRED_LATENT_DIM; i++) {
+        if (st->latent_r[i] != 0 && st->latent_p0[i] == 0) {
+            if (err && errlen) snprintf(err, errlen, "weight record 'dred_latent_p0_q8': entry %d is 0 (no value could be coded)", (int)i);
+            return -1;
+        }
+    }
+    for (i = 0; i < DF_DRED_NUM_LEVELS * DF_DRED_STATE_DIM; i++) {
+        if (st->state_r[i] != 0 && st->state_p0[i] == 0) {
+            if (err && errlen) snprintf(err, errlen, "weight record 'dred_state_p0_q8': entry %d is 0 (no value could be coded)", (int)i);
+            return -1;
+        }
     }
     return 0;
 }

@@ -56,6 +56,14 @@ static void carry_out(df_range_enc *e, int c)
 
 static void normalize(df_range_enc *e)
 {
+    /* An impossible symbol (probability 0, e.g. from a hostile table) leaves
+     * an empty range, which no shift can refill: flag it instead of looping
+     * forever.  Never taken with valid tables, so the bits are unchanged. */
+    if (e->rng == 0) {
+        e->error = 1;
+        e->rng = CODE_TOP;
+        return;
+    }
     while (e->rng <= CODE_BOT) {
         carry_out(e, (int)(e->val >> CODE_SHIFT));
         e->val = (e->val << SYM_BITS) & (CODE_TOP - 1);

@@ -1,6 +1,7 @@
 /* DNNw blob parser: every field is checked before it is trusted. */
 #include "blob.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@ struct df_blob {
     uint8_t *bytes;   /* aligned copy of the blob */
     size_t nbytes;
     df_record *records;
+    const df_record **by_name; /* records sorted by name: duplicate check and lookup in log time */
     int count;
 };
 
@@ -141,19 +143,54 @@ static int check_record(const uint8_t *data, size_t len, size_t off, int index,
     return 0;
 }
 
+static int cmp_record_ptr(const void *a, const void *b)
+{
+    return strcmp((*(const df_record *const *)a)->name, (*(const df_record *const *)b)->name);
+}
+
+static int cmp_name_record(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, (*(const df_record *const *)elem)->name);
+}
+
+/* A float record that is not finite, or far beyond anything a trained
+ * network holds, loads but makes every model built on it return NaN or
+ * noise; refuse it here where the message can name the record. */
+static int check_floats(const df_record *r, char *err, size_t errlen)
+{
+    const float *x = (const float *)r->data;
+    const int32_t n = r->size / 4;
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        if (!(fabsf(x[i]) <= DF_BLOB_MAX_ABS_FLOAT)) { /* also catches NaN */
+            set_err(err, errlen, "weight record '%s': element %d is %g (weights must be finite and within +-%g)",
+                    r->name, (int)i, (double)x[i], (double)DF_BLOB_MAX_ABS_FLOAT);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 df_blob *df_blob_parse(const uint8_t *data, size_t len, char *err, size_t errlen)
 {
     df_blob *blob = NULL;
     size_t off = 0, rec_len = 0, alloc;
-    int count = 0, i, j;
+    int count = 0, i;
     df_record probe;
 
     if (!data || len == 0) {
         set_err(err, errlen, "empty weight blob");
         return NULL;
     }
-    /* Pass 1: validate and count. */
+    /* Pass 1: validate and count.  Every record is at least 64 bytes, so
+     * this pass is linear in the blob; the count bound keeps the tables
+     * below small whatever the file claims. */
     while (off < len) {
+        if (count >= DF_BLOB_MAX_RECORDS) {
+            set_err(err, errlen, "weight blob has more than %d records (a real model has a few hundred)",
+                    DF_BLOB_MAX_RECORDS);
+            return NULL;
+        }
         if (check_record(data, len, off, count, &probe, &rec_len, err, errlen) != 0)
             return NULL;
         off += rec_len;
@@ -162,9 +199,10 @@ df_blob *df_blob_parse(const uint8_t *data, size_t len, char *err, size_t errlen
     blob = (df_blob *)calloc(1, sizeof(*blob));
     if (!blob) goto oom;
     blob->records = (df_record *)calloc((size_t)count, sizeof(df_record));
+    blob->by_name = (const df_record **)calloc((size_t)count, sizeof(*blob->by_name));
     alloc = (len + BLOCK - 1) / BLOCK * BLOCK;
     blob->bytes = (uint8_t *)aligned_alloc(BLOCK, alloc);
-    if (!blob->records || !blob->bytes) goto oom;
+    if (!blob->records || !blob->by_name || !blob->bytes) goto oom;
     memcpy(blob->bytes, data, len);
     blob->nbytes = len;
     /* Pass 2: fill the table from the private copy. */
@@ -172,18 +210,24 @@ df_blob *df_blob_parse(const uint8_t *data, size_t len, char *err, size_t errlen
     for (i = 0; i < count; i++) {
         check_record(blob->bytes, len, off, i, &blob->records[i], &rec_len, NULL, 0);
         blob->records[i].data = blob->bytes + off + HEADER_BYTES;
+        blob->by_name[i] = &blob->records[i];
         off += rec_len;
+        if (blob->records[i].type == DF_TYPE_FLOAT && check_floats(&blob->records[i], err, errlen) != 0) {
+            df_blob_free(blob);
+            return NULL;
+        }
     }
     blob->count = count;
     /* Names are how layers are found: two records with one name would make
-     * the binding ambiguous. */
-    for (i = 0; i < count; i++) {
-        for (j = 0; j < i; j++) {
-            if (strcmp(blob->records[i].name, blob->records[j].name) == 0) {
-                set_err(err, errlen, "weight blob has two records named '%s'", blob->records[i].name);
-                df_blob_free(blob);
-                return NULL;
-            }
+     * the binding ambiguous.  Sorting makes the check n log n (a pairwise
+     * check took > 40 s on 100 k records) and gives df_blob_find a binary
+     * search. */
+    qsort(blob->by_name, (size_t)count, sizeof(*blob->by_name), cmp_record_ptr);
+    for (i = 1; i < count; i++) {
+        if (strcmp(blob->by_name[i]->name, blob->by_name[i - 1]->name) == 0) {
+            set_err(err, errlen, "weight blob has two records named '%s'", blob->by_name[i]->name);
+            df_blob_free(blob);
+            return NULL;
         }
     }
     return blob;
@@ -198,6 +242,7 @@ void df_blob_free(df_blob *blob)
     if (!blob) return;
     free(blob->bytes);
     free(blob->records);
+    free(blob->by_name);
     free(blob);
 }
 
@@ -212,9 +257,9 @@ size_t df_blob_nbytes(const df_blob *blob) { return blob->nbytes; }
 
 const df_record *df_blob_find(const df_blob *blob, const char *name)
 {
-    int i;
-    for (i = 0; i < blob->count; i++)
-        if (strcmp(blob->records[i].name, name) == 0)
-            return &blob->records[i];
-    return NULL;
+    const df_record *const *hit;
+    if (blob->count == 0) return NULL;
+    hit = (const df_record *const *)bsearch(name, blob->by_name, (size_t)blob->count, sizeof(*blob->by_name),
+                                            cmp_name_record);
+    return hit ? *hit : NULL;
 }

@@ -3,9 +3,10 @@
  * weights/MANIFEST.md and libopus's dnn/parse_lpcnet_weights.c).
  *
  * df_blob_parse validates everything before anything is used: magic,
- * version, type code, sizes, block padding, names, duplicates and the total
- * length.  The blob keeps its own 64-byte aligned copy of the bytes; records
- * point into it and stay valid until df_blob_free.  A parsed blob is only
+ * version, type code, sizes, block padding, names, duplicates, the total
+ * length, the record count and that every float is finite and plausible.
+ * The blob keeps its own 64-byte aligned copy of the bytes; records point
+ * into it and stay valid until df_blob_free.  A parsed blob is only
  * read afterwards, so any number of models and threads may share it. */
 #ifndef DREDFAST_BLOB_H
 #define DREDFAST_BLOB_H
@@ -18,6 +19,10 @@ extern "C" {
 #endif
 
 #define DF_BLOB_NAME_MAX 44
+/* Loading limits.  The packaged blobs have 351 and 36 records and no float
+ * beyond 139 in magnitude: a blob past these is corrupt or hostile. */
+#define DF_BLOB_MAX_RECORDS 4096
+#define DF_BLOB_MAX_ABS_FLOAT 1e4f
 
 enum {
     DF_TYPE_FLOAT = 0,

@@ -8,7 +8,10 @@
  * packet (26 latents, from tests/data/sample_v96.pkts) is parsed and run
  * through df_dred_decoder_features.  With hostile weights the values may be
  * anything (NaN, inf): only crashes, out-of-bounds accesses, UB and writes
- * past the 4*nb_latents feature rows are findings.
+ * past the 4*nb_latents feature rows are findings.  The decoded integers, and
+ * then all-zero ones, are range-coded again with the blob's quantiser tables
+ * (df_dred_encode_payload), so tables that make coding impossible show up as
+ * a hang (libFuzzer's -timeout; run_short.sh sets it) — issue 12, finding 1.
  *
  * Mutation: libFuzzer's generic mutations mostly insert or erase bytes, which
  * breaks the 64-byte record layout, so few inputs would get past
@@ -27,6 +30,8 @@
 #include <string.h>
 
 #include "include/dredfast.h"
+#include "dred/dred_payload_enc.h"
+#include "dred/dred_stats.h"
 #define FUZZ_NAME "fuzz_blob"
 #include "fuzz_util.h"
 
@@ -186,6 +191,25 @@ static void check_blob(const df_blob *b, size_t size)
     (void)sink;
 }
 
+/* The sender's side of the same tables: re-code what was decoded, then
+ * silence (all zeros, the commonest values).  Any result is fine; it must
+ * return (a table giving a coded value probability 0 used to spin forever). */
+static void encode_with_tables(const df_blob *blob, const df_dred_data *dd)
+{
+    static const int32_t zeros[DF_DRED_MAX_LATENTS * DF_DRED_LATENT_DIM];
+    static uint8_t out[1000];
+    df_dred_stats st;
+    char err[256];
+    const int offset = dd->extra_flag ? 32 * dd->extra_val + dd->offset_sym : dd->offset_sym;
+    int r;
+    CHECK(df_dred_stats_bind(&st, blob, err, sizeof err) == 0); /* the decoder bound the same tables */
+    r = df_dred_encode_payload(&st, dd->q0, dd->dq, dd->qmax, offset, dd->state_q, &dd->latents_q[0][0],
+                               dd->nb_latents, out, (int)sizeof out);
+    CHECK(r >= DF_DRED_ENC_TOO_LARGE && r <= (int)sizeof out);
+    r = df_dred_encode_payload(&st, dd->q0, dd->dq, dd->qmax, offset, zeros, zeros, 2, out, (int)sizeof out);
+    CHECK(r >= DF_DRED_ENC_TOO_LARGE && r <= (int)sizeof out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static df_dred_data dd;
@@ -223,6 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memcpy(&b, &feat[i], 4);
             CHECK(b == SENTINEL_BITS);
         }
+        encode_with_tables(blob, &dd);
         df_dred_decoder_destroy(dec);
     }
     df_blob_free(blob);
