@@ -4,6 +4,7 @@
  * under qemu (tests/c/run.sh --arch aarch64).
  *
  *   test_conformance ROOT SHARED VEC ISA CLIP...
+ *   test_conformance --supported ISA     exit 0 if this CPU runs ISA
  *
  * ROOT = source tree (weights/), SHARED = the shared data (speech/dev/CLIP.wav,
  * vectors/CLIP/VARIANT.pkts), VEC = the clips' arrays as plain .npy files
@@ -265,7 +266,8 @@ static void plc_run(const df_deep_plc_model *m, const df_kernels *k, const df_dr
 
 int main(int argc, char **argv)
 {
-    CHECK(argc >= 6, "usage: test_conformance ROOT SHARED VEC ISA CLIP...");
+    if (argc == 3 && !strcmp(argv[1], "--supported")) return !df_isa_supported((df_isa)isa_from_name(argv[2]));
+    CHECK(argc >= 6, "usage: test_conformance ROOT SHARED VEC ISA CLIP... | --supported ISA");
     const char *root = argv[1], *shared = argv[2], *vec = argv[3];
     const int isa = isa_from_name(argv[4]);
     CHECK(df_isa_supported((df_isa)isa), "ISA %s not supported here", argv[4]);
