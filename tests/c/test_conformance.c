@@ -22,7 +22,9 @@
  *             variant, tests/test_deep_plc.py's drive()): every feature
  *             vector handed to FARGAN and its position bit-exact.
  * Prints per part the values compared and the mismatches (and the largest
- * difference if any); exits 1 if anything differs. */
+ * difference if any); exits 1 if anything differs.  DREDFAST_CONF_PARTS
+ * (comma-separated subset of analysis,fargan,dred,plc) runs only those
+ * parts, e.g. to count one part's instructions. */
 #undef NDEBUG
 #include <math.h>
 #include <stdio.h>
@@ -291,6 +293,9 @@ int main(int argc, char **argv)
     df_dred_decoder *dd = df_dred_decoder_create(w, w, isa, err, sizeof err);
     CHECK(dd, "decoder: %s", err);
 
+    const char *parts = getenv("DREDFAST_CONF_PARTS");
+    const int do_an = !parts || strstr(parts, "analysis"), do_fg = !parts || strstr(parts, "fargan");
+    const int do_dred = !parts || strstr(parts, "dred"), do_plc = !parts || strstr(parts, "plc");
     tally t_feat = {"analysis features", 0, 0, 0}, t_lpc = {"analysis LPC", 0, 0, 0};
     tally t_fargan = {"FARGAN samples (fargan_pcm)", 0, 0, 0}, t_dred = {"DRED features", 0, 0, 0};
     tally t_plc = {"deep PLC features + positions", 0, 0, 0};
@@ -311,16 +316,18 @@ int main(int argc, char **argv)
         const int nf = (int)ref_f.shape[0];
         CHECK(nf == ns / DF_AN_FRAME && ref_f.shape[1] == DF_AN_FEATURES && ref_l.shape[1] == DF_AN_LPC, "shapes");
         float *f = malloc(sizeof(float) * DF_AN_FEATURES * (size_t)nf), *lpc = malloc(sizeof(float) * DF_AN_LPC * (size_t)nf);
-        df_analysis_state_init(as);
-        for (int i = 0; i < nf; i++)
-            df_analysis_frame(am, k, as, pcm + DF_AN_FRAME * i, f + DF_AN_FEATURES * i, lpc + DF_AN_LPC * i);
-        compare_f32(&t_feat, f, ref_f.data, (size_t)nf * DF_AN_FEATURES);
-        compare_f32(&t_lpc, lpc, ref_l.data, (size_t)nf * DF_AN_LPC);
+        if (do_an) {
+            df_analysis_state_init(as);
+            for (int i = 0; i < nf; i++)
+                df_analysis_frame(am, k, as, pcm + DF_AN_FRAME * i, f + DF_AN_FEATURES * i, lpc + DF_AN_LPC * i);
+            compare_f32(&t_feat, f, ref_f.data, (size_t)nf * DF_AN_FEATURES);
+            compare_f32(&t_lpc, lpc, ref_l.data, (size_t)nf * DF_AN_LPC);
+        }
         free(f), free(lpc), free(pcm), free(ref_l.raw);
 
         /* FARGAN: fargan_cont(zeros, features[0] x 5), then frames 1..F-1 */
         npy ref_pcm = npy_load(vec, clip, "fargan_pcm", 1);
-        if (ref_pcm.raw) {
+        if (ref_pcm.raw && do_fg) {
             npy_expect(&ref_pcm, "fargan_pcm", "<f4", 1);
             CHECK(ref_pcm.shape[0] == (long)(nf - 1) * DF_FARGAN_FRAME, "fargan_pcm length");
             const float *rf = ref_f.data;
@@ -332,9 +339,9 @@ int main(int argc, char **argv)
             for (int i = 1; i < nf; i++)
                 df_fargan_frame(fm, k, fs, rf + DF_AN_FEATURES * i, out + DF_FARGAN_FRAME * (i - 1));
             compare_f32(&t_fargan, out, ref_pcm.data, (size_t)ref_pcm.shape[0]);
-            free(out), free(ref_pcm.raw);
+            free(out);
         }
-        free(ref_f.raw);
+        free(ref_pcm.raw), free(ref_f.raw);
 
         for (int v = 0; v < 4; v++) {
             snprintf(path, sizeof path, "%s/vectors/%s/%s.pkts", shared, clip, VARIANTS[v]);
@@ -355,7 +362,7 @@ int main(int argc, char **argv)
             npy rfe = npy_load(vec, clip, name, 1);
             const int32_t *h = hdr.data;
             const int64_t *lp = lptr.data;
-            for (int i = 0; i < pk.n; i++) {
+            for (int i = 0; i < pk.n && do_dred; i++) {
                 df_dred_location loc;
                 df_dred_data d;
                 const int r = df_dred_decoder_parse(dd, pk.p[i], pk.len[i], 1000, &loc, &d);
@@ -376,7 +383,7 @@ int main(int argc, char **argv)
 
             /* deep PLC: libopus's decoder runs of this variant */
             static const char *const modes[] = {"plc", "dred", "lbrr"};
-            for (int mo = 0; mo < 3; mo++) {
+            for (int mo = 0; mo < 3 && do_plc; mo++) {
                 char en[96], fn[96];
                 snprintf(name, sizeof name, "%s_dec_%s", VARIANTS[v], modes[mo]);
                 snprintf(en, sizeof en, "%s_events", name);
@@ -398,16 +405,19 @@ int main(int argc, char **argv)
 
     int bad = 0;
     printf("results (exact comparison, bits):\n");
-    bad |= report(&t_feat);
-    bad |= report(&t_lpc);
-    bad |= report(&t_fargan);
-    bad |= report(&t_dred);
-    printf("  %-34s %9ld packets with DRED, %ld disagree on presence/latents\n", "DRED parse", dred_packets,
-           dred_presence_errors);
-    bad |= dred_presence_errors != 0 || dred_packets == 0;
-    bad |= report(&t_plc);
-    printf("  %-34s %9ld runs\n", "deep PLC decoder runs replayed", plc_runs);
-    bad |= plc_runs == 0;
+    if (do_an) bad |= report(&t_feat) | report(&t_lpc);
+    if (do_fg) bad |= report(&t_fargan);
+    if (do_dred) {
+        bad |= report(&t_dred);
+        printf("  %-34s %9ld packets with DRED, %ld disagree on presence/latents\n", "DRED parse", dred_packets,
+               dred_presence_errors);
+        bad |= dred_presence_errors != 0 || dred_packets == 0;
+    }
+    if (do_plc) {
+        bad |= report(&t_plc);
+        printf("  %-34s %9ld runs\n", "deep PLC decoder runs replayed", plc_runs);
+        bad |= plc_runs == 0;
+    }
     df_dred_decoder_destroy(dd);
     df_blob_free(w);
     free(model.p), free(am), free(as), free(fm), free(fs), free(pm);
