@@ -1,4 +1,4 @@
-"""Choice of the C kernel path (scalar, AVX2/FMA, AVX-512 VNNI)."""
+"""Choice of the C kernel path (scalar, AVX2/FMA, AVX-512 VNNI, NEON, NEON + SDOT)."""
 from __future__ import annotations
 
 import os
@@ -6,7 +6,11 @@ from typing import List, Optional
 
 from . import _core
 
-_NAMES = {"scalar": _core.ISA_SCALAR, "avx2": _core.ISA_AVX2, "avx512": _core.ISA_AVX512}
+#: every path name, whether or not this CPU runs it (``isa=`` and the CLI's ``--isa``)
+ISA_NAMES = ("scalar", "avx2", "avx512", "neon", "neon_dotprod")
+
+_NAMES = {"scalar": _core.ISA_SCALAR, "avx2": _core.ISA_AVX2, "avx512": _core.ISA_AVX512,
+          "neon": _core.ISA_NEON, "neon_dotprod": _core.ISA_NEON_DOTPROD}
 
 
 def available_isas() -> List[str]:

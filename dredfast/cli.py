@@ -7,6 +7,7 @@ import sys
 from typing import List, Optional
 
 from . import __version__
+from ._isa import ISA_NAMES
 from .dred import DredDecoder, MAX_MS
 from .packets import iter_packets, packet_info
 
@@ -342,13 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--only-dred", action="store_true", help="skip packets without DRED")
     ins.add_argument("--json", action="store_true", help="one JSON object per packet")
     ins.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged Opus 1.6.1)")
-    ins.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
+    ins.add_argument("--isa", default=None, choices=list(ISA_NAMES), help="kernel path")
     ins.set_defaults(func=_inspect)
     ana = sub.add_parser("analyze", help="compute the 20 features per 10 ms of a 16 kHz WAV file")
     ana.add_argument("input", help="16 kHz 16-bit WAV (stereo is mixed down)")
     ana.add_argument("-o", "--output", required=True, help="output .npy (frames x 20, float32)")
     ana.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
-    ana.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
+    ana.add_argument("--isa", default=None, choices=list(ISA_NAMES), help="kernel path")
     ana.set_defaults(func=_analyze)
     syn = sub.add_parser("synth", help="synthesise speech from a feature file (.npy, n x 20)")
     syn.add_argument("features", help=".npy array of 10 ms feature frames (n x 20; extra columns ignored)")
@@ -358,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "FreeDV's (n, 38) / (n, 55) features")
     syn.add_argument("--seed", type=int, default=0, help="LPCNet's sampling seed (default 0)")
     syn.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
-    syn.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
+    syn.add_argument("--isa", default=None, choices=list(ISA_NAMES), help="kernel path")
     syn.set_defaults(func=_synth)
 
     enc = sub.add_parser("encode", help="encode a WAV (8-48 kHz, mono or stereo) to Opus packets with DRED (.pkts)")
@@ -374,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="force the coding mode (default: libopus decides)")
     enc.add_argument("--complexity", type=int, default=9, help="encoder complexity 0-10 (default 9)")
     enc.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
-    enc.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
+    enc.add_argument("--isa", default=None, choices=list(ISA_NAMES), help="kernel path")
     enc.set_defaults(func=_encode)
 
     sim = sub.add_parser("simulate", help="run the receiver over a packet-loss trace and score the result")
@@ -421,7 +422,7 @@ def _receiver_options(p: argparse.ArgumentParser, jitter_ms: int = 60) -> None:
                         "(default) or its own PLC")
     p.add_argument("--no-metrics", action="store_true", help="skip PESQ-WB / STOI / PLCMOS")
     p.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
-    p.add_argument("--isa", default=None, choices=["scalar", "avx2", "avx512"], help="kernel path")
+    p.add_argument("--isa", default=None, choices=list(ISA_NAMES), help="kernel path")
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -102,7 +102,7 @@ class DredDecoder:
     ``weights``: a :class:`Weights`, a path to a ``DNNw`` blob, or None for the packaged
     Opus 1.6.1 model.  A blob without the DRED quantiser tables (libopus compiles them in,
     so its exported blobs lack them) takes them from the packaged blob.
-    ``isa``: kernel path (``'scalar'``, ``'avx2'``, ``'avx512'``), None for the fastest.
+    ``isa``: kernel path (``'scalar'``, ``'avx2'``, ``'avx512'``, ``'neon'``, ``'neon_dotprod'``), None for the fastest.
     Objects are independent; one decoder may be used from several threads.
     """
 

@@ -78,7 +78,11 @@ def test_empty_packet_is_invalid():
 def test_isa_selection():
     assert dredfast.DredDecoder(isa="scalar").isa == "scalar"
     with pytest.raises(ValueError, match="isa must be one of"):
-        dredfast.DredDecoder(isa="neon")
+        dredfast.DredDecoder(isa="sve")
+    # A path this build knows but this CPU cannot run (NEON on x86, AVX2 on AArch64).
+    foreign = "avx2" if "neon" in dredfast.available_isas() else "neon"
+    with pytest.raises(ValueError, match="not available on this CPU"):
+        dredfast.DredDecoder(isa=foreign)
     best = dredfast.DredDecoder().isa
     assert best == dredfast.available_isas()[-1]
 

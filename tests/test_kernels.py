@@ -20,8 +20,9 @@ import blobutil
 import nnet_ref
 
 SIMD = [i for i in dredfast.available_isas() if i != "scalar"]
-CODES = {"scalar": _core.ISA_SCALAR, "avx2": _core.ISA_AVX2, "avx512": _core.ISA_AVX512}
-ACT_TOL = {"scalar": 4e-4, "avx2": 4e-4, "avx512": 4e-4}
+CODES = {"scalar": _core.ISA_SCALAR, "avx2": _core.ISA_AVX2, "avx512": _core.ISA_AVX512,
+         "neon": _core.ISA_NEON, "neon_dotprod": _core.ISA_NEON_DOTPROD}
+ACT_TOL = {isa: 4e-4 for isa in CODES}
 
 # Layers of the shipped RDO-VAE decoder covering every kind of matrix.
 REAL = [
@@ -59,7 +60,7 @@ def inputs(n, rng):
 def test_kernels_available():
     isas = dredfast.available_isas()
     assert isas[0] == "scalar"
-    assert set(isas) <= {"scalar", "avx2", "avx512"}
+    assert set(isas) <= set(CODES)
 
 
 @pytest.mark.parametrize("name,nin,nout", REAL)
@@ -201,17 +202,18 @@ def test_activations(real_blob, act):
 
 
 def test_simd_paths_bit_identical(real_blob):
-    """AVX2 and AVX-512 share float/activation code and exact integer sums."""
+    """AVX2 and AVX-512 (NEON and NEON + SDOT) share float/activation code and exact integer sums."""
     if len(SIMD) < 2:
         pytest.skip(f"only {SIMD} available here")
     rng = np.random.default_rng(3)
     for name, nin, nout in REAL:
-        a = _core.TestLayer(real_blob, name, nin, nout, _core.ISA_AVX2)
-        b = _core.TestLayer(real_blob, name, nin, nout, _core.ISA_AVX512)
+        a = _core.TestLayer(real_blob, name, nin, nout, CODES[SIMD[0]])
+        others = [_core.TestLayer(real_blob, name, nin, nout, CODES[i]) for i in SIMD[1:]]
         for _ in range(10):
             x = inputs(nin, rng)
             for act in (_core.ACT_LINEAR, _core.ACT_TANH, _core.ACT_SIGMOID):
-                np.testing.assert_array_equal(a.dense(x, act), b.dense(x, act))
+                for b in others:
+                    np.testing.assert_array_equal(a.dense(x, act), b.dense(x, act))
 
 
 def test_gru_glu_conv1d(real_blob, real_records):

@@ -688,6 +688,8 @@ PYBIND11_MODULE(_core, m)
     m.attr("ISA_SCALAR") = static_cast<int>(DF_ISA_SCALAR);
     m.attr("ISA_AVX2") = static_cast<int>(DF_ISA_AVX2);
     m.attr("ISA_AVX512") = static_cast<int>(DF_ISA_AVX512);
+    m.attr("ISA_NEON") = static_cast<int>(DF_ISA_NEON);
+    m.attr("ISA_NEON_DOTPROD") = static_cast<int>(DF_ISA_NEON_DOTPROD);
     m.attr("ACT_LINEAR") = static_cast<int>(DF_ACT_LINEAR);
     m.attr("ACT_SIGMOID") = static_cast<int>(DF_ACT_SIGMOID);
     m.attr("ACT_TANH") = static_cast<int>(DF_ACT_TANH);

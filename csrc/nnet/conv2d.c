@@ -22,6 +22,7 @@
 #endif
 #include "conv2d.h"
 #include "conv2d_avx2.h"
+#include "conv2d_neon.h"
 #include "kernels.h"
 
 /* The frequent 3x3 case: for every output row, channel by channel, first
@@ -101,8 +102,14 @@ int df_compute_conv2d_3x3(const df_kernels *k, const df_conv2d *conv, float *out
 {
     if (conv->ktime != 3 || conv->kheight != 3) return -1;
 #ifdef DF_HAVE_X86
-    if (k->isa >= DF_ISA_AVX2)
+    if (k->isa == DF_ISA_AVX2 || k->isa == DF_ISA_AVX512)
         df_conv3x3_avx2(out, conv->weights, conv->bias, conv->in_channels, conv->out_channels, f0,
+                        f1, f2, height, hstride);
+    else
+#endif
+#ifdef DF_HAVE_NEON
+    if (k->isa == DF_ISA_NEON || k->isa == DF_ISA_NEON_DOTPROD)
+        df_conv3x3_neon(out, conv->weights, conv->bias, conv->in_channels, conv->out_channels, f0,
                         f1, f2, height, hstride);
     else
 #endif

@@ -1,9 +1,36 @@
-/* Run-time choice of the kernel path.  Only reads CPUID/XGETBV; nothing is
- * cached, so there is no global state to race on (the check is cheap and
- * runs once per model object). */
+/* Run-time choice of the kernel path.  Only reads CPUID/XGETBV on x86, the
+ * kernel's hardware capabilities on AArch64; nothing is cached, so there is
+ * no global state to race on (the check is cheap and runs once per model
+ * object). */
 #include "kernels.h"
 
 #include <stddef.h>
+
+#ifdef DF_HAVE_NEON
+#if defined(__linux__)
+#include <sys/auxv.h>
+#elif defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
+
+/* Advanced SIMD is part of every AArch64 CPU; SDOT (FEAT_DotProd, Armv8.2,
+ * optional before Armv8.4) is not, so ask the OS. */
+static int arm_has_dotprod(void)
+{
+#if defined(__linux__)
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1UL << 20) /* the Linux uapi value, for old headers */
+#endif
+    return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#elif defined(__APPLE__)
+    int v = 0;
+    size_t len = sizeof v;
+    return sysctlbyname("hw.optional.arm.FEAT_DotProd", &v, &len, NULL, 0) == 0 && v != 0;
+#else
+    return 0;
+#endif
+}
+#endif
 
 #ifdef DF_HAVE_X86
 #include <cpuid.h>
@@ -50,6 +77,12 @@ int df_isa_supported(df_isa isa)
     case DF_ISA_AVX512:
         return x86_supports(isa);
 #endif
+#ifdef DF_HAVE_NEON
+    case DF_ISA_NEON:
+        return 1;
+    case DF_ISA_NEON_DOTPROD:
+        return arm_has_dotprod();
+#endif
     default:
         return 0;
     }
@@ -61,6 +94,10 @@ df_isa df_isa_best(void)
         return DF_ISA_AVX512;
     if (df_isa_supported(DF_ISA_AVX2))
         return DF_ISA_AVX2;
+    if (df_isa_supported(DF_ISA_NEON_DOTPROD))
+        return DF_ISA_NEON_DOTPROD;
+    if (df_isa_supported(DF_ISA_NEON))
+        return DF_ISA_NEON;
     return DF_ISA_SCALAR;
 }
 
@@ -74,6 +111,12 @@ const df_kernels *df_kernels_get(df_isa isa)
         return &df_kernels_avx2;
     case DF_ISA_AVX512:
         return &df_kernels_avx512;
+#endif
+#ifdef DF_HAVE_NEON
+    case DF_ISA_NEON:
+        return &df_kernels_neon;
+    case DF_ISA_NEON_DOTPROD:
+        return &df_kernels_neon_dotprod;
 #endif
     default:
         return &df_kernels_scalar;

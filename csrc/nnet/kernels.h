@@ -38,5 +38,10 @@ extern const df_kernels df_kernels_scalar;
 extern const df_kernels df_kernels_avx2;
 extern const df_kernels df_kernels_avx512;
 #endif
+#if defined(__aarch64__)
+#define DF_HAVE_NEON 1
+extern const df_kernels df_kernels_neon;
+extern const df_kernels df_kernels_neon_dotprod;
+#endif
 
 #endif

@@ -3,7 +3,8 @@
  * One layer type (df_linear) covers every matrix in the Opus 1.6 weight
  * blobs: float or int8 weights, dense or 8x4 block-sparse.  Models are short
  * chains of the compute_* calls below; the arithmetic kernels behind them are
- * picked at run time (scalar, AVX2/FMA, AVX-512 VNNI) through df_kernels.
+ * picked at run time (scalar, AVX2/FMA, AVX-512 VNNI, NEON, NEON + SDOT)
+ * through df_kernels.
  *
  * Numerics follow libopus's x86 kernels so results can be compared with the
  * reference vectors bit for bit where the maths allows:
@@ -17,7 +18,7 @@
  *    (rcp.h): the hardware estimate differs between CPU vendors, so this is
  *    what makes results identical on every CPU and path, and equal to the
  *    reference vectors (made on Intel).
- * With these, the scalar, AVX2 and AVX-512 paths give the same bits.
+ * With these, the scalar, AVX2, AVX-512 and NEON paths give the same bits.
  */
 #ifndef DREDFAST_NNET_H
 #define DREDFAST_NNET_H
@@ -57,7 +58,9 @@ typedef enum {
     DF_ISA_SCALAR = 0,
     DF_ISA_AVX2 = 1,   /* AVX2 + FMA (what libopus uses at most) */
     DF_ISA_AVX512 = 2, /* AVX-512 F/BW/VL + VNNI */
-    DF_ISA_COUNT = 3
+    DF_ISA_NEON = 3,   /* AArch64 Advanced SIMD (every AArch64 CPU) */
+    DF_ISA_NEON_DOTPROD = 4, /* the same plus SDOT (Armv8.2 dot product) for int8 layers */
+    DF_ISA_COUNT = 5
 } df_isa;
 
 /* The arithmetic a model needs from a CPU path.  Tables are const and

@@ -2,7 +2,8 @@
  * (tests/c/run.sh): every part the Python package uses, on real data,
  * without Python in the way.
  *
- *   test_c_api ROOT [ISA]     ROOT = source tree, ISA = scalar|avx2|avx512|best
+ *   test_c_api ROOT [ISA]     ROOT = source tree,
+ *                             ISA = scalar|avx2|avx512|neon|neon_dotprod|best
  *
  * Each part runs on the scalar path and on ISA (default: best; under
  * valgrind use avx2, valgrind has no AVX-512) and the two must agree bit for
@@ -343,12 +344,14 @@ static uint8_t *encode(const df_blob *w, int isa, const float *pcm, int nsamples
 
 int main(int argc, char **argv)
 {
-    CHECK(argc >= 2, "usage: test_c_api ROOT [scalar|avx2|avx512|best]");
+    CHECK(argc >= 2, "usage: test_c_api ROOT [scalar|avx2|avx512|neon|neon_dotprod|best]");
     const char *root = argv[1];
     int isa = df_isa_best();
     if (argc > 2 && strcmp(argv[2], "best")) {
-        isa = !strcmp(argv[2], "scalar") ? DF_ISA_SCALAR : !strcmp(argv[2], "avx2") ? DF_ISA_AVX2
-            : !strcmp(argv[2], "avx512") ? DF_ISA_AVX512 : -1;
+        static const char *const names[DF_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon", "neon_dotprod"};
+        isa = -1;
+        for (int i = 0; i < DF_ISA_COUNT; i++)
+            if (!strcmp(argv[2], names[i])) isa = i;
         CHECK(isa >= 0, "unknown ISA %s", argv[2]);
         CHECK(df_isa_supported((df_isa)isa), "ISA %s not supported here", argv[2]);
     }

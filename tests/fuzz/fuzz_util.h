@@ -29,7 +29,8 @@
         }                                                                                  \
     } while (0)
 
-static const char *const fuzz_isa_name[DF_ISA_COUNT] = {"scalar", "avx2", "avx512"};
+static const char *const fuzz_isa_name[DF_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon",
+                                                             "neon_dotprod"};
 
 /* The whole file in a malloc'ed buffer (NULL if it cannot be read). */
 static inline uint8_t *fuzz_read_file(const char *path, size_t *len)
