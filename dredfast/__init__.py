@@ -12,6 +12,7 @@ from .dred_payload import encode_dred_payload
 from .dred_encoder import DredEncoder
 from .encoder import Encoder
 from .receiver import Receiver, ReceiverStats
+from .jitter import RtpReceiver, RtpStats
 from .analysis import Analyzer, analyze
 from .vocoder import Vocoder
 from ._libopus import OpusDecoder, OpusEncoder, libopus_version
@@ -30,6 +31,8 @@ __all__ = [
     "Encoder",
     "Receiver",
     "ReceiverStats",
+    "RtpReceiver",
+    "RtpStats",
     "OpusDecoder",
     "OpusEncoder",
     "libopus_version",
