@@ -13,6 +13,7 @@ from .dred_encoder import DredEncoder
 from .encoder import Encoder
 from .receiver import Receiver, ReceiverStats
 from .jitter import RtpReceiver, RtpStats
+from .ogg import OggOpus, OggOpusWriter, read_opus, write_opus
 from .analysis import Analyzer, analyze
 from .vocoder import Vocoder
 from ._libopus import OpusDecoder, OpusEncoder, libopus_version
@@ -33,6 +34,10 @@ __all__ = [
     "ReceiverStats",
     "RtpReceiver",
     "RtpStats",
+    "OggOpus",
+    "OggOpusWriter",
+    "read_opus",
+    "write_opus",
     "OpusDecoder",
     "OpusEncoder",
     "libopus_version",
