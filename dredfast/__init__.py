@@ -13,6 +13,8 @@ from .dred_encoder import DredEncoder
 from .encoder import Encoder
 from .receiver import Receiver
 from .receiver_stats import ReceiverStats
+from .jitter import RtpReceiver, RtpStats
+from .ogg import OggOpus, OggOpusWriter, read_opus, write_opus
 from .analysis import Analyzer, analyze
 from .vocoder import Vocoder
 from ._libopus import OpusDecoder, OpusEncoder, libopus_version
@@ -31,6 +33,12 @@ __all__ = [
     "Encoder",
     "Receiver",
     "ReceiverStats",
+    "RtpReceiver",
+    "RtpStats",
+    "OggOpus",
+    "OggOpusWriter",
+    "read_opus",
+    "write_opus",
     "OpusDecoder",
     "OpusEncoder",
     "libopus_version",

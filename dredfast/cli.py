@@ -32,7 +32,7 @@ def _inspect(args: argparse.Namespace) -> int:
             out.write(f"{args.packets}  (decoder: {dec.isa}, max {args.max_ms} ms)\n")
             out.write(" pkt  bytes fr | q0 dQ qmax offset extra | lat | covers (ms before packet end)\n")
         try:
-            for i, pkt in enumerate(iter_packets(f)):
+            for i, pkt in enumerate(_packet_source(args.packets, f)):
                 n += 1
                 row = {"packet": i, "bytes": len(pkt)}
                 try:
@@ -81,9 +81,17 @@ def _inspect(args: argparse.Namespace) -> int:
             print(f"dredfast inspect: {args.packets}: {e}", file=sys.stderr)
             return 2
     if not args.json:
-        out.write(f"{n} packets ({n * FRAME_MS / 1000:.2f} s at {FRAME_MS} ms), {with_dred} with DRED, "
-                  f"{latents_total} latents, {bad} invalid\n")
+        out.write(f"{n} packets ({n * FRAME_MS / 1000:.2f} s at {FRAME_MS} ms), {with_dred} with DRED "
+                  f"({100 * with_dred / max(n, 1):.1f} %), {latents_total} latents, {bad} invalid\n")
     return 0
+
+
+def _packet_source(path: str, f):
+    """Packets of an open packet file: Ogg Opus (``.opus``, by its magic) or ``.pkts``."""
+    from .ogg import read_opus_stream
+    if f.peek(4)[:4] == b"OggS" if hasattr(f, "peek") else False:
+        return iter(read_opus_stream(f).packets)
+    return iter_packets(f)
 
 
 class _Progress:
@@ -108,19 +116,29 @@ class _Progress:
 
 
 def _read_speech(path: str, command: str):
-    """16 kHz speech from a WAV file, or None after printing why not."""
-    from .audio import read_wav
+    """Speech for the encoder / analysis from any audio file libsndfile reads, or None
+    after printing one line saying why not."""
+    from .audiofile import read_audio
 
     try:
-        pcm, fs = read_wav(path)
-    except (OSError, ValueError, EOFError) as e:
-        print(f"dredfast {command}: cannot read {path}: {e}", file=sys.stderr)
+        pcm, fs = read_audio(path)
+    except ValueError as e:
+        print(f"dredfast {command}: {e}", file=sys.stderr)
         return None
-    if fs != 16000:
-        print(f"dredfast {command}: {path} is {fs} Hz; resample to 16 kHz first (e.g. with sox or soxr)",
-              file=sys.stderr)
-        return None
-    return pcm
+    return _to_encoder_input(pcm, fs)
+
+
+#: The rate the encoder, the analysis and the receiver work at today.
+ENCODER_RATE = 16000
+
+
+def _to_encoder_input(pcm, fs: int):
+    """(frames, channels) audio at ``fs`` -> what the encoder takes: 16 kHz mono today
+    (channels averaged, soxr resampling).  The one place to change when the encoder
+    takes 8-48 kHz mono/stereo natively (pass ``pcm, fs`` through instead)."""
+    from .audiofile import resample, to_mono
+
+    return resample(to_mono(pcm), fs, ENCODER_RATE)
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -186,17 +204,33 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _encode_input(path: str):
+    """(pcm, rate) for the encoder: the file's own rate and channels when Opus codes them
+    (8/12/16/24/48 kHz, mono or stereo), else resampled to 48 kHz and/or mixed to mono;
+    None after one line saying why the file cannot be read."""
+    from .audiofile import read_audio, resample, to_mono
+
+    try:
+        pcm, fs = read_audio(path)
+    except ValueError as e:
+        print(f"dredfast encode: {e}", file=sys.stderr)
+        return None
+    if pcm.ndim == 2 and pcm.shape[1] == 1:
+        pcm = pcm[:, 0]
+    elif pcm.ndim == 2 and pcm.shape[1] > 2:
+        pcm = to_mono(pcm)
+    if fs not in (8000, 12000, 16000, 24000, 48000):
+        pcm, fs = resample(pcm, fs, 48000), 48000
+    return pcm, fs
+
+
 def _encode(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .audio import read_wav
-    from .packets import write_packets
-
-    try:
-        pcm, fs = read_wav(args.input, mono=False)  # the file's own rate and channels go to the encoder
-    except (OSError, ValueError, EOFError) as e:
-        print(f"dredfast encode: cannot read {args.input}: {e}", file=sys.stderr)
+    got = _encode_input(args.input)
+    if got is None:
         return 2
+    pcm, fs = got
     channels = 1 if pcm.ndim == 1 else pcm.shape[1]
     try:
         from .encoder import Encoder
@@ -218,7 +252,7 @@ def _encode(args: argparse.Namespace) -> int:
         if i % 50 == 0 or i == n - 1:
             bar.update(i + 1)
     bar.close()
-    write_packets(args.output, packets)
+    _write_packet_file(args.output, packets, len(pcm), enc)
     total = sum(len(p) for p in packets)
     b = enc.dred_budget
     print(f"{args.output}: {n} packets, {fs} Hz, {channels} channel(s), {total * 8 / (n * 0.02) / 1000:.1f} kb/s "
@@ -227,19 +261,56 @@ def _encode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_packet_file(path: str, packets, n_samples: int, enc) -> None:
+    """``.opus`` / ``.ogg`` (by extension): an Ogg Opus file trimmed to the input's length,
+    pre-skip = the encoder's look-ahead; anything else: the ``.pkts`` container."""
+    import os
+
+    from .packets import write_packets
+    if os.path.splitext(path)[1].lower() in (".opus", ".ogg", ".oga"):
+        from .ogg import write_opus
+        scale = 48000 // enc.sample_rate
+        # pre-skip: the primary encoder's look-ahead (libopus: 6.5 ms, 104 samples at 16 kHz).
+        write_opus(path, packets, length=n_samples * scale, pre_skip=enc._opus.lookahead * scale,
+                   input_sample_rate=enc.sample_rate, channels=enc.channels, vendor=f"dredfast {__version__}")
+    else:
+        write_packets(path, packets)
+
+
+def _read_packet_file(path: str):
+    """Packets of a ``.opus`` (Ogg Opus) or ``.pkts`` file."""
+    with open(path, "rb") as f:
+        return list(_packet_source(path, f))
+
+
+def _loss_pattern(args, n: int):
+    """The per-packet loss (True = lost) for ``simulate``: the trace file, repeated with a
+    notice when it is shorter than the signal; else made here (``--loss``, ``--burst``,
+    ``--loss-model``)."""
+    from .traces import load_trace, trace_for
+
+    if args.trace:
+        lost = load_trace(args.trace)
+        if len(lost) < n:
+            print(f"dredfast: note: the trace has {len(lost)} packets, {n} are needed: repeating it",
+                  file=sys.stderr)
+            lost = trace_for(lost, n)
+        return lost[:n]
+    from .lossmodels import gilbert_elliott, lossgen
+    if args.loss_model == "lossgen":
+        return lossgen(n, args.loss / 100, seed=args.seed)
+    return gilbert_elliott(n, args.loss / 100, args.burst, seed=args.seed)
+
+
 def _simulate_common(args, speech, packets, title: str) -> int:
     from .audio import write_wav
     from .simulate import plot, simulate, write_report
-    from .traces import load_trace
 
-    try:
-        lost = load_trace(args.trace)
-    except (OSError, ValueError) as e:
-        print(f"dredfast: cannot read trace {args.trace}: {e}", file=sys.stderr)
-        return 2
     n = len(packets) if packets is not None else -(-len(speech) // 320) + 1
-    if len(lost) < n:
-        print(f"dredfast: the trace has {len(lost)} packets, {n} are needed", file=sys.stderr)
+    try:
+        lost = _loss_pattern(args, n)
+    except (OSError, ValueError) as e:
+        print(f"dredfast: cannot read trace {args.trace}: {e}" if args.trace else f"dredfast: {e}", file=sys.stderr)
         return 2
     want_metrics = not args.no_metrics
     if want_metrics:
@@ -284,19 +355,19 @@ def _simulate_common(args, speech, packets, title: str) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from .packets import read_packets
-
     speech = _read_speech(args.input, "simulate")
     if speech is None:
         return 2
     packets = None
     if args.packets:
         try:
-            packets = read_packets(args.packets)
+            packets = _read_packet_file(args.packets)
         except (OSError, ValueError) as e:
             print(f"dredfast simulate: cannot read {args.packets}: {e}", file=sys.stderr)
             return 2
-    return _simulate_common(args, speech, packets, f"{args.input}, trace {args.trace}")
+    loss = (f"trace {args.trace}" if args.trace else
+            f"{args.loss:g} % {args.loss_model} loss" + (f", bursts of {args.burst:g}" if args.loss_model == "ge" else ""))
+    return _simulate_common(args, speech, packets, f"{args.input}, {loss}")
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -315,7 +386,7 @@ def _demo(args: argparse.Namespace) -> int:
         from .audio import write_wav
         write_wav(args.input, speech)
         print(f"dredfast demo: {DEMO_SPEECH} ({len(speech) / 16000:.1f} s of speech, {DEMO_CREDIT}), "
-              f"bursty loss trace {DEMO_TRACE}, 24 kb/s Opus + LBRR + 1 s of DRED at {args.dred_bitrate // 1000} "
+              f"bursty loss trace {DEMO_TRACE}, 24 kb/s Opus + LBRR + 1 s of DRED at {(args.dred_bitrate or 0) // 1000} "
               f"kb/s, {args.vocoder}, receiver look-ahead {args.jitter_ms} ms")
         args.output = os.path.join(out_dir, "received.wav")
         args.report = os.path.join(out_dir, "report.json")
@@ -337,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=__version__)
     sub = p.add_subparsers(dest="command", required=True)
     ins = sub.add_parser("inspect", help="print the DRED carried by each packet of a .pkts file")
-    ins.add_argument("packets", help="packet container: records of uint32-LE length + Opus packet")
+    ins.add_argument("packets", help="Ogg Opus file (.opus) or packet container (.pkts: uint32-LE length + packet)")
     ins.add_argument("--max-ms", type=int, default=1000, help="redundancy to decode per packet (default 1000)")
     ins.add_argument("--latents", action="store_true", help="also print the quantised state and latents")
     ins.add_argument("--only-dred", action="store_true", help="skip packets without DRED")
@@ -362,10 +433,11 @@ def build_parser() -> argparse.ArgumentParser:
     syn.add_argument("--isa", default=None, choices=list(ISA_NAMES), help="kernel path")
     syn.set_defaults(func=_synth)
 
-    enc = sub.add_parser("encode", help="encode a WAV (8-48 kHz, mono or stereo) to Opus packets with DRED (.pkts)")
-    enc.add_argument("input", help="16-bit WAV at 8, 12, 16, 24 or 48 kHz, mono or stereo (coded as it is)")
-    enc.add_argument("-o", "--output", required=True, help="packet container (.pkts)")
-    _sender_options(enc)
+    enc = sub.add_parser("encode", help="encode audio to Opus with DRED (.opus, or .pkts)")
+    enc.add_argument("input", help="audio file (WAV, FLAC, Ogg, MP3, ...; coded at its own rate and channels "
+                                   "when Opus has them, else resampled to 48 kHz)")
+    enc.add_argument("-o", "--output", required=True, help="output: .opus (Ogg Opus) or .pkts (packet container)")
+    _sender_options(enc, dred_bitrate=DEFAULT_DRED_BITRATE)
     enc.add_argument("--application", default="voip", choices=["voip", "audio", "restricted_lowdelay"],
                      help="Opus application (default voip)")
     enc.add_argument("--bandwidth", default=None,
@@ -379,14 +451,14 @@ def build_parser() -> argparse.ArgumentParser:
     enc.set_defaults(func=_encode)
 
     sim = sub.add_parser("simulate", help="run the receiver over a packet-loss trace and score the result")
-    sim.add_argument("input", help="clean 16 kHz speech (WAV): sent, and the reference for the scores")
-    sim.add_argument("--trace", required=True, help="loss trace: one line per 20 ms packet, 1 = received, 0 = lost")
-    sim.add_argument("--packets", default=None, help="use these packets (.pkts) instead of encoding the input")
+    sim.add_argument("input", help="clean speech (any audio file): sent, and the reference for the scores")
+    _loss_options(sim)
+    sim.add_argument("--packets", default=None, help="use these packets (.opus or .pkts) instead of encoding the input")
     sim.add_argument("-o", "--output", required=True, help="recovered speech (WAV)")
     sim.add_argument("--report", default=None, help="write a JSON report")
     sim.add_argument("--plot", default=None, help="write a PNG: waveforms, spectrogram, lost packets by fill")
     _receiver_options(sim)
-    _sender_options(sim)
+    _sender_options(sim, dred_bitrate=DEFAULT_DRED_BITRATE)
     sim.set_defaults(func=_simulate)
 
     demo = sub.add_parser("demo", help="end-to-end demo on packaged speech with a bursty loss trace")
@@ -394,21 +466,50 @@ def build_parser() -> argparse.ArgumentParser:
     # opus_demo style: a lost frame is filled once the next packet has arrived, however
     # long the gap (what libopus's reference figures measure).
     _receiver_options(demo, jitter_ms=1000)
-    _sender_options(demo, dred_bitrate=16000)
+    _sender_options(demo, dred_bitrate=DEFAULT_DRED_BITRATE)
     demo.set_defaults(func=_demo)
     return p
+
+
+#: DRED's own bitrate by default (encode, simulate, demo): 16 kb/s on top of --bitrate
+#: carries the full second of redundancy (about 37 kb/s in all with 24 kb/s + LBRR).
+#: libopus's own budget gives DRED nothing at 24 kb/s with LBRR on (--dred-bitrate auto).
+DEFAULT_DRED_BITRATE = 16000
+
+
+def _dred_bitrate(value: str) -> Optional[int]:
+    if value.lower() in ("auto", "libopus"):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected b/s or 'auto', got {value!r}") from None
+
+
+def _loss_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trace", default=None,
+                   help="loss trace: one line per 20 ms packet, 1 = received, 0 = lost (repeated if short); "
+                        "default: loss made here from --loss / --burst / --loss-model")
+    p.add_argument("--loss", type=float, default=20, help="simulated loss in %% without --trace (default 20)")
+    p.add_argument("--burst", type=float, default=8,
+                   help="mean loss burst in packets for --loss-model ge (default 8)")
+    p.add_argument("--loss-model", default="ge", choices=["ge", "lossgen"],
+                   help="ge: Gilbert-Elliott (default); lossgen: libopus 1.6.1's neural loss generator")
+    p.add_argument("--seed", type=int, default=1, help="seed of the simulated loss (default 1)")
 
 
 def _sender_options(p: argparse.ArgumentParser, dred_bitrate: Optional[int] = None) -> None:
     p.add_argument("--bitrate", type=int, default=24000, help="Opus bitrate in b/s (default 24000)")
     p.add_argument("--lbrr", action=argparse.BooleanOptionalAction, default=True,
                    help="in-band FEC (LBRR) in the primary stream (default on)")
-    p.add_argument("--loss-pct", type=int, default=20, help="expected loss signalled to the encoder (default 20)")
+    p.add_argument("--expected-loss", "--loss-pct", dest="loss_pct", type=int, default=20,
+                   help="packet loss in %% the encoder is told to expect (tunes LBRR and libopus's DRED "
+                        "budget; does not drop anything; default 20)")
     p.add_argument("--dred-ms", type=int, default=1000, help="DRED redundancy to carry (default 1000)")
-    p.add_argument("--dred-bitrate", type=int, default=dred_bitrate,
-                   help="DRED's own bitrate on top of --bitrate; default: libopus 1.6.1's budget, which "
-                        "takes DRED's share out of --bitrate" if dred_bitrate is None else
-                        f"DRED's own bitrate on top of --bitrate (default {dred_bitrate})")
+    p.add_argument("--dred-bitrate", type=_dred_bitrate, default=dred_bitrate,
+                   help="DRED's own bitrate on top of --bitrate, or 'auto': libopus 1.6.1's budget, which "
+                        "takes DRED's share out of --bitrate (none at 24 kb/s with LBRR)" +
+                        ("" if dred_bitrate is None else f" (default {dred_bitrate})"))
     p.add_argument("--libopus", default=None, help="path to the system libopus (default: found automatically)")
 
 
