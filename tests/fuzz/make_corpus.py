@@ -24,9 +24,9 @@ regress-blob/, regress-packet/  issue 12's resource findings, replayed (not
                 mutated) by run_short.sh and replay_python.sh under the fuzzers'
                 -timeout / -rss_limit_mb / -malloc_limit_mb: a blob whose DRED p0
                 table is all 0 (finding 1: the range coder spun forever), 100 k
-                empty records (finding 5: quadratic loading, > 40 s), a 400 kB
-                code-3 packet whose repeat marker expands 399 k one-byte
-                extensions 48 times (finding 2: ~2 GB in packet_info).
+                empty records (finding 5: quadratic loading, > 40 s), 99 kB and
+                400 kB code-3 packets whose repeat marker expands every one-byte
+                extension 48 times (finding 2: ~2 GB in packet_info at 400 kB).
 
 All these folders are git-ignored; rerunning replaces their content.
 """
@@ -239,10 +239,12 @@ def regression_seeds(blob_path: Path) -> dict[str, dict[str, bytes]]:
             p0.append(r)
     empty = b"DNNw" + struct.pack("<iiii", 0, 4, 0, 0)
     many = b"".join(empty + f"r{i}".encode().ljust(44, b"\0") for i in range(100_000))
-    bomb = code3(16, [b""] * 48, b"\x06" * 399_000 + b"\x04", vbr=False)
+    def bomb(n):
+        return b"\xff" + code3(16, [b""] * 48, b"\x06" * n + b"\x04", vbr=False)
     return {
         "regress-blob": {"issue12-1-p0-zero": b"".join(p0), "issue12-5-100k-records": many},
-        "regress-packet": {"issue12-2-repeat-bomb": b"\xff" + bomb},
+        # 99 kB: within fuzz_packet_dred's 100 kB input cap; 400 kB: fuzz_python.py's max_len.
+        "regress-packet": {"issue12-2-repeat-bomb-99k": bomb(99_000), "issue12-2-repeat-bomb-400k": bomb(399_000)},
     }
 
 
