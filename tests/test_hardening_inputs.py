@@ -241,3 +241,19 @@ def test_cli_bad_inputs_end_with_one_line(tmp_path, capsys, case):
     assert len(err) == 1, err
     head, _, message = err[0].partition(": ")
     assert head == f"dredfast {argv[0]}" and message.strip(), err[0]
+
+
+def test_add_dred_keeps_a_long_extension_of_255_bytes_or_more():
+    """Found by the add_dred check added to fuzz_python.py for finding 7: the writer
+    coded a long extension's length with the padding's rule (255 = 254 and more)
+    instead of the extension's (255 = 255 and more), so a kept extension of >= 255
+    bytes swallowed the DRED after it."""
+    for n in (254, 255, 261, 509, 510, 1000):
+        body = bytes(range(256)) * (n // 256) + bytes(range(n % 256))
+        pad = bytes([56 << 1]) + body  # L = 0: runs to the end of the padding
+        pkt = packetutil.code3([b"\x11" * 10] * 3, pad)
+        out = dredfast.add_dred(pkt, b"D\x0c\x01\x02")
+        exts = dredfast.packet_info(out)["extensions"]
+        assert [(e[0], e[3]) for e in exts] == [(56, n), (126, 4)], n
+        assert out[exts[0][2]:exts[0][2] + n] == body
+        assert dredfast.find_dred_payload(out) == b"D\x0c\x01\x02"

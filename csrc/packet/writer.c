@@ -15,13 +15,24 @@ static void put_byte(uint8_t *out, int32_t max_len, int32_t *pos, uint8_t b)
     put(out, max_len, pos, &b, 1);
 }
 
-/* Length of a long extension or of the padding: 255 stands for 254 and
- * continues, the last byte (< 255) ends it. */
+/* Length of the padding: 255 stands for 254 and continues, the last byte
+ * (< 255) ends it. */
 static void put_lacing(uint8_t *out, int32_t max_len, int32_t *pos, int32_t n)
 {
     while (n >= 255) {
         put_byte(out, max_len, pos, 255);
         n -= 254;
+    }
+    put_byte(out, max_len, pos, (uint8_t)n);
+}
+
+/* Length of a long extension: unlike the padding length, each 255 stands for
+ * 255 (libopus's reader and writer, and skip_payload in extensions.c). */
+static void put_ext_length(uint8_t *out, int32_t max_len, int32_t *pos, int32_t n)
+{
+    while (n >= 255) {
+        put_byte(out, max_len, pos, 255);
+        n -= 255;
     }
     put_byte(out, max_len, pos, (uint8_t)n);
 }
@@ -69,7 +80,7 @@ int32_t df_extensions_write(const df_extension *ext, int n, int nb_frames, uint8
                 put(out, max_len, &pos, e->data, e->len);
             } else {
                 put_byte(out, max_len, &pos, (uint8_t)(e->id << 1 | 1));
-                put_lacing(out, max_len, &pos, e->len);
+                put_ext_length(out, max_len, &pos, e->len);
                 put(out, max_len, &pos, e->data, e->len);
             }
         }

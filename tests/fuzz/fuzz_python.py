@@ -5,11 +5,12 @@ Input format (shared with the libFuzzer targets, so their corpora and
 reproducers can be used as they are):
   * starts with b"DNNw": a weight blob -> dredfast.load_weights(bytes), then
     DredDecoder(weights) and, if it binds, parse + features of one fixed real
-    DRED packet (values may be anything; it must not crash);
+    DRED packet (values may be anything; it must not crash), and
+    encode_dred_payload of its integers and of zeros with the blob's tables;
   * otherwise: byte 0 selects max_ms (0..1040, as fuzz_packet_dred), the rest
     is one Opus packet -> DredDecoder().parse(packet, max_ms), .features() and
     every Dred accessor, find_dred_payload, packet_info, with cross-checks
-    between them.
+    between them, and add_dred with max_bytes = 2**31 - 1.
 
 The only exception the API may raise here is ValueError (never TypeError:
 every argument is bytes / an in-range int).  Any other exception, a failed
@@ -126,6 +127,11 @@ def fuzz_packet(data: bytes) -> None:
         assert payload in pkt
     if ok_parse and dred is not None:
         check_dred(dred, max_ms, check_finite=True)
+    # Re-framing with a DRED costs what it writes, whatever max_bytes allows
+    # (issue 12, finding 7: max_bytes was allocated up front).
+    ok_add, out = attempt(lambda: dredfast.add_dred(pkt, b"D\x0c\x01\x02", max_bytes=2 ** 31 - 1))
+    if ok_add:
+        assert dredfast.find_dred_payload(out) == b"D\x0c\x01\x02"
 
 
 def fuzz_blob(data: bytes) -> None:
@@ -143,6 +149,12 @@ def fuzz_blob(data: bytes) -> None:
     d = dec.parse(FIXED_PACKET, 1040)
     assert d is not None
     check_dred(d, 1040, check_finite=False)
+    # The sender's side of the same tables must return too (issue 12, finding 1:
+    # a zero p0 table made the range coder spin with the GIL held).
+    if "dred_state_p0_q8" in w:
+        for state, lat in ((d.state_q, d.latents_q), (np.zeros(50, np.int32), np.zeros((2, 25), np.int32))):
+            attempt(lambda: dredfast.encode_dred_payload(q0=d.q0, dq=d.dq, qmax=d.qmax, dred_offset=d.offset,
+                                                         state_q=state, latents_q=lat, weights=w))
 
 
 def TestOneInput(data: bytes) -> None:

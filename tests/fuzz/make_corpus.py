@@ -20,7 +20,15 @@ corpus-plc/     inputs of fuzz_plc: op sequences (see fuzz_plc.c) over 10 ms fra
                 of the packaged demo speech: losses of 1..30 frames, DRED-like
                 feature frames queued with skips, peeks, resets, loud synthetic audio.
 
-Both folders are git-ignored; rerunning replaces their content.
+regress-blob/, regress-packet/  issue 12's resource findings, replayed (not
+                mutated) by run_short.sh and replay_python.sh under the fuzzers'
+                -timeout / -rss_limit_mb / -malloc_limit_mb: a blob whose DRED p0
+                table is all 0 (finding 1: the range coder spun forever), 100 k
+                empty records (finding 5: quadratic loading, > 40 s), 99 kB and
+                400 kB code-3 packets whose repeat marker expands every one-byte
+                extension 48 times (finding 2: ~2 GB in packet_info at 400 kB).
+
+All these folders are git-ignored; rerunning replaces their content.
 """
 from __future__ import annotations
 
@@ -219,7 +227,26 @@ def blob_seeds(blob_path: Path) -> dict[str, bytes]:
     return seeds
 
 
-# --------------------------------------------------------------------------
+def regression_seeds(blob_path: Path) -> dict[str, dict[str, bytes]]:
+    """Issue 12's resource findings, by folder (see the module docstring)."""
+    recs = blob_records(blob_path.read_bytes())
+    p0 = []
+    for n, r in recs:
+        if n == "dred_state_p0_q8":
+            size = struct.unpack_from("<I", r, 12)[0]
+            r = r[:64] + bytes(size) + r[64 + size:]
+        if n.startswith(("dec_", "dred_")):
+            p0.append(r)
+    empty = b"DNNw" + struct.pack("<iiii", 0, 4, 0, 0)
+    many = b"".join(empty + f"r{i}".encode().ljust(44, b"\0") for i in range(100_000))
+    def bomb(n):
+        return b"\xff" + code3(16, [b""] * 48, b"\x06" * n + b"\x04", vbr=False)
+    return {
+        "regress-blob": {"issue12-1-p0-zero": b"".join(p0), "issue12-5-100k-records": many},
+        # 99 kB: within fuzz_packet_dred's 100 kB input cap; 400 kB: fuzz_python.py's max_len.
+        "regress-packet": {"issue12-2-repeat-bomb-99k": bomb(99_000), "issue12-2-repeat-bomb-400k": bomb(399_000)},
+    }
+
 
 # --------------------------------------------------------------------------
 # Deep PLC op sequences (layout: fuzz_plc.c)
@@ -347,6 +374,15 @@ def main(argv=None) -> int:
         n_blob = len(seeds)
     else:
         print(f"make_corpus: no blob at {args.blob}, corpus-blob not written", file=sys.stderr)
+
+    if args.blob.is_file():
+        for folder, seeds in regression_seeds(args.blob).items():
+            d = args.out / folder
+            if d.exists():
+                shutil.rmtree(d)
+            d.mkdir(parents=True)
+            for name, data in seeds.items():
+                (d / name).write_bytes(data)
 
     data_dir = ROOT / "tests" / "data"
     n_rx = write_dir(args.out / "corpus-receiver", receiver_seeds(data_dir, args.vectors), "rx") \
