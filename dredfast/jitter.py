@@ -236,6 +236,11 @@ class RtpReceiver:
             self._last_dur = dur
         self._buf[seq] = _Slot(ts, dur, pkt.payload)
         self._newest_end = max(self._newest_end, ts + (dur or self._last_dur))
+        if self._started:
+            # The delay the control steers: how far ahead of the playout each packet
+            # arrives (its end minus the playout position), smoothed over ~16 arrivals.
+            # Measured per arrival, so a burst of losses does not look like a delay drop.
+            self._avg_level += (ts + (dur or self._last_dur) - self._play_ts - self._avg_level) / 16
         self.stats.received += 1
         return True
 
@@ -340,9 +345,6 @@ class RtpReceiver:
                 return
             if slot.ts < self._play_ts:
                 self._play_ts = slot.ts   # behind after an underrun: the delay grew
-            # The delay control looks at the buffer level smoothed over ~8 packets: single
-            # early or late arrivals move the instantaneous level by the jitter itself.
-            self._avg_level += (self._level() - self._avg_level) / 8
             if adapt and self._quiet is not None and self._was_quiet and self._avg_level < target - HYSTERESIS:
                 self._silence(HYSTERESIS)   # quiet moment, delay below target: stretch
                 self._avg_level += HYSTERESIS
