@@ -44,6 +44,10 @@ def test_against_numpy_reference():
             want = np.floor(v).astype(np.int32)
             want[(recs["dred_latent_r_q8"][sl] == 0) | (recs["dred_latent_p0_q8"][sl] == 255)] = 0
             differs = q[row] != want
+            # Differences only on a rounding boundary (v within 1e-3 of an integer): the
+            # kernels use libopus's tanh approximation, numpy the exact tanh, and the two
+            # differ by far less than 1e-3 in x_q (an argument from the approximation's
+            # accuracy; the vectors README finds its 15 such integers all on boundaries).
             assert np.all(np.abs(v - np.round(v))[differs] < 1e-3), (isa, row)
 
 
