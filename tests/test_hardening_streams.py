@@ -249,8 +249,6 @@ def test_dred_decoder(clean_packets, dred_decoder, seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_receiver(clean_packets, seed):
     for name, bad in hostile_packets(clean_packets, seed):
-        if name in ("48 x 2.5 ms CELT of zeros",):
-            continue  # a valid packet the current receiver cannot place (issue 11 rewrite)
         rx = dredfast.Receiver()
         y = [rx.decode(p) for p in clean_packets[:20]]
         y.append(rx.decode(bad, lookahead=clean_packets[20:22]))

@@ -5,9 +5,8 @@ Real packets, made here with the system libopus encoder (``restricted_lowdelay``
 codes CELT only, which is what the 2.5 / 5 ms frame sizes need).  One second of
 packets in must give one second of 16 kHz audio out, every packet counted normal and
 none bad; with a few losses, the concealment must be as long as the lost frames (not
-20 ms per loss).  Today the receiver counts each short packet as bad and puts 20 ms of
-concealment in its place (1 s in, 8 s out at 2.5 ms): the receiver rewrite (issue 11)
-handles every frame size, and removes the xfail mark when it lands.
+20 ms per loss).  Before the C receiver (issue 11) each short packet was counted bad and
+replaced by 20 ms of concealment (1 s in, 8 s out at 2.5 ms).
 """
 import numpy as np
 import pytest
@@ -16,7 +15,6 @@ import dredfast
 from dredfast import _libopus
 
 SR = 16000
-REASON = "receiver rewrite (issue 11) handles every frame size"
 
 
 def _speech(n):
@@ -42,7 +40,6 @@ def _packets(libopus, frame_ms: float):
     return pk, n
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize("frame_ms", [2.5, 5])
 def test_one_second_in_one_second_out(libopus, frame_ms):
     pk, n = _packets(libopus, frame_ms)
@@ -56,7 +53,6 @@ def test_one_second_in_one_second_out(libopus, frame_ms):
     assert np.all(np.isfinite(y)) and np.sqrt(np.mean(y ** 2)) > 0.01  # real audio, not silence
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 @pytest.mark.parametrize("frame_ms", [2.5, 5])
 def test_concealment_length_equals_the_lost_frames(libopus, frame_ms):
     pk, n = _packets(libopus, frame_ms)
