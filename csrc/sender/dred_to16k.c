@@ -3,8 +3,9 @@
 #include <string.h>
 
 /* One elliptic low-pass, b[0..7] and a[1..7] (a[0] = 1), as the float
- * constants libopus uses: scipy's ellip(7, 0.2, 70, Wn) rounded to float
- * (tests/test_dred_to16k.py checks them against the design).  Cutoffs:
+ * constants libopus uses (its ellip(7, 0.2, 70, Wn) designs, 0.2 dB ripple,
+ * 70 dB stop band); any other rounding of them would change the signal, which
+ * tests/test_dred_encoder48.py checks bit for bit against libopus's.  Cutoffs:
  * 7750 Hz at 48 kHz (for 48 and 24 kHz input), 5800 Hz at 48 kHz (12 kHz
  * input: its band ends at 6 kHz), 3900 Hz at 16 kHz (8 kHz input). */
 typedef struct {
