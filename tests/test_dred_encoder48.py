@@ -19,7 +19,7 @@ is checked here:
   (DRED sent, q0, dQ, qmax, offset, number of latents) is identical and the integers
   agree on 96.8-100 % per 2 s case; in CELT-only mode libopus's cutoff is exactly
   60 Hz and outside VOIP there is none, so there every payload is identical.  Over
-  vectors48 (all dev clips) the bound is libopus's own: see test_vectors48_against_libopus.
+  vectors48 (all dev clips) the bound is libopus's own: see test_full_vectors48_against_libopus.
 
 Reference data: tests/data/dred_encoder48_subset.npz (2 s of the demo speech in eight
 encoder configurations) always; ../shared/vectors48 (fb32, celt64, st64 of all 24 dev
@@ -143,7 +143,7 @@ def test_subset_against_libopus(case, subset):
     print(f"{case.name}: DRED integers equal {eq}/{tot} = {eq / tot:.4f}; payloads byte-identical {same}/{sent}")
     assert not bad, bad[:5]
     # The adaptive cutoff's reach: 96.8 % (10 ms stereo, where it rose to 64 Hz) to 100 %
-    # on these 2 s; the aggregate bound is test_vectors48's.
+    # on these 2 s; the aggregate bound is test_full_vectors48_against_libopus's.
     assert eq / tot >= 0.96, f"{eq}/{tot}"
     if case.mode == "celt" or case.application != "voip":
         # libopus's cutoff is 60 Hz in CELT-only mode, and there is no high-pass outside VOIP.
@@ -169,7 +169,7 @@ def _vectors48_inputs(shared, clip, meta):
     return mono, stereo
 
 
-def test_vectors48_against_libopus():
+def test_full_vectors48_against_libopus():
     """dredfast's DredEncoder (public API, 60 Hz) on vectors48's inputs, with libopus's
     activity flags, against the DRED in vectors48's packets.
 
