@@ -1,14 +1,14 @@
 """Writes the 8-48 kHz sender's reference data from an instrumented libopus 1.6.1
 (tools/libopus_dred_trace/README.md):
 
-* tests/data/dred_encoder48_subset.npz: for every ``sender48_data.CASES`` entry, the
+* tests/data/sender48/dred_encoder48_subset.npz: for every ``sender48_data.CASES`` entry, the
   first 2 s of packets' DRED payloads (``<case>/payload`` + ``<case>/payload_ptr``),
   libopus's activity flag and high-pass cutoff per frame it coded (``<case>/trace``,
   packed as in ``sender48_data.unpack_trace``; 1, or frame_ms / 20 per packet), the
   length of each packet's first frame with its TOC byte (``<case>/frame0_bytes``) and
   the SHA-256 of the 16 kHz signal its DRED encoder analysed (``<case>/sha256_pcm16``,
   float32 bytes);
-* tests/data/vectors48_encoder_trace.npz: ``<clip>/<config>`` = the packed trace of
+* tests/data/sender48/vectors48_encoder_trace.npz: ``<clip>/<config>`` = the packed trace of
   every packet of ../shared/vectors48's fb32, celt64 and st64 streams (the
   instrumented encoder is checked to write exactly vectors48's packets).
 

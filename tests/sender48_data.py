@@ -7,9 +7,9 @@
   taking every k-th 48 kHz sample; stereo right channel = left delayed 7 ms
   (336 samples at 48 kHz) at 0.7, rounded, as ../shared/vectors48 builds its
   stereo input.
-* ``tests/data/dred_encoder48_subset.npz`` (``CASES``): what libopus 1.6.1 did with
+* ``tests/data/sender48/dred_encoder48_subset.npz`` (``CASES``): what libopus 1.6.1 did with
   those inputs (tools/libopus_dred_trace/README.md says how it was recorded).
-* ``tests/data/vectors48_encoder_trace.npz``: libopus's activity and high-pass
+* ``tests/data/sender48/vectors48_encoder_trace.npz``: libopus's activity and high-pass
   cutoff for every packet of ../shared/vectors48's fb32, celt64 and st64 streams.
 """
 from __future__ import annotations
@@ -21,8 +21,8 @@ import numpy as np
 from scipy.io import wavfile
 
 TESTS_DIR = Path(__file__).resolve().parent
-SUBSET = TESTS_DIR / "data" / "dred_encoder48_subset.npz"
-VECTORS48_TRACE = TESTS_DIR / "data" / "vectors48_encoder_trace.npz"
+SUBSET = TESTS_DIR / "data" / "sender48" / "dred_encoder48_subset.npz"
+VECTORS48_TRACE = TESTS_DIR / "data" / "sender48" / "vectors48_encoder_trace.npz"
 DEMO_WAV = TESTS_DIR.parent / "dredfast" / "data" / "demo_speech.wav"
 SECONDS_MS = 2000  # 2 s of every case in the committed subset
 

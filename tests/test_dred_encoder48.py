@@ -21,10 +21,10 @@ is checked here:
   60 Hz and outside VOIP there is none, so there every payload is identical.  Over
   vectors48 (all dev clips) the bound is libopus's own: see test_full_vectors48_against_libopus.
 
-Reference data: tests/data/dred_encoder48_subset.npz (2 s of the demo speech in eight
+Reference data: tests/data/sender48/dred_encoder48_subset.npz (2 s of the demo speech in eight
 encoder configurations) always; ../shared/vectors48 (fb32, celt64, st64 of all 24 dev
 clips) when present, with libopus's activity and cutoff per packet from
-tests/data/vectors48_encoder_trace.npz.  How both were recorded:
+tests/data/sender48/vectors48_encoder_trace.npz.  How both were recorded:
 tools/libopus_dred_trace/README.md.
 """
 import hashlib
