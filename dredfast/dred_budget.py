@@ -121,3 +121,29 @@ def _max_bytes(target_bits: int) -> int:
     # The estimate is an average; a packet may need more (speech onsets), so the
     # hard cap allows twice the target before the coder drops the oldest latents.
     return int(min(MAX_PAYLOAD_BYTES, max(8, (2 * target_bits + 7) // 8)))
+
+
+def multiframe_max_bytes(bitrate: int, dred_bitrate: int, frame_ms: int, first_frame_bytes: int,
+                         buffer_bytes: int = 1500) -> int:
+    """The payload limit (bytes after the 2-byte prefix) libopus 1.6.1 gives DRED in a
+    hybrid or CELT packet longer than 20 ms, which it codes as 20 ms frames with DRED
+    attached to the first: what is left of the first frame's share (its part of the
+    primary bitrate ``bitrate - dred_bitrate`` plus the whole packet's DRED bits) once
+    that frame (``first_frame_bytes``, TOC included) is written, less the padding and
+    extension overhead (``opus_encode_native``'s ``curr_max`` and the DRED block of
+    ``opus_encode_frame_native``).  ``buffer_bytes`` is the output buffer given to
+    ``opus_encode``.  Returns 0 when DRED does not fit at all (< 8 bytes)."""
+    frames = frame_ms // 20
+
+    def bits(rate: int, ms: int) -> int:  # libopus's bitrate_to_bits
+        return rate * 6 // (6 * 1000 // ms)
+
+    header = 3 if frames == 2 else 2 + (frames - 1) * 2
+    max_len_sum = frames + buffer_bytes - header
+    dred_bytes = bits(dred_bitrate, frame_ms) // 8
+    cap = min(bits(bitrate - dred_bitrate, 20) // 8, max_len_sum // frames)
+    cap = min(cap, (max_len_sum - dred_bytes) // frames) + dred_bytes
+    cap = min(max_len_sum, cap)
+    left = min(MAX_PAYLOAD_BYTES + 5, cap - first_frame_bytes - 3)  # DRED_MAX_DATA_SIZE = 1000
+    left -= (left + 1 + 2) // 255  # a longer padding length
+    return left - 2 if left >= 8 + 2 else 0

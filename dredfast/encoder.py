@@ -8,9 +8,9 @@ import numpy as np
 from ._checks import as_int
 from ._locks import StreamLock
 from ._weights import PathLike, Weights
-from .dred_budget import libopus_budget
+from .dred_budget import libopus_budget, multiframe_max_bytes
 from .dred_encoder import FRAME_MS, DredEncoder, _pcm
-from .packets import add_dred
+from .packets import add_dred, packet_info
 
 SAMPLE_RATE = 16000
 #: Largest packet handed out (libopus's recommended maximum for one packet).
@@ -69,6 +69,7 @@ class Encoder:
         self.sample_rate, self.channels = self._dred.sample_rate, self._dred.channels
         self.frame_samples = self._dred.frame_samples
         self.primary_bitrate = primary
+        self._bitrate, self._libopus_split = bitrate, dred_bitrate is None
         self._opus = OpusEncoder(self.sample_rate, self.channels, application=application, bitrate=primary,
                                  complexity=complexity, vbr=True, inband_fec=bool(lbrr),
                                  packet_loss_pct=packet_loss_pct, lib=libopus, mode=mode)
@@ -95,7 +96,15 @@ class Encoder:
         x = _pcm(pcm, self.frame_samples, self.channels)
         with self._lock:
             packet = self._opus.encode(x)
-            payload = self._dred.push(x)
+            # libopus codes hybrid and CELT packets over 20 ms as 20 ms frames (TOC
+            # configurations 12-31; SILK is 0-11), and DRED after the first of them.
+            multi = self._dred.frame_ms > 20 and len(packet) > 0 and packet[0] >> 3 >= 12
+            cap = None
+            if multi and self._libopus_split:
+                # libopus leaves DRED what the first frame's share does not use.
+                first = packet_info(packet)["frame_lengths"][0] + 1
+                cap = multiframe_max_bytes(self._bitrate, self._dred.budget.bitrate, self._dred.frame_ms, first)
+            payload = self._dred.push(x, multiframe=multi, max_bytes=cap)
         if payload:
             try:
                 packet = add_dred(packet, payload, max_bytes=self.max_bytes)

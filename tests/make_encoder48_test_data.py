@@ -1,12 +1,14 @@
 """Writes the 8-48 kHz sender's reference data from an instrumented libopus 1.6.1
 (tools/libopus_dred_trace/README.md):
 
-* tests/data/dred_encoder48_subset.npz: for every ``sender48_data.CASES`` entry, the
-  first 100 packets' DRED payloads (``<case>/payload`` + ``<case>/payload_ptr``),
-  libopus's activity flag and high-pass cutoff per packet (``<case>/trace``, packed
-  as in ``sender48_data.unpack_trace``) and the SHA-256 of the 16 kHz signal its
-  DRED encoder analysed (``<case>/sha256_pcm16``, float32 bytes);
-* tests/data/vectors48_encoder_trace.npz: ``<clip>/<config>`` = the packed trace of
+* tests/data/sender48/dred_encoder48_subset.npz: for every ``sender48_data.CASES`` entry, the
+  first 2 s of packets' DRED payloads (``<case>/payload`` + ``<case>/payload_ptr``),
+  libopus's activity flag and high-pass cutoff per frame it coded (``<case>/trace``,
+  packed as in ``sender48_data.unpack_trace``; 1, or frame_ms / 20 per packet), the
+  length of each packet's first frame with its TOC byte (``<case>/frame0_bytes``) and
+  the SHA-256 of the 16 kHz signal its DRED encoder analysed (``<case>/sha256_pcm16``,
+  float32 bytes);
+* tests/data/sender48/vectors48_encoder_trace.npz: ``<clip>/<config>`` = the packed trace of
   every packet of ../shared/vectors48's fb32, celt64 and st64 streams (the
   instrumented encoder is checked to write exactly vectors48's packets).
 
@@ -39,14 +41,14 @@ MODES = {"auto": 0, "silk": 1000, "hybrid": 1001, "celt": 1002}
 APPS = {"voip": 2048, "audio": 2049, "restricted_lowdelay": 2051}
 
 
-def run(tool, tmp, x, fs, channels, bitrate, mode, app):
+def run(tool, tmp, x, fs, channels, bitrate, mode, app, frame_ms=20):
     """libopus's packets, trace (N, 5) and 16 kHz DRED input for int16 input x."""
     raw, tr, p16, pk = (os.path.join(tmp, n) for n in ("in.raw", "t.txt", "p16.f32", "out.pkts"))
     for f in (tr, p16):
         if os.path.exists(f):
             os.remove(f)
     x.astype("<i2").tofile(raw)
-    env = dict(os.environ, DF_TRACE=tr, DF_PCM16=p16)
+    env = dict(os.environ, DF_TRACE=tr, DF_PCM16=p16, ENC_TRACE_FRAME_MS=str(frame_ms))
     subprocess.run([tool, raw, str(channels), str(bitrate), str(MODES[mode]), str(APPS[app]), str(fs), pk],
                    env=env, check=True)
     return vectors.read_pkts(pk), np.loadtxt(tr, dtype=np.int64, ndmin=2), np.fromfile(p16, np.float32)
@@ -65,13 +67,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for c in sd.CASES:
             x = sd.demo_input(c.fs, c.channels)
-            pkts, trace, p16 = run(tool, tmp, x, c.fs, c.channels, c.bitrate, c.mode, c.application)
-            n = sd.PACKETS
+            pkts, trace, p16 = run(tool, tmp, x, c.fs, c.channels, c.bitrate, c.mode, c.application, c.frame_ms)
+            n = c.packets
+            rows = len(trace) // len(pkts)  # libopus frames per packet
+            assert rows * len(pkts) == len(trace)
             pays = [dredfast.find_dred_payload(p) or b"" for p in pkts[:n]]
             out[f"{c.name}/payload"] = np.frombuffer(b"".join(pays), np.uint8)
             out[f"{c.name}/payload_ptr"] = np.cumsum([0] + [len(p) for p in pays]).astype(np.int64)
-            out[f"{c.name}/trace"] = pack(trace[:n])
-            out[f"{c.name}/sha256_pcm16"] = np.array(hashlib.sha256(p16[:n * 320].tobytes()).hexdigest())
+            out[f"{c.name}/trace"] = pack(trace[:n * rows])
+            out[f"{c.name}/frame0_bytes"] = np.array([dredfast.packet_info(p)["frame_lengths"][0] + 1
+                                                      for p in pkts[:n]], np.int16)
+            out[f"{c.name}/sha256_pcm16"] = np.array(hashlib.sha256(p16[:n * c.frame_ms * 16].tobytes()).hexdigest())
             print(c.name, sum(bool(p) for p in pays), "DRED packets", flush=True)
         np.savez_compressed(sd.SUBSET, **out)
 

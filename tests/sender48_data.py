@@ -7,9 +7,9 @@
   taking every k-th 48 kHz sample; stereo right channel = left delayed 7 ms
   (336 samples at 48 kHz) at 0.7, rounded, as ../shared/vectors48 builds its
   stereo input.
-* ``tests/data/dred_encoder48_subset.npz`` (``CASES``): what libopus 1.6.1 did with
+* ``tests/data/sender48/dred_encoder48_subset.npz`` (``CASES``): what libopus 1.6.1 did with
   those inputs (tools/libopus_dred_trace/README.md says how it was recorded).
-* ``tests/data/vectors48_encoder_trace.npz``: libopus's activity and high-pass
+* ``tests/data/sender48/vectors48_encoder_trace.npz``: libopus's activity and high-pass
   cutoff for every packet of ../shared/vectors48's fb32, celt64 and st64 streams.
 """
 from __future__ import annotations
@@ -21,10 +21,10 @@ import numpy as np
 from scipy.io import wavfile
 
 TESTS_DIR = Path(__file__).resolve().parent
-SUBSET = TESTS_DIR / "data" / "dred_encoder48_subset.npz"
-VECTORS48_TRACE = TESTS_DIR / "data" / "vectors48_encoder_trace.npz"
+SUBSET = TESTS_DIR / "data" / "sender48" / "dred_encoder48_subset.npz"
+VECTORS48_TRACE = TESTS_DIR / "data" / "sender48" / "vectors48_encoder_trace.npz"
 DEMO_WAV = TESTS_DIR.parent / "dredfast" / "data" / "demo_speech.wav"
-PACKETS = 100  # 2 s of every case in the committed subset
+SECONDS_MS = 2000  # 2 s of every case in the committed subset
 
 
 class Case(NamedTuple):
@@ -34,11 +34,17 @@ class Case(NamedTuple):
     bitrate: int
     mode: str          # "auto" or the forced mode
     application: str   # dredfast's names
+    frame_ms: int = 20
+
+    @property
+    def packets(self) -> int:
+        return SECONDS_MS // self.frame_ms
 
 
 #: Encoder configurations of the committed subset (all: complexity 9, VBR, 20 % loss,
 #: 1 s of DRED requested, no LBRR, no DTX, fullband forced).  The first three are
-#: vectors48's fb32 / celt64 / st64 settings.
+#: vectors48's fb32 / celt64 / st64 settings; the last three use 10, 40 and 60 ms
+#: packets (libopus codes hybrid and CELT packets over 20 ms as 20 ms frames).
 CASES: List[Case] = [
     Case("fb32", 48000, 1, 32000, "auto", "voip"),
     Case("celt64", 48000, 1, 64000, "celt", "voip"),
@@ -48,6 +54,9 @@ CASES: List[Case] = [
     Case("st16k32", 16000, 2, 32000, "auto", "voip"),
     Case("mono12k24", 12000, 1, 24000, "auto", "voip"),
     Case("audio8k24", 8000, 1, 24000, "auto", "audio"),
+    Case("st64_10ms", 48000, 2, 64000, "auto", "voip", 10),
+    Case("celt64_40ms", 48000, 1, 64000, "celt", "voip", 40),
+    Case("fb32_60ms", 48000, 1, 32000, "auto", "voip", 60),
 ]
 #: vectors48 configurations: (channels, bitrate).
 VECTORS48 = {"fb32": (1, 32000), "celt64": (1, 64000), "st64": (2, 64000)}
@@ -69,9 +78,9 @@ def demo_input(fs: int, channels: int) -> np.ndarray:
     return np.ascontiguousarray(y[::step]).astype(np.int16)
 
 
-def packets(x: np.ndarray, fs: int, n: int) -> np.ndarray:
-    """The input cut/zero-padded to n 20 ms packets, shape (n, samples[, 2])."""
-    frame = fs // 50
+def packets(x: np.ndarray, fs: int, n: int, frame_ms: int = 20) -> np.ndarray:
+    """The input cut/zero-padded to n packets of frame_ms, shape (n, samples[, 2])."""
+    frame = fs * frame_ms // 1000
     out = np.zeros((n * frame,) + x.shape[1:], np.int16)
     m = min(len(x), n * frame)
     out[:m] = x[:m]
@@ -84,6 +93,7 @@ def payloads(z, key: str) -> List[bytes]:
 
 
 def unpack_trace(byte: np.ndarray) -> Dict[str, np.ndarray]:
-    """Activity flag (bit 7) and high-pass cutoff - 60 Hz (bits 0-6) per packet."""
+    """Activity flag (bit 7) and high-pass cutoff - 60 Hz (bits 0-6) per libopus frame
+    (per packet; per 20 ms of a hybrid/CELT packet coded as 20 ms frames)."""
     b = byte.astype(np.int64)
     return {"activity": (b >> 7) & 1, "cutoff_hz": (b & 0x7F) + 60}

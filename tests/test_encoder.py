@@ -139,3 +139,26 @@ def test_cli_encode_any_format(libopus, tmp_path, fs, channels):
         assert dec.decode(p, fs // 50).shape == ((fs // 50,) if channels == 1 else (fs // 50, channels))
         assert channels == 2 or not p[0] & 4  # (libopus may code a stereo input as mono at low rates)
     assert sum(dredfast.find_dred_payload(p) is not None for p in pk) > len(pk) // 2
+
+
+def test_60ms_hybrid_packets(libopus):
+    """libopus codes a 60 ms hybrid packet as three 20 ms frames and DRED after the first:
+    the Encoder does the same, within the room libopus would leave it."""
+    import sender48_data as sd
+    from dredfast.dred_budget import multiframe_max_bytes
+    x = sd.demo_input(48000, 1)[:48000 * 2].astype(np.float32) / 32768
+    enc = dredfast.Encoder(sample_rate=48000, bitrate=32000, lbrr=False, bandwidth="fullband", frame_ms=60)
+    pk = enc.encode_all(x)
+    dec, opus = dredfast.DredDecoder(), dredfast.OpusDecoder(48000, 1)
+    with_dred = 0
+    for p in pk:
+        assert opus.decode(p, 2880).shape == (2880,)
+        info = dredfast.packet_info(p)
+        assert info["nb_frames"] == 3 and p[0] >> 3 == 15  # hybrid fullband 20 ms frames
+        payload = dredfast.find_dred_payload(p)
+        if payload:
+            with_dred += 1
+            cap = multiframe_max_bytes(32000, enc.dred_budget.bitrate, 60, info["frame_lengths"][0] + 1)
+            assert len(payload) - 2 <= cap
+            assert dec.parse(p) is not None
+    assert with_dred > len(pk) // 2

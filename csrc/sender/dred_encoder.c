@@ -109,7 +109,9 @@ int df_dred_enc_push(const df_dred_enc_model *m, const df_kernels *k, df_dred_en
          * same as libopus filtering the whole packet first. */
         const int len16 = n16 < DF_DRED_ENC_DFRAME ? n16 : DF_DRED_ENC_DFRAME;
         const int len = len16 / 160 * (st->fs / 100);
-        df_to16k_run(&st->to16k, input_filter(st, pcm, len, cutoff_hz, chunk), len, st->input + st->input_fill);
+        if (cutoff_hz <= 0 || df_to16k_run_highpass(&st->to16k, st->highpass, cutoff_hz, pcm, len,
+                                                     st->input + st->input_fill))
+            df_to16k_run(&st->to16k, input_filter(st, pcm, len, cutoff_hz, chunk), len, st->input + st->input_fill);
         st->input_fill += len16;
         if (st->input_fill >= DF_DRED_ENC_DFRAME) {
             process_dframe(m, k, st);
@@ -138,7 +140,8 @@ int df_dred_enc_convert(df_dred_enc_state *st, const float *pcm, int n, int cuto
     while (n16 > 0) {
         const int len16 = n16 < DF_DRED_ENC_DFRAME ? n16 : DF_DRED_ENC_DFRAME;
         const int len = len16 / 160 * (st->fs / 100);
-        df_to16k_run(&st->to16k, input_filter(st, pcm, len, cutoff_hz, chunk), len, out);
+        if (cutoff_hz <= 0 || df_to16k_run_highpass(&st->to16k, st->highpass, cutoff_hz, pcm, len, out))
+            df_to16k_run(&st->to16k, input_filter(st, pcm, len, cutoff_hz, chunk), len, out);
         pcm += (size_t)len * st->channels;
         out += len16;
         n16 -= len16;

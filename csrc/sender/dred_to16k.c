@@ -3,8 +3,9 @@
 #include <string.h>
 
 /* One elliptic low-pass, b[0..7] and a[1..7] (a[0] = 1), as the float
- * constants libopus uses: scipy's ellip(7, 0.2, 70, Wn) rounded to float
- * (tests/test_dred_to16k.py checks them against the design).  Cutoffs:
+ * constants libopus uses (its ellip(7, 0.2, 70, Wn) designs, 0.2 dB ripple,
+ * 70 dB stop band); any other rounding of them would change the signal, which
+ * tests/test_dred_encoder48.py checks bit for bit against libopus's.  Cutoffs:
  * 7750 Hz at 48 kHz (for 48 and 24 kHz input), 5800 Hz at 48 kHz (12 kHz
  * input: its band ends at 6 kHz), 3900 Hz at 16 kHz (8 kHz input). */
 typedef struct {
@@ -132,4 +133,59 @@ void df_to16k_run(df_to16k *st, const float *in, int n, float *out)
         for (i = 0; i < n_up / 3; i++) out[i] = buf[3 * i];
         break;
     }
+}
+
+/* The low-pass state of one pass, kept in locals by the compiler. */
+typedef struct {
+    float m0, m1, m2, m3, m4, m5, m6;
+} lp_state;
+
+/* One sample of run_lowpass (same operations, same order). */
+static inline float lowpass_step(const lowpass *f, lp_state *m, float x)
+{
+    const float y = x * f->b[0] + m->m0;
+    const float ny = -y;
+    m->m0 = m->m1 + f->b[1] * x + f->a[1] * ny;
+    m->m1 = m->m2 + f->b[2] * x + f->a[2] * ny;
+    m->m2 = m->m3 + f->b[3] * x + f->a[3] * ny;
+    m->m3 = m->m4 + f->b[4] * x + f->a[4] * ny;
+    m->m4 = m->m5 + f->b[5] * x + f->a[5] * ny;
+    m->m5 = m->m6 + f->b[6] * x + f->a[6] * ny;
+    m->m6 = 0.f + f->b[7] * x + f->a[7] * ny;
+    return y;
+}
+
+int df_to16k_run_highpass(df_to16k *st, df_highpass hp[2], int cutoff_hz, const float *in, int n, float *out)
+{
+    const lowpass *f = &LP_7750_AT_48K;
+    const df_highpass_coefs c = df_highpass_design(cutoff_hz, 48000);
+    lp_state m = {st->mem[0], st->mem[1], st->mem[2], st->mem[3], st->mem[4], st->mem[5], st->mem[6]};
+    float l0 = hp[0].mem[0], l1 = hp[0].mem[1], r0 = hp[1].mem[0], r1 = hp[1].mem[1];
+    int i;
+    if (st->fs != 48000 || n % 3) return -1;
+    for (i = 0; i < n; i++) {
+        float v;
+        if (st->channels == 1) {
+            v = to_int16(df_highpass_step(&c, in[i], &l0, &l1)) + 1e-30f;
+        } else {
+            const float yl = df_highpass_step(&c, in[2 * i], &l0, &l1);
+            const float yr = df_highpass_step(&c, in[2 * i + 1], &r0, &r1);
+            v = to_int16(0.5f * (yl + yr)) + 1e-30f;
+        }
+        /* every third low-passed sample is the 16 kHz signal */
+        const float y = lowpass_step(f, &m, v);
+        if (i % 3 == 0) out[i / 3] = y;
+    }
+    st->mem[0] = m.m0;
+    st->mem[1] = m.m1;
+    st->mem[2] = m.m2;
+    st->mem[3] = m.m3;
+    st->mem[4] = m.m4;
+    st->mem[5] = m.m5;
+    st->mem[6] = m.m6;
+    hp[0].mem[0] = l0;
+    hp[0].mem[1] = l1;
+    hp[1].mem[0] = r0;
+    hp[1].mem[1] = r1;
+    return 0;
 }

@@ -9,6 +9,8 @@
 #ifndef DREDFAST_DRED_TO16K_H
 #define DREDFAST_DRED_TO16K_H
 
+#include "voip_highpass.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,6 +32,12 @@ void df_to16k_reset(df_to16k *st);
  * in [-1, 1] scale, to n * 16000 / fs output samples in int16 scale
  * (integers plus libopus's 1e-30). */
 void df_to16k_run(df_to16k *st, const float *in, int n, float *out);
+/* The same at 48 kHz with the VOIP high-pass (hp: one state per channel) run
+ * first, in one pass: the high-pass and low-pass recurrences then overlap in
+ * the CPU instead of running one after the other (same arithmetic, same
+ * result as df_highpass_run then df_to16k_run).  Returns -1 (nothing done)
+ * unless the input is 48 kHz. */
+int df_to16k_run_highpass(df_to16k *st, df_highpass hp[2], int cutoff_hz, const float *in, int n, float *out);
 
 #ifdef __cplusplus
 }

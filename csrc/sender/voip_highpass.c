@@ -13,11 +13,7 @@ static int32_t smulww(int32_t a, int32_t b)
     return (int32_t)(((int64_t)a * b) >> 16);
 }
 
-typedef struct {
-    float a0, a1, b0, b1, b2;
-} coefs;
-
-static coefs design(int cutoff_hz, int fs)
+df_highpass_coefs df_highpass_design(int cutoff_hz, int fs)
 {
     /* Coefficients exactly as libopus derives them: Fc in Q19 from
      * 1.5*pi/1000 per Hz and kHz (integer division by the rate in kHz),
@@ -28,7 +24,7 @@ static coefs design(int cutoff_hz, int fs)
     const int32_t a0_q28 = smulww(r_q22, smulww(fc_q19, fc_q19) - (2 << 22));
     const int32_t a1_q28 = smulww(r_q22, r_q22);
     const float scale = 1.f / (float)(1 << 28);
-    coefs c;
+    df_highpass_coefs c;
     c.a0 = (float)a0_q28 * scale;
     c.a1 = (float)a1_q28 * scale;
     c.b0 = (float)r_q28 * scale;
@@ -37,42 +33,25 @@ static coefs design(int cutoff_hz, int fs)
     return c;
 }
 
-/* One sample through one channel's state (s0, s1), in libopus's operation
- * order (no contraction: -ffp-contract=off), with its 1e-30 that keeps the
- * state away from denormals. */
-#define HP_STEP(x, y, s0, s1)                          \
-    do {                                               \
-        (y) = (s0) + c.b0 * (x);                       \
-        (s0) = (s1) - (y) * c.a0 + c.b1 * (x);         \
-        (s1) = -(y) * c.a1 + c.b2 * (x) + 1e-30f;      \
-    } while (0)
-
 void df_highpass_run(df_highpass *hp, int cutoff_hz, int fs, const float *in, float *out, int n, int stride)
 {
-    const coefs c = design(cutoff_hz, fs);
+    const df_highpass_coefs c = df_highpass_design(cutoff_hz, fs);
     float s0 = hp->mem[0], s1 = hp->mem[1];
     int i;
-    for (i = 0; i < n; i++) {
-        const float x = in[i * stride];
-        float y;
-        HP_STEP(x, y, s0, s1);
-        out[i * stride] = y;
-    }
+    for (i = 0; i < n; i++) out[i * stride] = df_highpass_step(&c, in[i * stride], &s0, &s1);
     hp->mem[0] = s0;
     hp->mem[1] = s1;
 }
 
 void df_highpass_run_stereo(df_highpass hp[2], int cutoff_hz, int fs, const float *in, float *out, int n)
 {
-    const coefs c = design(cutoff_hz, fs);
+    const df_highpass_coefs c = df_highpass_design(cutoff_hz, fs);
     float l0 = hp[0].mem[0], l1 = hp[0].mem[1], r0 = hp[1].mem[0], r1 = hp[1].mem[1];
     int i;
     /* Both channels in one loop: two independent recurrences overlap. */
     for (i = 0; i < n; i++) {
-        const float xl = in[2 * i], xr = in[2 * i + 1];
-        float yl, yr;
-        HP_STEP(xl, yl, l0, l1);
-        HP_STEP(xr, yr, r0, r1);
+        const float yl = df_highpass_step(&c, in[2 * i], &l0, &l1);
+        const float yr = df_highpass_step(&c, in[2 * i + 1], &r0, &r1);
         out[2 * i] = yl;
         out[2 * i + 1] = yr;
     }

@@ -19,6 +19,24 @@ typedef struct {
     float mem[2];
 } df_highpass;
 
+/* The filter's coefficients for a cutoff at a rate (as libopus derives them). */
+typedef struct {
+    float a0, a1, b0, b1, b2;
+} df_highpass_coefs;
+
+df_highpass_coefs df_highpass_design(int cutoff_hz, int fs);
+
+/* One sample through one channel's state (s0, s1), in libopus's operation
+ * order (no contraction: -ffp-contract=off), with its 1e-30 that keeps the
+ * state away from denormals. */
+static inline float df_highpass_step(const df_highpass_coefs *c, float x, float *s0, float *s1)
+{
+    const float y = *s0 + c->b0 * x;
+    *s0 = *s1 - y * c->a0 + c->b1 * x;
+    *s1 = -y * c->a1 + c->b2 * x + 1e-30f;
+    return y;
+}
+
 void df_highpass_reset(df_highpass *hp);
 /* Filters n samples (float, any scale) at fs Hz (8000..48000) with the given
  * cutoff (DF_HP_MIN_CUTOFF_HZ..DF_HP_MAX_CUTOFF_HZ), reading and writing

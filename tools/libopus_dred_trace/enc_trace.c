@@ -8,9 +8,10 @@
  * VOIP, 2049 AUDIO, 2051 RESTRICTED_LOWDELAY.  Settings: complexity 9, VBR, 20 %
  * loss signalled, 1 s of DRED, no in-band FEC, no DTX, fullband forced (bandwidth
  * automatic with a last argument "auto", as ../shared/vectors was made); the input
- * is zero-padded to whole 20 ms packets plus one.  Writes the .pkts container
+ * is zero-padded to whole packets plus one.  Writes the .pkts container
  * (uint32 LE length + packet).  $ENC_TRACE_DRED overrides the DRED duration (10 ms
- * units; 0 = off), for measuring what DRED costs inside libopus. */
+ * units; 0 = off), for measuring what DRED costs inside libopus; $ENC_TRACE_FRAME_MS
+ * the packet duration (10, 20, 40 or 60; default 20). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const int ch = atoi(argv[2]), bitrate = atoi(argv[3]), force = atoi(argv[4]), app = atoi(argv[5]);
-    const int fs = atoi(argv[6]), frame = fs / 50;
+    const int frame_ms = getenv("ENC_TRACE_FRAME_MS") ? atoi(getenv("ENC_TRACE_FRAME_MS")) : 20;
+    const int fs = atoi(argv[6]), frame = fs / 1000 * frame_ms;
     FILE *f = fopen(argv[1], "rb");
     if (!f) return 1;
     fseek(f, 0, SEEK_END);
