@@ -361,7 +361,8 @@ def markdown(results: List[dict], note: str) -> str:
             continue
         s = r["scale"]
         claim = "— (not judged)" if r.get("claim") is None else f"{r['claim']}" + (
-            "" if r["judged_against"] == r["isa"] else f" ({r['judged_against']}'s)")
+            "" if r["judged_against"] == r["isa"] else f" ({r['judged_against']}'s)") + (
+            " **below: FAIL**" if r["ratio_min"] < r["claim"] else "")
         lines.append(f"| {label} | {r['isa']} | {fmt(r['ref_min'], s)} / {fmt(r['ref_median'], s)} | "
                      f"{fmt(r['ours_min'], s)} / {fmt(r['ours_median'], s)} | "
                      f"**{r['ratio_min']:.2f}** / {r['ratio_median']:.2f} | {claim} |")
