@@ -1,5 +1,9 @@
 """Prints dredfast's costs beside libopus 1.6.1's (../shared/docs/ANCHORS.md).
 
+The ANCHOR times below were measured on the project's first (Intel Xeon) machines, so
+the time ratios printed here mix two CPUs: use benchmarks/speed_gate.py for ratios
+(measured side by side).  What this script adds is the callgrind instruction counts.
+
     taskset -c 1 python benchmarks/speed_vs_reference.py [--callgrind]
 
 - DRED: parse + features() of a packet carrying 26 latents (1.04 s), from Python.

@@ -140,7 +140,10 @@ def test_heavy_clips_bit_exact(isa):
             seen.add((var, mode))
     if isa == "scalar":
         assert len(seen) == len(MODES), seen  # every variant/mode of MODES
-    assert total > (800 if isa == "scalar" else 8000)  # 8646 vectors on all heavy clips
+    if isa == "scalar":
+        assert total > 2000
+    else:
+        assert total == 8646  # the README's "all 8,646 reference feature vectors exact"
 
 
 def test_concealed_pcm_up_to_comfort_noise():
