@@ -62,6 +62,26 @@ def test_round_trip(tmp_path, dred_packets, speech):
     assert sum(dredfast.find_dred_payload(p) is not None for p in f.packets) > len(f.packets) // 2
 
 
+def test_crc_matches_bitwise_definition():
+    """RFC 3533's CRC, computed bit by bit here, against the module's zlib-based one
+    (opusdec and FFmpeg reading our files, below, check it against theirs)."""
+    import os
+
+    from dredfast.ogg import ogg_crc
+
+    def bitwise(data):
+        crc = 0
+        for b in data:
+            crc ^= b << 24
+            for _ in range(8):
+                crc = ((crc << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if crc & 0x80000000 else (crc << 1) & 0xFFFFFFFF
+        return crc
+    for n in (0, 1, 3, 64, 1000):
+        d = os.urandom(n)
+        assert ogg_crc(d) == bitwise(d)
+    assert ogg_crc(b"123456789") == 0x89A1897F
+
+
 def test_long_packets_continue_across_pages(tmp_path):
     big = [bytes([0x08]) + bytes(range(256)) * 300, bytes([0x08, 1, 2]), bytes([0x08]) * 255, bytes([0x08]) * 510]
     path = tmp_path / "big.opus"
