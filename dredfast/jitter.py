@@ -25,6 +25,8 @@ a DTX gap; above ``max_delay_ms`` frames are left out whatever they hold.
 """
 from __future__ import annotations
 
+import math
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
@@ -57,6 +59,9 @@ class RtpStats:
     quiet frames left out to move the delay to its target.  ``jitter_ms``: RFC 3550
     interarrival jitter; ``delay_ms``: audio held now (buffered packets + decoded, not
     yet pulled); ``target_delay_ms``; ``lookahead``: packets ahead at the last decode.
+    ``overflow``: packets refused because ``MAX_BUFFERED`` were held; ``skipped``: held
+    packets thrown away unplayed because the delay went past twice ``max_delay_ms``
+    (``pull`` not called for a while).
     """
 
     received: int = 0
@@ -72,6 +77,7 @@ class RtpStats:
     ssrc_changes: int = 0
     restarts: int = 0
     overflow: int = 0
+    skipped: int = 0
     dtx_gaps: int = 0
     dtx_ms: float = 0.0
     inserted: int = 0
@@ -107,8 +113,8 @@ class RtpReceiver:
     ``receiver``: an existing receiver object to drive instead of making one; other
     keyword arguments go to :class:`dredfast.Receiver` (``vocoder``, ``history``, ...).
 
-    ``push()`` from the network side, ``pull()`` on the playout clock (every 20 ms), from
-    one thread or under the caller's lock.  The output lags the RTP timestamps by the
+    ``push()`` from the network side, ``pull()`` on the playout clock (every 20 ms); they
+    may run on different threads (one lock serialises them).  The output lags the RTP timestamps by the
     playout delay (``stats.delay_ms``) plus Opus's decoder delay (the sender's encoder
     look-ahead, 6.5 ms for libopus at 16 kHz).
     """
@@ -146,6 +152,7 @@ class RtpReceiver:
         self.stats = RtpStats()
         self._old_ssrcs: List[int] = []
         self._ssrc: Optional[int] = None
+        self._lock = threading.Lock()
         self._new_stream()
 
     # -- stream state -------------------------------------------------------------------
@@ -177,11 +184,18 @@ class RtpReceiver:
         for packet contents; ``TypeError`` for a non-bytes packet."""
         if arrival_time is None:
             arrival_time = time.monotonic()
+        elif not math.isfinite(arrival_time):
+            raise ValueError(f"arrival_time must be a finite number of seconds, got {arrival_time!r}")
         try:
             pkt = parse_rtp(rtp_packet)
         except ValueError:
-            self.stats.invalid += 1
+            with self._lock:
+                self.stats.invalid += 1
             return False
+        with self._lock:
+            return self._file(pkt, float(arrival_time))
+
+    def _file(self, pkt, arrival_time: float) -> bool:
         if self.payload_type is not None and pkt.payload_type != self.payload_type:
             self.stats.other_payload_type += 1
             return False
@@ -257,25 +271,27 @@ class RtpReceiver:
         """The next 20 ms of audio at the output rate: float32, ``(n,)`` mono or
         ``(n, channels)``.  Silence until the first packets fill the target delay."""
         n = self._frame_out
-        while self._fifo_w - self._fifo_r < n:
-            self._render(adapt=True)
-        out = self._fifo[self._fifo_r:self._fifo_r + n].copy()
-        self._fifo_r += n
-        self._update_stats()
+        with self._lock:
+            while self._fifo_w - self._fifo_r < n:
+                self._render(adapt=True)
+            out = self._fifo[self._fifo_r:self._fifo_r + n].copy()
+            self._fifo_r += n
+            self._update_stats()
         return out[:, 0] if self.channels == 1 else out
 
     def flush(self) -> np.ndarray:
         """End of stream: plays out everything still buffered (no delay adjustment) and
         returns it with whatever was decoded but not pulled; the stream then starts over
         (the next packet fills the delay again)."""
-        if self._buf and not self._started:
-            self._start()
-        while self._buf:
-            self._render(adapt=False)
-        out = self._fifo[self._fifo_r:self._fifo_w].copy()
-        self._fifo_r = self._fifo_w = 0
-        self._new_stream()
-        self._update_stats()
+        with self._lock:
+            if self._buf and not self._started:
+                self._start()
+            while self._buf:
+                self._render(adapt=False)
+            out = self._fifo[self._fifo_r:self._fifo_w].copy()
+            self._fifo_r = self._fifo_w = 0
+            self._new_stream()
+            self._update_stats()
         return out[:, 0] if self.channels == 1 else out
 
     def _update_stats(self) -> None:
@@ -431,7 +447,7 @@ class RtpReceiver:
             if self._newest_end - self._buf[first].ts <= target:
                 break
             del self._buf[first]
-            self.stats.overflow += 1
+            self.stats.skipped += 1
         first = min(self._buf)
         self.stats.lost += first - self._next_seq
         self._next_seq = first

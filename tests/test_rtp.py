@@ -382,3 +382,56 @@ def test_adaptive_delay_follows_jitter(packets):
         else:
             assert s.jitter_ms < 1e-6 and s.late == 0 and s.lost == 0
         assert all(len(y) == FRAME for y in out)
+
+
+def test_hostile_streams_never_break_it(packets):
+    """10 000 pushes of everything at once -- garbage, real payloads under random
+    sequence numbers, timestamps, SSRCs (of four), payload types and markers, random
+    truncations -- with pulls in between: nothing raises, every pull is 20 ms of finite
+    audio, at most MAX_BUFFERED packets are held."""
+    rng = random.Random(7)
+    jb = dredfast.RtpReceiver(sample_rate=16000)
+    t = 0.0
+    for i in range(10_000):
+        kind = rng.random()
+        if kind < 0.1:
+            data = bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 40)))
+        else:
+            p = packets[rng.randrange(len(packets))]
+            if kind < 0.2:
+                p = p[:rng.randrange(1, len(p) + 1)]
+            data = make_rtp(p, sequence=rng.choice([i, rng.getrandbits(16)]), timestamp=rng.getrandbits(32)
+                            if kind < 0.3 else 960 * i, ssrc=rng.choice([1, 2, 3, 4]) if kind < 0.35 else 1,
+                            payload_type=rng.choice([111, 0, 13]), marker=rng.random() < 0.1,
+                            padding=rng.choice([0, 0, 1, 17]))
+        t += rng.uniform(0, 0.04)
+        jb.push(data, arrival_time=t)
+        assert len(jb._buf) <= MAX_BUFFERED
+        if i % 2:
+            y = jb.pull()
+            assert y.shape == (FRAME,) and np.isfinite(y).all()
+    s = jb.stats
+    assert s.received + s.invalid + s.duplicate + s.late + s.stale_ssrc + s.overflow + s.other_payload_type == 10_000
+    with pytest.raises(ValueError):
+        jb.push(make_rtp(packets[0], sequence=1, timestamp=1, ssrc=1), arrival_time=float("nan"))
+
+
+def test_push_and_pull_on_two_threads(packets):
+    """The network thread pushes while the audio thread pulls: same packets in order."""
+    import threading
+    pk = packets[:200]
+    rec = Recorder()
+    jb = dredfast.RtpReceiver(**fixed(60), receiver=rec)
+    rtp = wrap(pk)
+
+    def net():
+        for i, r in enumerate(rtp):
+            jb.push(r, arrival_time=0.02 * i)
+    th = threading.Thread(target=net)
+    th.start()
+    outs = [jb.pull() for _ in range(150)]
+    th.join()
+    outs.append(jb.flush())
+    played = [c[0] for c in rec.calls if c[0] is not None]
+    assert played == pk
+    assert all(np.isfinite(o).all() for o in outs)
