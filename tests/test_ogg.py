@@ -188,3 +188,32 @@ def test_ffmpeg_file_reads_back(tmp_path, speech):
     assert r.returncode == 0, r.stderr
     f = _check_foreign(tmp_path, path)
     assert f.head.channels == 1 and len(f.packets) >= 120
+
+
+def test_damaged_files_only_raise_value_error(tmp_path, dred_packets):
+    """500 random damages (flipped bytes, cuts, spliced pages) of a real file: reading
+    either succeeds or raises ValueError, nothing else."""
+    import random
+    path = tmp_path / "x.opus"
+    write_opus(path, dred_packets, packets_per_page=7)
+    good = path.read_bytes()
+    rng = random.Random(3)
+    outcomes = {"ok": 0, "ValueError": 0}
+    for _ in range(500):
+        d = bytearray(good)
+        k = rng.random()
+        if k < 0.4:
+            for _ in range(rng.randrange(1, 4)):
+                d[rng.randrange(len(d))] ^= 1 << rng.randrange(8)
+        elif k < 0.7:
+            d = d[:rng.randrange(len(d))]
+        else:
+            a, b = sorted(rng.randrange(len(d)) for _ in range(2))
+            d = d[:a] + d[b:]
+        path.write_bytes(bytes(d))
+        try:
+            read_opus(path)
+            outcomes["ok"] += 1
+        except ValueError:
+            outcomes["ValueError"] += 1
+    assert outcomes["ValueError"] > 100
