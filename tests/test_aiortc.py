@@ -31,7 +31,7 @@ import dredfast  # noqa: E402
 from dredfast.audio import read_wav  # noqa: E402
 from dredfast.lossmodels import gilbert_elliott  # noqa: E402
 
-from aiortc import RTCPeerConnection  # noqa: E402
+from aiortc import RTCConfiguration, RTCPeerConnection  # noqa: E402
 from aiortc.mediastreams import MediaStreamTrack  # noqa: E402
 
 import dredfast.aiortc as dfa  # noqa: E402
@@ -69,6 +69,11 @@ class SpeechTrack(MediaStreamTrack):
         f.sample_rate, f.pts, f.time_base = 48000, 960 * self._n, fractions.Fraction(1, 48000)
         self._n += 1
         return f
+
+
+def peer():
+    """A peer connection with host candidates only (no STUN server: loopback needs none)."""
+    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
 
 
 def install_dropper(receiver, lost, state):
@@ -112,7 +117,7 @@ def played(frames):
 
 
 async def call(speech, lost, *, dred_tx, dred_rx):
-    pc1, pc2 = RTCPeerConnection(), RTCPeerConnection()
+    pc1, pc2 = peer(), peer()
     sender = pc1.addTrack(SpeechTrack(speech))
     if dred_tx:
         dfa.use_dred_sender(sender)
@@ -186,7 +191,7 @@ def test_enable_per_connection(speech):
     """``enable(pc)``: the application's on("track") gets a DredAudioTrack, and the
     sender encodes with DRED (the receiver recovers losses with it)."""
     async def run():
-        pc1, pc2 = RTCPeerConnection(), RTCPeerConnection()
+        pc1, pc2 = peer(), peer()
         dfa.enable(pc1)
         dfa.enable(pc2, receiver={"min_delay_ms": 100})
         pc1.addTrack(SpeechTrack(speech))
