@@ -188,8 +188,7 @@ def test_simulate_and_cli(libopus, speech, tmp_path):
                  "--history", "stock"]) == 0
     short = tmp_path / "short.txt"
     short.write_text("1\n0\n")
-    # A short trace is repeated (with a notice on stderr), no longer an error.
-    assert main(["simulate", str(wav), "--trace", str(short), "-o", str(out), "--no-metrics"]) == 0
+    assert main(["simulate", str(wav), "--trace", str(short), "-o", str(out), "--no-metrics"]) == 0  # a short trace repeats with a notice (issue 14)
 
 
 def test_random_packet_sequences(libopus, v96, own_packets):
