@@ -436,3 +436,23 @@ def test_push_and_pull_on_two_threads(packets):
     played = [c[0] for c in rec.calls if c[0] is not None]
     assert played == pk
     assert all(np.isfinite(o).all() for o in outs)
+
+
+def test_stereo_48k_in_order(libopus):
+    """48 kHz stereo packets (the sender's own, 48 kb/s + DRED), reordered by up to 50 ms:
+    (960, 2) frames per pull, exactly the in-order stereo decode."""
+    try:
+        dredfast.Receiver(sample_rate=48000)
+    except ValueError:
+        pytest.skip("Receiver(sample_rate=48000) not available yet")
+    t = np.arange(48000 * 2) / 48000
+    x = np.stack([0.3 * np.sin(2 * np.pi * 220 * t), 0.2 * np.sin(2 * np.pi * 330 * t)], axis=1).astype(np.float32)
+    pk = dredfast.Encoder(sample_rate=48000, channels=2, bitrate=48000, dred_bitrate=16000).encode_all(x)
+    rec = Recorder(sample_rate=48000, channels=2)
+    jb = dredfast.RtpReceiver(**dict(fixed(100), sample_rate=48000, channels=2), receiver=rec)
+    r = random.Random(1)
+    out = deliver(jb, rec, [(0.02 * i + r.uniform(0, 0.05), p) for i, p in enumerate(wrap(pk))], len(pk) + 3)
+    tail = jb.flush()
+    assert all(y.shape == (960, 2) for y in out) and [c[0] for c in rec.calls] == pk
+    ref = np.concatenate([np.asarray(y).reshape(-1, 2) for y in reference(pk, sample_rate=48000, channels=2)])
+    np.testing.assert_array_equal(np.concatenate(out + [tail])[rec.calls[0][2] * 960:], ref)
