@@ -323,6 +323,11 @@ class RtpReceiver:
         self._emit(np.zeros((n, self.channels), np.float32))
         return n * OPUS_CLOCK // self.sample_rate
 
+    def _nonempty(self, y: np.ndarray) -> np.ndarray:
+        # pull() loops until 20 ms are produced: a receiver handing back nothing must not
+        # make it spin (the dredfast Receiver always returns at least one frame).
+        return y if np.size(y) else np.zeros((self._frame_out, self.channels), np.float32)
+
     def _ticks(self, y: np.ndarray) -> int:
         return (np.size(y) // self.channels) * OPUS_CLOCK // self.sample_rate
 
@@ -351,7 +356,8 @@ class RtpReceiver:
                 self._silence(self._frame_out * OPUS_CLOCK // self.sample_rate)   # filling the delay
                 return
             self._start()
-        if adapt and self._level() > 2 * self._max_delay + HYSTERESIS:
+        # A backlog of audio (not a timestamp gap, which _gap cuts) past twice the bound.
+        if adapt and len(self._buf) * self._last_dur > 2 * self._max_delay + HYSTERESIS:
             self._skip_ahead()
         target = self.target_delay()
         slot = self._buf.get(self._next_seq)
@@ -369,7 +375,7 @@ class RtpReceiver:
             if slot.ts > self._expect_ts:
                 self.stats.dtx_gaps += 1
             ahead = self._lookahead()
-            y = self.receiver.decode(slot.payload, lookahead=ahead)
+            y = self._nonempty(self.receiver.decode(slot.payload, lookahead=ahead))
             if self.receiver.last_kind == "bad":
                 self.stats.bad += 1
             del self._buf[self._next_seq]
@@ -391,7 +397,7 @@ class RtpReceiver:
             self._conceal_missing()
         else:
             # Nothing to play and nothing after it: conceal without look-ahead.
-            y = self.receiver.decode(None)
+            y = self._nonempty(self.receiver.decode(None))
             self.stats.underrun += 1
             self._play_ts += self._ticks(y)
             self._was_quiet = self._is_quiet(y)
@@ -403,12 +409,14 @@ class RtpReceiver:
         stretched below it."""
         gap = slot.ts - self._play_ts
         self._was_quiet = True
-        if adapt and self._quiet is not None:
+        if adapt:
             level = self._level()
-            if level > target + HYSTERESIS:
+            # Above the bound the silence is cut whatever the settings (a timestamp
+            # that jumps hours ahead must not mean hours of silence).
+            if level > self._max_delay + HYSTERESIS or (self._quiet is not None and level > target + HYSTERESIS):
                 self._play_ts += min(gap, level - target)   # cut the silence short
                 return
-            if level < target - HYSTERESIS:
+            if self._quiet is not None and level < target - HYSTERESIS:
                 self._silence(HYSTERESIS)                   # the timeline waits
                 self.stats.inserted += 1
                 return
@@ -428,7 +436,7 @@ class RtpReceiver:
             self._next_seq += 1
             self._expect_ts += dur
             return
-        y = self.receiver.decode(None, lookahead=self._lookahead())
+        y = self._nonempty(self.receiver.decode(None, lookahead=self._lookahead()))
         kind = self.receiver.last_kind
         self.stats.lost += 1
         self.stats.filled[kind] = self.stats.filled.get(kind, 0) + 1
@@ -442,11 +450,8 @@ class RtpReceiver:
         """Far above the bound (``pull`` was not called for a while): drops the oldest
         packets until the target delay is left."""
         target = self.target_delay()
-        while len(self._buf) > 1:
-            first = min(self._buf)
-            if self._newest_end - self._buf[first].ts <= target:
-                break
-            del self._buf[first]
+        while len(self._buf) > 1 and len(self._buf) * self._last_dur > target:
+            del self._buf[min(self._buf)]
             self.stats.skipped += 1
         first = min(self._buf)
         self.stats.lost += first - self._next_seq

@@ -456,3 +456,15 @@ def test_stereo_48k_in_order(libopus):
     assert all(y.shape == (960, 2) for y in out) and [c[0] for c in rec.calls] == pk
     ref = np.concatenate([np.asarray(y).reshape(-1, 2) for y in reference(pk, sample_rate=48000, channels=2)])
     np.testing.assert_array_equal(np.concatenate(out + [tail])[rec.calls[0][2] * 960:], ref)
+
+
+def test_timestamp_jump_does_not_mean_hours_of_silence(packets):
+    """A timestamp that jumps 2^30 (6 hours) ahead with no sequence gap (a broken sender): the
+    silence is cut at the delay bound even with a fixed timeline (quiet_db=None)."""
+    rtp = [make_rtp(p, sequence=i, timestamp=960 * i + (2**30 if i >= 50 else 0), ssrc=1)
+           for i, p in enumerate(packets[:100])]
+    rec = Recorder()
+    jb = dredfast.RtpReceiver(**fixed(60), receiver=rec)
+    deliver(jb, rec, [(0.02 * i, r) for i, r in enumerate(rtp)], 120)
+    assert [c[0] for c in rec.calls if c[0] is not None] == packets[:100]
+    assert jb.stats.dtx_gaps == 1 and jb.stats.dtx_ms < 2000
