@@ -468,3 +468,26 @@ def test_timestamp_jump_does_not_mean_hours_of_silence(packets):
     deliver(jb, rec, [(0.02 * i, r) for i, r in enumerate(rtp)], 120)
     assert [c[0] for c in rec.calls if c[0] is not None] == packets[:100]
     assert jb.stats.dtx_gaps == 1 and jb.stats.dtx_ms < 2000
+
+
+def test_celt_2_5ms_packets(libopus):
+    """400 packets of 2.5 ms (CELT, the system libopus in restricted-low-delay mode),
+    reordered by up to 30 ms: 8 packets per pull, exactly the in-order decode."""
+    try:
+        dredfast.Receiver(sample_rate=48000)
+    except ValueError:
+        pytest.skip("Receiver(sample_rate=48000) not available yet")
+    t = np.arange(48000) / 48000
+    x = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    enc = dredfast.OpusEncoder(48000, 1, application="restricted_lowdelay", bitrate=64000)
+    pk = [enc.encode(x[120 * i:120 * (i + 1)]) for i in range(400)]
+    assert opus_duration(pk[5]) == 120
+    rec = Recorder(sample_rate=48000)
+    jb = dredfast.RtpReceiver(**dict(fixed(60), sample_rate=48000), receiver=rec)
+    r = random.Random(2)
+    out = deliver(jb, rec, [(0.0025 * i + r.uniform(0, 0.03), p) for i, p in enumerate(wrap(pk))], 25)
+    tail = jb.flush()
+    assert all(y.shape == (960,) for y in out) and [c[0] for c in rec.calls] == pk
+    np.testing.assert_array_equal(np.concatenate(out + [tail])[rec.calls[0][2] * 960:],
+                                  np.concatenate(reference(pk, sample_rate=48000)))
+    assert (jb.stats.lost, jb.stats.underrun) == (0, 0)
