@@ -41,10 +41,11 @@ try:
 except ImportError as e:   # pragma: no cover - depends on the environment
     raise ImportError("dredfast.aiortc needs aiortc: pip install 'dredfast[aiortc]'") from e
 
-#: Output rate of the receive track and input rate of the encoder until the receiver and
-#: encoder take 48 kHz natively.
-RATE = 16000
-FRAME = RATE // 50
+#: Opus's RTP clock: the receive track's rate and the encoder's input rate whenever the
+#: receiver / encoder accept it; else they fall back to 16 kHz (dredfast before its
+#: 48 kHz receiver and sender).
+RATE = 48000
+FALLBACK_RATE = 16000
 
 
 def _private(obj: Any, cls: str, name: str) -> str:
@@ -94,9 +95,15 @@ def use_dred_receiver(receiver: Any, **rtp_kwargs) -> DredAudioTrack:
     """Routes an aiortc ``RTCRtpReceiver``'s Opus packets to dredfast; returns the track
     to read.  Call before the connection starts receiving (in ``pc.on("track")`` or
     earlier).  ``rtp_kwargs`` go to :class:`dredfast.RtpReceiver` (``min_delay_ms``,
-    ``vocoder``, ...); the sample rate is 16 kHz until the receiver takes 48 kHz."""
-    rtp_kwargs.setdefault("sample_rate", RATE)
-    jb = RtpReceiver(**rtp_kwargs)
+    ``vocoder``, ...); the track plays mono at 48 kHz (16 kHz where the receiver does
+    not take 48 kHz yet) unless ``sample_rate`` says otherwise."""
+    if "sample_rate" in rtp_kwargs:
+        jb = RtpReceiver(**rtp_kwargs)
+    else:
+        try:
+            jb = RtpReceiver(sample_rate=RATE, **rtp_kwargs)
+        except ValueError:
+            jb = RtpReceiver(sample_rate=FALLBACK_RATE, **rtp_kwargs)
     old = getattr(receiver, "_track", None)
     track = DredAudioTrack(jb, id=getattr(old, "id", None))
     receiver._track = track
@@ -133,15 +140,26 @@ def use_dred_receiver(receiver: Any, **rtp_kwargs) -> DredAudioTrack:
 
 class DredOpusEncoder:
     """aiortc encoder interface (``encode(frame) -> (payloads, timestamp)``): any audio
-    frame in (mixed down, resampled to 16 kHz with soxr), one Opus packet with DRED out
-    per 20 ms.  Keyword arguments go to :class:`dredfast.Encoder`; default 24 kb/s +
-    LBRR + 1 s of DRED at 16 kb/s (the ``dredfast encode`` defaults)."""
+    frame in (mixed down to mono, resampled with soxr to 48 kHz -- or 16 kHz where the
+    encoder does not take 48 kHz yet), one Opus packet with DRED out per 20 ms.  Keyword
+    arguments go to :class:`dredfast.Encoder`; default 24 kb/s + LBRR + 1 s of DRED at
+    16 kb/s (the ``dredfast encode`` defaults)."""
 
     def __init__(self, **encoder_kwargs):
         from .encoder import Encoder
         encoder_kwargs.setdefault("bitrate", 24000)
         encoder_kwargs.setdefault("dred_bitrate", 16000)
-        self._enc = Encoder(**encoder_kwargs)
+        rate = encoder_kwargs.pop("sample_rate", None)
+        if rate is None:
+            try:
+                self._enc, rate = Encoder(sample_rate=RATE, **encoder_kwargs), RATE
+            except ValueError:
+                self._enc, rate = Encoder(sample_rate=FALLBACK_RATE, **encoder_kwargs), FALLBACK_RATE
+        else:
+            self._enc = Encoder(sample_rate=rate, **encoder_kwargs)
+        self.sample_rate = int(rate)
+        self._frame = self._enc.frame_samples                # samples per packet
+        self._ticks = self._frame * 48000 // self.sample_rate  # RTP clock per packet
         self._rs = None
         self._rate = None
         self._buf = np.zeros(0, np.float32)
@@ -167,18 +185,19 @@ class DredOpusEncoder:
         x = self._pcm(frame)
         if frame.sample_rate != self._rate:
             self._rate = frame.sample_rate
-            self._rs = None if self._rate == RATE else soxr.ResampleStream(self._rate, RATE, 1, dtype="float32")
+            self._rs = None if self._rate == self.sample_rate else \
+                soxr.ResampleStream(self._rate, self.sample_rate, 1, dtype="float32")
         y = x if self._rs is None else self._rs.resample_chunk(x)
         self._buf = np.concatenate([self._buf, y])
-        while len(self._buf) >= FRAME:
-            self._ready.append(self._enc.encode(self._buf[:FRAME]))
-            self._buf = self._buf[FRAME:]
+        while len(self._buf) >= self._frame:
+            self._ready.append(self._enc.encode(self._buf[:self._frame]))
+            self._buf = self._buf[self._frame:]
         if not self._ready:
             return [], None
         # aiortc stamps every payload of one call with the same timestamp: one packet
         # per call (a second one, when the resampler's output crossed two frames, waits).
         ts = self._ts
-        self._ts += 960
+        self._ts += self._ticks
         return [self._ready.popleft()], ts
 
     def pack(self, packet):   # pre-encoded input is not re-encoded

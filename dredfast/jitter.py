@@ -25,6 +25,8 @@ a DTX gap; above ``max_delay_ms`` frames are left out whatever they hold.
 """
 from __future__ import annotations
 
+import math
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
@@ -57,6 +59,9 @@ class RtpStats:
     quiet frames left out to move the delay to its target.  ``jitter_ms``: RFC 3550
     interarrival jitter; ``delay_ms``: audio held now (buffered packets + decoded, not
     yet pulled); ``target_delay_ms``; ``lookahead``: packets ahead at the last decode.
+    ``overflow``: packets refused because ``MAX_BUFFERED`` were held; ``skipped``: held
+    packets thrown away unplayed because the delay went past twice ``max_delay_ms``
+    (``pull`` not called for a while).
     """
 
     received: int = 0
@@ -72,6 +77,7 @@ class RtpStats:
     ssrc_changes: int = 0
     restarts: int = 0
     overflow: int = 0
+    skipped: int = 0
     dtx_gaps: int = 0
     dtx_ms: float = 0.0
     inserted: int = 0
@@ -107,8 +113,8 @@ class RtpReceiver:
     ``receiver``: an existing receiver object to drive instead of making one; other
     keyword arguments go to :class:`dredfast.Receiver` (``vocoder``, ``history``, ...).
 
-    ``push()`` from the network side, ``pull()`` on the playout clock (every 20 ms), from
-    one thread or under the caller's lock.  The output lags the RTP timestamps by the
+    ``push()`` from the network side, ``pull()`` on the playout clock (every 20 ms); they
+    may run on different threads (one lock serialises them).  The output lags the RTP timestamps by the
     playout delay (``stats.delay_ms``) plus Opus's decoder delay (the sender's encoder
     look-ahead, 6.5 ms for libopus at 16 kHz).
     """
@@ -146,6 +152,7 @@ class RtpReceiver:
         self.stats = RtpStats()
         self._old_ssrcs: List[int] = []
         self._ssrc: Optional[int] = None
+        self._lock = threading.Lock()
         self._new_stream()
 
     # -- stream state -------------------------------------------------------------------
@@ -177,11 +184,18 @@ class RtpReceiver:
         for packet contents; ``TypeError`` for a non-bytes packet."""
         if arrival_time is None:
             arrival_time = time.monotonic()
+        elif not math.isfinite(arrival_time):
+            raise ValueError(f"arrival_time must be a finite number of seconds, got {arrival_time!r}")
         try:
             pkt = parse_rtp(rtp_packet)
         except ValueError:
-            self.stats.invalid += 1
+            with self._lock:
+                self.stats.invalid += 1
             return False
+        with self._lock:
+            return self._file(pkt, float(arrival_time))
+
+    def _file(self, pkt, arrival_time: float) -> bool:
         if self.payload_type is not None and pkt.payload_type != self.payload_type:
             self.stats.other_payload_type += 1
             return False
@@ -257,25 +271,27 @@ class RtpReceiver:
         """The next 20 ms of audio at the output rate: float32, ``(n,)`` mono or
         ``(n, channels)``.  Silence until the first packets fill the target delay."""
         n = self._frame_out
-        while self._fifo_w - self._fifo_r < n:
-            self._render(adapt=True)
-        out = self._fifo[self._fifo_r:self._fifo_r + n].copy()
-        self._fifo_r += n
-        self._update_stats()
+        with self._lock:
+            while self._fifo_w - self._fifo_r < n:
+                self._render(adapt=True)
+            out = self._fifo[self._fifo_r:self._fifo_r + n].copy()
+            self._fifo_r += n
+            self._update_stats()
         return out[:, 0] if self.channels == 1 else out
 
     def flush(self) -> np.ndarray:
         """End of stream: plays out everything still buffered (no delay adjustment) and
         returns it with whatever was decoded but not pulled; the stream then starts over
         (the next packet fills the delay again)."""
-        if self._buf and not self._started:
-            self._start()
-        while self._buf:
-            self._render(adapt=False)
-        out = self._fifo[self._fifo_r:self._fifo_w].copy()
-        self._fifo_r = self._fifo_w = 0
-        self._new_stream()
-        self._update_stats()
+        with self._lock:
+            if self._buf and not self._started:
+                self._start()
+            while self._buf:
+                self._render(adapt=False)
+            out = self._fifo[self._fifo_r:self._fifo_w].copy()
+            self._fifo_r = self._fifo_w = 0
+            self._new_stream()
+            self._update_stats()
         return out[:, 0] if self.channels == 1 else out
 
     def _update_stats(self) -> None:
@@ -307,6 +323,11 @@ class RtpReceiver:
         self._emit(np.zeros((n, self.channels), np.float32))
         return n * OPUS_CLOCK // self.sample_rate
 
+    def _nonempty(self, y: np.ndarray) -> np.ndarray:
+        # pull() loops until 20 ms are produced: a receiver handing back nothing must not
+        # make it spin (the dredfast Receiver always returns at least one frame).
+        return y if np.size(y) else np.zeros((self._frame_out, self.channels), np.float32)
+
     def _ticks(self, y: np.ndarray) -> int:
         return (np.size(y) // self.channels) * OPUS_CLOCK // self.sample_rate
 
@@ -335,7 +356,8 @@ class RtpReceiver:
                 self._silence(self._frame_out * OPUS_CLOCK // self.sample_rate)   # filling the delay
                 return
             self._start()
-        if adapt and self._level() > 2 * self._max_delay + HYSTERESIS:
+        # A backlog of audio (not a timestamp gap, which _gap cuts) past twice the bound.
+        if adapt and len(self._buf) * self._last_dur > 2 * self._max_delay + HYSTERESIS:
             self._skip_ahead()
         target = self.target_delay()
         slot = self._buf.get(self._next_seq)
@@ -353,7 +375,7 @@ class RtpReceiver:
             if slot.ts > self._expect_ts:
                 self.stats.dtx_gaps += 1
             ahead = self._lookahead()
-            y = self.receiver.decode(slot.payload, lookahead=ahead)
+            y = self._nonempty(self.receiver.decode(slot.payload, lookahead=ahead))
             if self.receiver.last_kind == "bad":
                 self.stats.bad += 1
             del self._buf[self._next_seq]
@@ -375,7 +397,7 @@ class RtpReceiver:
             self._conceal_missing()
         else:
             # Nothing to play and nothing after it: conceal without look-ahead.
-            y = self.receiver.decode(None)
+            y = self._nonempty(self.receiver.decode(None))
             self.stats.underrun += 1
             self._play_ts += self._ticks(y)
             self._was_quiet = self._is_quiet(y)
@@ -387,12 +409,14 @@ class RtpReceiver:
         stretched below it."""
         gap = slot.ts - self._play_ts
         self._was_quiet = True
-        if adapt and self._quiet is not None:
+        if adapt:
             level = self._level()
-            if level > target + HYSTERESIS:
+            # Above the bound the silence is cut whatever the settings (a timestamp
+            # that jumps hours ahead must not mean hours of silence).
+            if level > self._max_delay + HYSTERESIS or (self._quiet is not None and level > target + HYSTERESIS):
                 self._play_ts += min(gap, level - target)   # cut the silence short
                 return
-            if level < target - HYSTERESIS:
+            if self._quiet is not None and level < target - HYSTERESIS:
                 self._silence(HYSTERESIS)                   # the timeline waits
                 self.stats.inserted += 1
                 return
@@ -412,7 +436,7 @@ class RtpReceiver:
             self._next_seq += 1
             self._expect_ts += dur
             return
-        y = self.receiver.decode(None, lookahead=self._lookahead())
+        y = self._nonempty(self.receiver.decode(None, lookahead=self._lookahead()))
         kind = self.receiver.last_kind
         self.stats.lost += 1
         self.stats.filled[kind] = self.stats.filled.get(kind, 0) + 1
@@ -426,12 +450,9 @@ class RtpReceiver:
         """Far above the bound (``pull`` was not called for a while): drops the oldest
         packets until the target delay is left."""
         target = self.target_delay()
-        while len(self._buf) > 1:
-            first = min(self._buf)
-            if self._newest_end - self._buf[first].ts <= target:
-                break
-            del self._buf[first]
-            self.stats.overflow += 1
+        while len(self._buf) > 1 and len(self._buf) * self._last_dur > target:
+            del self._buf[min(self._buf)]
+            self.stats.skipped += 1
         first = min(self._buf)
         self.stats.lost += first - self._next_seq
         self._next_seq = first
@@ -446,5 +467,7 @@ class RtpReceiver:
     def _is_quiet(self, y: np.ndarray) -> bool:
         if self._quiet is None:
             return False
-        a = np.asarray(y, np.float32)
-        return a.size == 0 or float(np.sqrt(np.mean(a * a))) < self._quiet
+        a = np.asarray(y, np.float32).ravel()
+        # Mean square against the squared threshold: one dot product (np.mean costs
+        # several times more than the rest of a push + pull).
+        return a.size == 0 or float(np.dot(a, a)) < self._quiet * self._quiet * a.size

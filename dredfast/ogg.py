@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import random
 import struct
+import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable, List, Optional, Tuple, Union
 
@@ -31,27 +32,17 @@ _CONTINUED, _BOS, _EOS = 0x01, 0x02, 0x04
 MAX_PACKET = 16 << 20
 
 
-def _crc_table() -> Tuple[int, ...]:
-    # Ogg's CRC-32: polynomial 0x04C11DB7, MSB first, initial 0, no final xor (RFC 3533 6).
-    table = []
-    for i in range(256):
-        r = i << 24
-        for _ in range(8):
-            r = ((r << 1) ^ 0x04C11DB7) if r & 0x80000000 else (r << 1)
-        table.append(r & 0xFFFFFFFF)
-    return tuple(table)
-
-
-_CRC = _crc_table()
+# Ogg's CRC-32 (RFC 3533 6): polynomial 0x04C11DB7, MSB first, initial 0, no final xor.
+# zlib's CRC-32 is the same polynomial bit-reflected (LSB first), so with every byte and
+# the result bit-reversed -- and zlib's initial / final inversions cancelled -- it gives
+# Ogg's checksum at C speed (a per-byte Python loop takes ~0.4 s per MB).
+_REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
 
 
 def ogg_crc(data: bytes) -> int:
     """The Ogg page checksum of ``data`` (a page with its CRC field zeroed)."""
-    crc = 0
-    t = _CRC
-    for b in data:
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ t[(crc >> 24) ^ b]
-    return crc
+    r = zlib.crc32(bytes(data).translate(_REVERSED), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    return int(f"{r:032b}"[::-1], 2)
 
 
 @dataclass

@@ -382,3 +382,112 @@ def test_adaptive_delay_follows_jitter(packets):
         else:
             assert s.jitter_ms < 1e-6 and s.late == 0 and s.lost == 0
         assert all(len(y) == FRAME for y in out)
+
+
+def test_hostile_streams_never_break_it(packets):
+    """10 000 pushes of everything at once -- garbage, real payloads under random
+    sequence numbers, timestamps, SSRCs (of four), payload types and markers, random
+    truncations -- with pulls in between: nothing raises, every pull is 20 ms of finite
+    audio, at most MAX_BUFFERED packets are held."""
+    rng = random.Random(7)
+    jb = dredfast.RtpReceiver(sample_rate=16000)
+    t = 0.0
+    for i in range(10_000):
+        kind = rng.random()
+        if kind < 0.1:
+            data = bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 40)))
+        else:
+            p = packets[rng.randrange(len(packets))]
+            if kind < 0.2:
+                p = p[:rng.randrange(1, len(p) + 1)]
+            data = make_rtp(p, sequence=rng.choice([i, rng.getrandbits(16)]), timestamp=rng.getrandbits(32)
+                            if kind < 0.3 else 960 * i, ssrc=rng.choice([1, 2, 3, 4]) if kind < 0.35 else 1,
+                            payload_type=rng.choice([111, 0, 13]), marker=rng.random() < 0.1,
+                            padding=rng.choice([0, 0, 1, 17]))
+        t += rng.uniform(0, 0.04)
+        jb.push(data, arrival_time=t)
+        assert len(jb._buf) <= MAX_BUFFERED
+        if i % 2:
+            y = jb.pull()
+            assert y.shape == (FRAME,) and np.isfinite(y).all()
+    s = jb.stats
+    assert s.received + s.invalid + s.duplicate + s.late + s.stale_ssrc + s.overflow + s.other_payload_type == 10_000
+    with pytest.raises(ValueError):
+        jb.push(make_rtp(packets[0], sequence=1, timestamp=1, ssrc=1), arrival_time=float("nan"))
+
+
+def test_push_and_pull_on_two_threads(packets):
+    """The network thread pushes while the audio thread pulls: same packets in order."""
+    import threading
+    pk = packets[:200]
+    rec = Recorder()
+    # The pusher outruns the puller by far: a 5 s bound keeps every packet playable.
+    jb = dredfast.RtpReceiver(**dict(fixed(60), max_delay_ms=5000), receiver=rec)
+    rtp = wrap(pk)
+
+    def net():
+        for i, r in enumerate(rtp):
+            jb.push(r, arrival_time=0.02 * i)
+    th = threading.Thread(target=net)
+    th.start()
+    outs = [jb.pull() for _ in range(150)]
+    th.join()
+    outs.append(jb.flush())
+    played = [c[0] for c in rec.calls if c[0] is not None]
+    assert played == pk
+    assert all(np.isfinite(o).all() for o in outs)
+
+
+def test_stereo_48k_in_order(libopus):
+    """48 kHz stereo packets (the sender's own, 48 kb/s + DRED), reordered by up to 50 ms:
+    (960, 2) frames per pull, exactly the in-order stereo decode."""
+    try:
+        dredfast.Receiver(sample_rate=48000)
+    except ValueError:
+        pytest.skip("Receiver(sample_rate=48000) not available yet")
+    t = np.arange(48000 * 2) / 48000
+    x = np.stack([0.3 * np.sin(2 * np.pi * 220 * t), 0.2 * np.sin(2 * np.pi * 330 * t)], axis=1).astype(np.float32)
+    pk = dredfast.Encoder(sample_rate=48000, channels=2, bitrate=48000, dred_bitrate=16000).encode_all(x)
+    rec = Recorder(sample_rate=48000, channels=2)
+    jb = dredfast.RtpReceiver(**dict(fixed(100), sample_rate=48000, channels=2), receiver=rec)
+    r = random.Random(1)
+    out = deliver(jb, rec, [(0.02 * i + r.uniform(0, 0.05), p) for i, p in enumerate(wrap(pk))], len(pk) + 3)
+    tail = jb.flush()
+    assert all(y.shape == (960, 2) for y in out) and [c[0] for c in rec.calls] == pk
+    ref = np.concatenate([np.asarray(y).reshape(-1, 2) for y in reference(pk, sample_rate=48000, channels=2)])
+    np.testing.assert_array_equal(np.concatenate(out + [tail])[rec.calls[0][2] * 960:], ref)
+
+
+def test_timestamp_jump_does_not_mean_hours_of_silence(packets):
+    """A timestamp that jumps 2^30 (6 hours) ahead with no sequence gap (a broken sender): the
+    silence is cut at the delay bound even with a fixed timeline (quiet_db=None)."""
+    rtp = [make_rtp(p, sequence=i, timestamp=960 * i + (2**30 if i >= 50 else 0), ssrc=1)
+           for i, p in enumerate(packets[:100])]
+    rec = Recorder()
+    jb = dredfast.RtpReceiver(**fixed(60), receiver=rec)
+    deliver(jb, rec, [(0.02 * i, r) for i, r in enumerate(rtp)], 120)
+    assert [c[0] for c in rec.calls if c[0] is not None] == packets[:100]
+    assert jb.stats.dtx_gaps == 1 and jb.stats.dtx_ms < 2000
+
+
+def test_celt_2_5ms_packets(libopus):
+    """400 packets of 2.5 ms (CELT, the system libopus in restricted-low-delay mode),
+    reordered by up to 30 ms: 8 packets per pull, exactly the in-order decode."""
+    try:
+        dredfast.Receiver(sample_rate=48000)
+    except ValueError:
+        pytest.skip("Receiver(sample_rate=48000) not available yet")
+    t = np.arange(48000) / 48000
+    x = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    enc = dredfast.OpusEncoder(48000, 1, application="restricted_lowdelay", bitrate=64000)
+    pk = [enc.encode(x[120 * i:120 * (i + 1)]) for i in range(400)]
+    assert opus_duration(pk[5]) == 120
+    rec = Recorder(sample_rate=48000)
+    jb = dredfast.RtpReceiver(**dict(fixed(60), sample_rate=48000), receiver=rec)
+    r = random.Random(2)
+    out = deliver(jb, rec, [(0.0025 * i + r.uniform(0, 0.03), p) for i, p in enumerate(wrap(pk))], 25)
+    tail = jb.flush()
+    assert all(y.shape == (960,) for y in out) and [c[0] for c in rec.calls] == pk
+    np.testing.assert_array_equal(np.concatenate(out + [tail])[rec.calls[0][2] * 960:],
+                                  np.concatenate(reference(pk, sample_rate=48000)))
+    assert (jb.stats.lost, jb.stats.underrun) == (0, 0)
