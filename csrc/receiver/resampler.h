@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 #define DF_RS_MAX_PHASES 4
-#define DF_RS_MAX_TAPS 96
+#define DF_RS_MAX_TAPS 192
 
 typedef struct {
     int L, M;     /* output rate / input rate = L / M */
