@@ -2,11 +2,15 @@
 # Builds the C test drivers with the whole C core and runs them.
 #
 # Native (default):
+#   0. test_kernel_paths (every kernel of every path vs scalar, bit for bit)
+#      with ASan + UBSan;
 #   1. test_c_api with ASan + UBSan + LeakSanitizer (leaks are errors), best ISA;
 #   2. with VALGRIND=1: also valgrind memcheck (leak check full, errors fail)
 #      on a plain -O1 -g build, AVX2 path (valgrind cannot run AVX-512).
 # --arch aarch64: cross-compiles for AArch64 (Debian's gcc-aarch64-linux-gnu,
 #   static, -O2 like setup.py) and runs under qemu-aarch64 (qemu-user):
+#   0. test_kernel_paths: every NEON / SDOT kernel vs scalar, bit for bit,
+#      saturating, infinite, NaN and -0 inputs included (under a second);
 #   1. test_conformance against the reference vectors (../shared, or
 #      $DREDFAST_SHARED) on a subset of the heavy clips: en_f_allison_01 (all
 #      four variants, v96 included) on the SDOT path and en_f_alsa_01 on the
@@ -50,6 +54,7 @@ if [[ "$ARCH" == aarch64 ]]; then
     # Static, so qemu needs no AArch64 sysroot at run time.
     "$XCC" "${FLAGS[@]}" -O2 -static "$HERE/test_conformance.c" "${SRCS[@]}" -lm -o "$OUT/test_conformance_aarch64"
     "$XCC" "${FLAGS[@]}" -O2 -static "$HERE/test_c_api.c" "${SRCS[@]}" -lm -o "$OUT/test_c_api_aarch64"
+    "$XCC" "${FLAGS[@]}" -O2 -static "$HERE/test_kernel_paths.c" "${SRCS[@]}" -lm -o "$OUT/test_kernel_paths_aarch64"
     export QEMU_CPU="${QEMU_CPU:-max}"
     if [[ -n "${AARCH64_CLIPS:-}" ]]; then
         read -r -a DOT_CLIPS <<<"$AARCH64_CLIPS"
@@ -61,6 +66,8 @@ if [[ "$ARCH" == aarch64 ]]; then
     python3 "$HERE/extract_vectors.py" "$SHARED" "$OUT/vectors" "${DOT_CLIPS[@]}" "${NEON_CLIPS[@]}"
     QEMU=(qemu-aarch64)
     echo "=== aarch64 under $(qemu-aarch64 --version | head -1), -cpu $QEMU_CPU"
+    echo "--- test_kernel_paths"
+    "${QEMU[@]}" "$OUT/test_kernel_paths_aarch64"
     run() { # name, command...: output to a log, printed when done
         local name=$1
         shift
@@ -90,6 +97,11 @@ if [[ "$ARCH" == aarch64 ]]; then
     exit $fail
 fi
 
+"$CC" "${FLAGS[@]}" -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+    "$HERE/test_kernel_paths.c" "${SRCS[@]}" -lm -o "$OUT/test_kernel_paths_asan"
+echo "=== test_kernel_paths: ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$OUT/test_kernel_paths_asan"
 "$CC" "${FLAGS[@]}" -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
     "$HERE/test_c_api.c" "${SRCS[@]}" -lm -o "$OUT/test_c_api_asan"
 echo "=== test_c_api: ASan + UBSan + LeakSanitizer"
