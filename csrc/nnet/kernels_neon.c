@@ -53,12 +53,12 @@ static inline void block_u8(uint32x4_t a[4], const int8_t *w, uint8x16_t x)
     a[3] = vpadalq_u16(a[3], vmull_high_u8(w47, x));
 }
 
-/* Row sums minus 128 * (sum of the inputs the rows saw), then the scaled
- * outputs. */
-static inline void finish_u8(float *out, const uint32x4_t a[4], uint32_t xsum, const float *scale,
+/* Row sums minus 128 * (sum of the inputs the rows saw; every lane of
+ * xsum holds it), then the scaled outputs. */
+static inline void finish_u8(float *out, const uint32x4_t a[4], uint32x4_t xsum, const float *scale,
                              const float *subias)
 {
-    const int32x4_t corr = vdupq_n_s32((int32_t)(xsum << 7));
+    const int32x4_t corr = vreinterpretq_s32_u32(vshlq_n_u32(xsum, 7));
     const int32x4_t lo = vsubq_s32(vreinterpretq_s32_u32(vpaddq_u32(a[0], a[1])), corr);
     const int32x4_t hi = vsubq_s32(vreinterpretq_s32_u32(vpaddq_u32(a[2], a[3])), corr);
     df_neon_store_scaled(out, lo, hi, scale, subias);
@@ -76,7 +76,7 @@ static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
 {
     const int8_t *w = l->weights;
     /* Every row of a dense layer sees every input: one correction. */
-    const uint32_t xsum = sum_u8(x, l->nb_inputs);
+    const uint32x4_t xsum = vdupq_n_u32(sum_u8(x, l->nb_inputs));
     int i, j, r;
     for (i = 0; i < l->nb_outputs; i += 8) {
         uint32x4_t a[4];
@@ -93,14 +93,14 @@ static void int8_sparse(const df_linear *l, float *out, const uint8_t *x)
     const int32_t *idx = l->weights_idx;
     int i, b, r;
     for (i = 0; i < l->nb_outputs; i += 8) {
-        uint32x4_t a[4];
-        uint32_t xsum = 0;
+        uint32x4_t a[4], xsum = vdupq_n_u32(0);
         const int nblocks = *idx++;
         for (r = 0; r < 4; r++) a[r] = vdupq_n_u32(0);
         for (b = 0; b < nblocks; b++, w += 32) {
-            const uint8_t *xj = x + *idx++;
-            xsum += (uint32_t)xj[0] + xj[1] + xj[2] + xj[3];
-            block_u8(a, w, x4_u8(xj));
+            const uint8x16_t xv = x4_u8(x + *idx++);
+            /* each 32-bit lane of xsum gets the block's 4 inputs */
+            xsum = vpadalq_u16(xsum, vpaddlq_u8(xv));
+            block_u8(a, w, xv);
         }
         finish_u8(out + i, a, xsum, l->scale + i, l->subias + i);
     }
