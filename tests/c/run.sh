@@ -23,7 +23,7 @@
 #   Installs the cross compiler and qemu with apt-get if missing.
 #   QEMU_CPU picks the emulated CPU (default max, which has SDOT; the SDOT
 #   run is skipped with a note if the CPU lacks it, e.g. cortex-a53).
-# Usage: tests/c/run.sh            (CI: step 1 only)
+# Usage: tests/c/run.sh            (CI: steps 0 and 1)
 #        VALGRIND=1 tests/c/run.sh
 #        tests/c/run.sh --arch aarch64
 # CC: compiler (default gcc).  Build output in tests/c/out/ (git-ignored).
@@ -80,9 +80,9 @@ if [[ "$ARCH" == aarch64 ]]; then
         echo "(-cpu $QEMU_CPU has no SDOT: its clips run on the plain NEON path)"
         DOT=neon
     fi
-    run conformance_$DOT "${QEMU[@]}" "$OUT/test_conformance_aarch64" "$ROOT" "$SHARED" "$OUT/vectors" "$DOT" "${DOT_CLIPS[@]}" &
+    run conformance_a_$DOT "${QEMU[@]}" "$OUT/test_conformance_aarch64" "$ROOT" "$SHARED" "$OUT/vectors" "$DOT" "${DOT_CLIPS[@]}" &
     P1=$!
-    run conformance_neon "${QEMU[@]}" "$OUT/test_conformance_aarch64" "$ROOT" "$SHARED" "$OUT/vectors" neon "${NEON_CLIPS[@]}" &
+    run conformance_b_neon "${QEMU[@]}" "$OUT/test_conformance_aarch64" "$ROOT" "$SHARED" "$OUT/vectors" neon "${NEON_CLIPS[@]}" &
     P2=$!
     wait $P1 || true
     run test_c_api_neon "${QEMU[@]}" "$OUT/test_c_api_aarch64" "$ROOT" neon &
@@ -90,7 +90,7 @@ if [[ "$ARCH" == aarch64 ]]; then
     wait $P2 $P3 || true
     # Each log ends with the driver's verdict; any failure fails the run.
     fail=0
-    for log in "$OUT/conformance_$DOT.log" "$OUT/conformance_neon.log" "$OUT/test_c_api_neon.log"; do
+    for log in "$OUT/conformance_a_$DOT.log" "$OUT/conformance_b_neon.log" "$OUT/test_c_api_neon.log"; do
         tail -1 "$log" | grep -qE '^(conformance: all exact|all passed)$' || { echo "FAILED: $log" >&2; fail=1; }
     done
     [[ $fail == 0 ]] && echo "=== aarch64: all passed"
