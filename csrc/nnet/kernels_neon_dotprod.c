@@ -21,6 +21,29 @@
 
 #include "kernels_neon.h"
 
+#if !defined(__clang__) || defined(__ARM_FEATURE_DOTPROD)
+/* GCC's arm_neon.h follows the target pragma; a clang whose baseline has
+ * SDOT (e.g. Apple clang) needs nothing either: the intrinsics. */
+#define SDOT(acc, a, b) vdotq_s32(acc, a, b)
+#define SDOT_LANE(acc, a, b, lane) vdotq_laneq_s32(acc, a, b, lane)
+#else
+/* Other clangs declare the SDOT intrinsics only when the whole file is
+ * built for dotprod, and clang 14's assembler rejects the mnemonic in
+ * inline asm without it: the instruction's encoding on fixed registers
+ * (sdot v0.4s, v1.16b, v2.16b).  The indexed form becomes a lane broadcast
+ * plus the plain one. */
+static inline int32x4_t sdot_inst(int32x4_t acc, int8x16_t a, int8x16_t b)
+{
+    register int32x4_t d __asm__("v0") = acc;
+    register int8x16_t n __asm__("v1") = a;
+    register int8x16_t m __asm__("v2") = b;
+    __asm__(".inst 0x4e829420" : "+w"(d) : "w"(n), "w"(m));
+    return d;
+}
+#define SDOT(acc, a, b) sdot_inst(acc, a, b)
+#define SDOT_LANE(acc, a, b, lane) sdot_inst(acc, a, vreinterpretq_s8_s32(vdupq_laneq_s32(vreinterpretq_s32_s8(b), lane)))
+#endif
+
 /* The 4 shifted inputs of a block in every 32-bit lane. */
 static inline int8x16_t bcast4(const int8_t *s)
 {
@@ -52,28 +75,28 @@ static void int8_dense(const df_linear *l, float *out, const int8_t *s)
             const int8x16_t xv = vld1q_s8(s + j);
             int8x16_t w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16);
             int8x16_t w2 = vld1q_s8(w + 32), w3 = vld1q_s8(w + 48);
-            a0 = vdotq_laneq_s32(a0, w0, xv, 0);
-            a1 = vdotq_laneq_s32(a1, w1, xv, 0);
-            b0 = vdotq_laneq_s32(b0, w2, xv, 1);
-            b1 = vdotq_laneq_s32(b1, w3, xv, 1);
-            s0 = vdotq_s32(vdotq_s32(s0, w0, ones), w2, ones);
-            s1 = vdotq_s32(vdotq_s32(s1, w1, ones), w3, ones);
+            a0 = SDOT_LANE(a0, w0, xv, 0);
+            a1 = SDOT_LANE(a1, w1, xv, 0);
+            b0 = SDOT_LANE(b0, w2, xv, 1);
+            b1 = SDOT_LANE(b1, w3, xv, 1);
+            s0 = SDOT(SDOT(s0, w0, ones), w2, ones);
+            s1 = SDOT(SDOT(s1, w1, ones), w3, ones);
             w0 = vld1q_s8(w + 64), w1 = vld1q_s8(w + 80);
             w2 = vld1q_s8(w + 96), w3 = vld1q_s8(w + 112);
-            a0 = vdotq_laneq_s32(a0, w0, xv, 2);
-            a1 = vdotq_laneq_s32(a1, w1, xv, 2);
-            b0 = vdotq_laneq_s32(b0, w2, xv, 3);
-            b1 = vdotq_laneq_s32(b1, w3, xv, 3);
-            s0 = vdotq_s32(vdotq_s32(s0, w0, ones), w2, ones);
-            s1 = vdotq_s32(vdotq_s32(s1, w1, ones), w3, ones);
+            a0 = SDOT_LANE(a0, w0, xv, 2);
+            a1 = SDOT_LANE(a1, w1, xv, 2);
+            b0 = SDOT_LANE(b0, w2, xv, 3);
+            b1 = SDOT_LANE(b1, w3, xv, 3);
+            s0 = SDOT(SDOT(s0, w0, ones), w2, ones);
+            s1 = SDOT(SDOT(s1, w1, ones), w3, ones);
         }
         for (; j < l->nb_inputs; j += 4, w += 32) {
             const int8x16_t xv = bcast4(s + j);
             const int8x16_t w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16);
-            a0 = vdotq_s32(a0, w0, xv);
-            a1 = vdotq_s32(a1, w1, xv);
-            s0 = vdotq_s32(s0, w0, ones);
-            s1 = vdotq_s32(s1, w1, ones);
+            a0 = SDOT(a0, w0, xv);
+            a1 = SDOT(a1, w1, xv);
+            s0 = SDOT(s0, w0, ones);
+            s1 = SDOT(s1, w1, ones);
         }
         finish(out + i, vaddq_s32(a0, b0), vaddq_s32(a1, b1), s0, s1, l->scale + i, l->subias + i);
     }
@@ -92,20 +115,20 @@ static void int8_sparse(const df_linear *l, float *out, const int8_t *s)
             const int8x16_t x0 = bcast4(s + idx[0]), x1 = bcast4(s + idx[1]);
             const int8x16_t w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16);
             const int8x16_t w2 = vld1q_s8(w + 32), w3 = vld1q_s8(w + 48);
-            a0 = vdotq_s32(a0, w0, x0);
-            a1 = vdotq_s32(a1, w1, x0);
-            b0 = vdotq_s32(b0, w2, x1);
-            b1 = vdotq_s32(b1, w3, x1);
-            s0 = vdotq_s32(vdotq_s32(s0, w0, ones), w2, ones);
-            s1 = vdotq_s32(vdotq_s32(s1, w1, ones), w3, ones);
+            a0 = SDOT(a0, w0, x0);
+            a1 = SDOT(a1, w1, x0);
+            b0 = SDOT(b0, w2, x1);
+            b1 = SDOT(b1, w3, x1);
+            s0 = SDOT(SDOT(s0, w0, ones), w2, ones);
+            s1 = SDOT(SDOT(s1, w1, ones), w3, ones);
         }
         if (b < nblocks) {
             const int8x16_t x0 = bcast4(s + *idx++);
             const int8x16_t w0 = vld1q_s8(w), w1 = vld1q_s8(w + 16);
-            a0 = vdotq_s32(a0, w0, x0);
-            a1 = vdotq_s32(a1, w1, x0);
-            s0 = vdotq_s32(s0, w0, ones);
-            s1 = vdotq_s32(s1, w1, ones);
+            a0 = SDOT(a0, w0, x0);
+            a1 = SDOT(a1, w1, x0);
+            s0 = SDOT(s0, w0, ones);
+            s1 = SDOT(s1, w1, ones);
             w += 32;
         }
         finish(out + i, vaddq_s32(a0, b0), vaddq_s32(a1, b1), s0, s1, l->scale + i, l->subias + i);

@@ -2,11 +2,15 @@
 # Builds the C test drivers with the whole C core and runs them.
 #
 # Native (default):
+#   0. test_kernel_paths (every kernel of every path vs scalar, bit for bit)
+#      with ASan + UBSan;
 #   1. test_c_api with ASan + UBSan + LeakSanitizer (leaks are errors), best ISA;
 #   2. with VALGRIND=1: also valgrind memcheck (leak check full, errors fail)
 #      on a plain -O1 -g build, AVX2 path (valgrind cannot run AVX-512).
 # --arch aarch64: cross-compiles for AArch64 (Debian's gcc-aarch64-linux-gnu,
 #   static, -O2 like setup.py) and runs under qemu-aarch64 (qemu-user):
+#   0. test_kernel_paths: every NEON / SDOT kernel vs scalar, bit for bit,
+#      saturating, infinite, NaN and -0 inputs included (under a second);
 #   1. test_conformance against the reference vectors (../shared, or
 #      $DREDFAST_SHARED) on a subset of the heavy clips: en_f_allison_01 (all
 #      four variants, v96 included) on the SDOT path and en_f_alsa_01 on the
@@ -19,7 +23,7 @@
 #   Installs the cross compiler and qemu with apt-get if missing.
 #   QEMU_CPU picks the emulated CPU (default max, which has SDOT; the SDOT
 #   run is skipped with a note if the CPU lacks it, e.g. cortex-a53).
-# Usage: tests/c/run.sh            (CI: step 1 only)
+# Usage: tests/c/run.sh            (CI: steps 0 and 1)
 #        VALGRIND=1 tests/c/run.sh
 #        tests/c/run.sh --arch aarch64
 # CC: compiler (default gcc).  Build output in tests/c/out/ (git-ignored).
@@ -50,6 +54,7 @@ if [[ "$ARCH" == aarch64 ]]; then
     # Static, so qemu needs no AArch64 sysroot at run time.
     "$XCC" "${FLAGS[@]}" -O2 -static "$HERE/test_conformance.c" "${SRCS[@]}" -lm -o "$OUT/test_conformance_aarch64"
     "$XCC" "${FLAGS[@]}" -O2 -static "$HERE/test_c_api.c" "${SRCS[@]}" -lm -o "$OUT/test_c_api_aarch64"
+    "$XCC" "${FLAGS[@]}" -O2 -static "$HERE/test_kernel_paths.c" "${SRCS[@]}" -lm -o "$OUT/test_kernel_paths_aarch64"
     export QEMU_CPU="${QEMU_CPU:-max}"
     if [[ -n "${AARCH64_CLIPS:-}" ]]; then
         read -r -a DOT_CLIPS <<<"$AARCH64_CLIPS"
@@ -61,6 +66,8 @@ if [[ "$ARCH" == aarch64 ]]; then
     python3 "$HERE/extract_vectors.py" "$SHARED" "$OUT/vectors" "${DOT_CLIPS[@]}" "${NEON_CLIPS[@]}"
     QEMU=(qemu-aarch64)
     echo "=== aarch64 under $(qemu-aarch64 --version | head -1), -cpu $QEMU_CPU"
+    echo "--- test_kernel_paths"
+    "${QEMU[@]}" "$OUT/test_kernel_paths_aarch64"
     run() { # name, command...: output to a log, printed when done
         local name=$1
         shift
@@ -73,9 +80,9 @@ if [[ "$ARCH" == aarch64 ]]; then
         echo "(-cpu $QEMU_CPU has no SDOT: its clips run on the plain NEON path)"
         DOT=neon
     fi
-    run conformance_$DOT "${QEMU[@]}" "$OUT/test_conformance_aarch64" "$ROOT" "$SHARED" "$OUT/vectors" "$DOT" "${DOT_CLIPS[@]}" &
+    run conformance_a_$DOT "${QEMU[@]}" "$OUT/test_conformance_aarch64" "$ROOT" "$SHARED" "$OUT/vectors" "$DOT" "${DOT_CLIPS[@]}" &
     P1=$!
-    run conformance_neon "${QEMU[@]}" "$OUT/test_conformance_aarch64" "$ROOT" "$SHARED" "$OUT/vectors" neon "${NEON_CLIPS[@]}" &
+    run conformance_b_neon "${QEMU[@]}" "$OUT/test_conformance_aarch64" "$ROOT" "$SHARED" "$OUT/vectors" neon "${NEON_CLIPS[@]}" &
     P2=$!
     wait $P1 || true
     run test_c_api_neon "${QEMU[@]}" "$OUT/test_c_api_aarch64" "$ROOT" neon &
@@ -83,13 +90,18 @@ if [[ "$ARCH" == aarch64 ]]; then
     wait $P2 $P3 || true
     # Each log ends with the driver's verdict; any failure fails the run.
     fail=0
-    for log in "$OUT/conformance_$DOT.log" "$OUT/conformance_neon.log" "$OUT/test_c_api_neon.log"; do
+    for log in "$OUT/conformance_a_$DOT.log" "$OUT/conformance_b_neon.log" "$OUT/test_c_api_neon.log"; do
         tail -1 "$log" | grep -qE '^(conformance: all exact|all passed)$' || { echo "FAILED: $log" >&2; fail=1; }
     done
     [[ $fail == 0 ]] && echo "=== aarch64: all passed"
     exit $fail
 fi
 
+"$CC" "${FLAGS[@]}" -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+    "$HERE/test_kernel_paths.c" "${SRCS[@]}" -lm -o "$OUT/test_kernel_paths_asan"
+echo "=== test_kernel_paths: ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$OUT/test_kernel_paths_asan"
 "$CC" "${FLAGS[@]}" -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
     "$HERE/test_c_api.c" "${SRCS[@]}" -lm -o "$OUT/test_c_api_asan"
 echo "=== test_c_api: ASan + UBSan + LeakSanitizer"

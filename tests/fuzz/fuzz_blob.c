@@ -72,10 +72,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     if (s && *s) {
-        if (!strcmp(s, "scalar")) g_isa = DF_ISA_SCALAR;
-        else if (!strcmp(s, "avx2")) g_isa = DF_ISA_AVX2;
-        else if (!strcmp(s, "avx512")) g_isa = DF_ISA_AVX512;
-        else {
+        for (int i = 0; i < DF_ISA_COUNT; i++)
+            if (!strcmp(s, fuzz_isa_name[i])) g_isa = i;
+        if (g_isa == DF_ISA_BEST) {
             fprintf(stderr, "fuzz_blob: unknown DREDFAST_FUZZ_ISA '%s'\n", s);
             abort();
         }

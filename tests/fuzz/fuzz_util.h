@@ -88,8 +88,7 @@ static inline int fuzz_isa_wanted(int isa, int scalar_only_as_fallback)
     size_t n = strlen(name);
     const char *p;
     if (!list || !*list)
-        return !scalar_only_as_fallback || isa != DF_ISA_SCALAR ||
-               !(df_isa_supported(DF_ISA_AVX2) || df_isa_supported(DF_ISA_AVX512));
+        return !scalar_only_as_fallback || isa != DF_ISA_SCALAR || df_isa_best() == DF_ISA_SCALAR;
     for (p = list; (p = strstr(p, name)) != NULL; p += n)
         if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ','))
             return 1;
