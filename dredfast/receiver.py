@@ -92,9 +92,7 @@ class Receiver:
         self.channels = int(channels)
         self.use_dred, self.use_lbrr = bool(use_dred), bool(use_lbrr)
         self._lock = StreamLock()
-        self.stats = ReceiverStats()
-        #: How the last :meth:`decode` produced its audio: "normal", "lbrr", "dred", "plc" or "bad".
-        self.last_kind = ""
+        self._last = ""
         self._legacy = None
         self._core = None
         if vocoder == "lpcnet":
@@ -104,7 +102,6 @@ class Receiver:
             self._legacy = LpcnetReceiver(16000, "lpcnet", weights, libopus, isa=isa, crossfade_ms=crossfade_ms,
                                           max_dred_ms=max_dred_ms, seed=seed, use_dred=use_dred,
                                           use_lbrr=use_lbrr, history=history)
-            self.stats = self._legacy.stats
             return
         from ._libopus import _load
         from .dred import _default
@@ -120,6 +117,19 @@ class Receiver:
         self._core = _core.ReceiverCore(w._blob, stats._blob, isa_code(isa), self.sample_rate, self.channels,
                                         max_dred_ms, self.use_dred, self.use_lbrr, history == "shadow", fades,
                                         lib.where)
+
+    @property
+    def stats(self) -> ReceiverStats:
+        """How many packet slots were produced each way so far (a snapshot)."""
+        if self._legacy is not None:
+            return self._legacy.stats
+        return ReceiverStats(**self._core.stats())
+
+    @property
+    def last_kind(self) -> str:
+        """How the last :meth:`decode` produced its audio: "normal", "lbrr", "dred", "plc" or
+        "bad" (a packet that was present but undecodable, concealed)."""
+        return self._last
 
     @property
     def libopus_version(self) -> str:
@@ -139,11 +149,9 @@ class Receiver:
         with self._lock:
             if self._legacy is not None:
                 self._legacy.reset()
-                self.stats = self._legacy.stats
             else:
                 self._core.reset()
-                self.stats = ReceiverStats()
-            self.last_kind = ""
+            self._last = ""
 
     def decode(self, packet: Optional[bytes], *, lookahead: Sequence[Optional[bytes]] = ()) -> np.ndarray:
         """One packet's worth of float32 audio at the output rate: shape (n,) for mono,
@@ -153,22 +161,17 @@ class Receiver:
         decoded (garbage, truncated) is concealed like a lost one and counted in
         ``stats.bad_packets``.  Never raises for packet contents.
         """
-        pkt = None if packet is None else as_packet(packet)
-        ahead = [None if p is None else as_packet(p, "lookahead packet") for p in lookahead]
+        # bytes pass straight through (the common case costs no copies or checks here)
+        pkt = packet if packet is None or type(packet) is bytes else as_packet(packet)
+        ahead = [p if p is None or type(p) is bytes else as_packet(p, "lookahead packet") for p in lookahead]
         if self._legacy is not None:
             with self._lock:
                 y = self._legacy.decode(pkt, lookahead=ahead)
-                self.last_kind = self._legacy.last_kind
-                self.stats = self._legacy.stats
+                self._last = self._legacy.last_kind
                 return y
         with self._lock:
             y, kind, bad = self._core.decode(pkt, ahead)
-            name = _KINDS[kind]
-            s = self.stats
-            setattr(s, name, getattr(s, name) + 1)
-            if bad:
-                s.bad_packets += 1
-            self.last_kind = "bad" if bad else name
+            self._last = "bad" if bad else _KINDS[kind]
             return y
 
     def __repr__(self) -> str:

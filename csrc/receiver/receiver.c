@@ -137,7 +137,12 @@ static void feed_plc(df_receiver *rx, int16_t v)
 static void history_catch_up(df_receiver *rx)
 {
     if (rx->identity) return; /* fed as played */
-    int64_t last = df_resampler_last_output(&rx->down, rx->oh_t0 + rx->oh_n - 1);
+    /* Every history sample up to the output's position: those whose filter
+     * reaches past the newest output get a one-sided estimate, so that the
+     * PLC's history ends exactly where the played audio does and its
+     * continuation joins it without a lag. */
+    const int64_t last = (int64_t)to16(rx, rx->t_out) - 1;
+    const int64_t exact = df_resampler_last_output(&rx->down, rx->oh_t0 + rx->oh_n - 1);
     int64_t keep_from = last + 1 - (int64_t)HIST_FRAMES * F16;
     /* Whole PLC frames that end before keep_from: silence, not filtered
      * (their input may already be gone from oh). */
@@ -145,24 +150,29 @@ static void history_catch_up(df_receiver *rx)
     static const float zf[F16];
     if (rx->fb_n == 0) {
         /* Beyond HIST_FRAMES silent updates the state no longer changes: jump. */
-        int64_t n = (keep_from + rx->K - rx->plc_pos) / F16 - (HIST_FRAMES + 1);
+        int64_t n = (keep_from - rx->plc_pos) / F16 - (HIST_FRAMES + 1);
         if (n > 0) {
             rx->plc_pos += n * F16;
             rx->p16_base = rx->p16_end = rx->plc_pos;
         }
     }
-    while (rx->fb_n == 0 && rx->plc_pos + F16 - rx->K <= keep_from) {
+    while (rx->fb_n == 0 && rx->plc_pos + F16 <= keep_from) {
         df_deep_plc_update(rx->plc, zeros);
         p16_append(rx, zf, F16);
         rx->plc_pos += F16;
     }
-    if (rx->s_next < rx->plc_pos + rx->fb_n - rx->K) rx->s_next = rx->plc_pos + rx->fb_n - rx->K;
+    if (rx->s_next < rx->plc_pos + rx->fb_n) rx->s_next = rx->plc_pos + rx->fb_n;
     while (rx->s_next <= last) {
         int cnt = (int)(last - rx->s_next + 1);
         if (cnt > (int)(sizeof(rx->stmp) / sizeof(float))) cnt = (int)(sizeof(rx->stmp) / sizeof(float));
-        df_resample(&rx->down, rx->oh, rx->oh_t0, rx->s_next, cnt, rx->stmp);
+        int full = rx->s_next <= exact ? (int)(exact - rx->s_next + 1) : 0;
+        if (full > cnt) full = cnt;
+        if (full) df_resample(&rx->down, rx->oh, rx->oh_t0, rx->s_next, full, rx->stmp);
+        if (cnt > full)
+            df_resample_edge(&rx->down, rx->oh, rx->oh_t0, rx->oh_t0 + rx->oh_n, rx->s_next + full, cnt - full,
+                             rx->stmp + full);
         for (int i = 0; i < cnt; i++) {
-            int64_t j = rx->s_next + i + rx->K;
+            int64_t j = rx->s_next + i;
             if (j >= rx->plc_pos + rx->fb_n) feed_plc(rx, to_i16(rx->stmp[i]));
         }
         rx->s_next += cnt;
@@ -510,6 +520,10 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     /* The system decoder moves through the frame too. */
     rx->shadowed = rx->cfg.shadow && rx->silk_bw && is_shadow_frame(n16) && rx->enc;
     if (rx->shadowed) {
+        if (rx->pend_n && getenv("DF_SHADOW_LAST")) { /* EXPERIMENT */
+            sys_decode(rx, NULL, 0, rx->pend_frame, 0);
+            rx->pend_n = 0;
+        }
         if (rx->pend_n) shadow_emit(rx);
         rx->pend_n = n16;
         rx->pend_pos = P;
@@ -642,8 +656,9 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
             df_receiver_destroy(rx);
             return NULL;
         }
-        /* History lag: floor(width * 16000 / fs) samples at 16 kHz. */
-        rx->K = rx->down.width * rx->down.L / rx->down.M;
+        /* The history ends where the output does (one-sided estimates at the
+         * edge, history_catch_up): no lag between the two timelines. */
+        rx->K = 0;
     }
     for (int s = 0; s < 4; s++) {
         int len = cfg->fade[s];

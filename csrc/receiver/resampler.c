@@ -96,3 +96,25 @@ int64_t df_resampler_last_output(const df_resampler *r, int64_t last_in)
     if (lim <= 0) return -1;
     return (lim - 1) / r->M;
 }
+
+void df_resample_edge(const df_resampler *r, const float *x, int64_t x0, int64_t x_end, int64_t n0, int count, float *y)
+{
+    const int taps = 2 * r->width;
+    for (int i = 0; i < count; i++) {
+        int64_t n = n0 + i;
+        int64_t pos = n * r->M;
+        int64_t c = pos / r->L;
+        const float *h = r->h[pos - c * r->L];
+        int64_t first = c - r->width + 1;
+        int avail = (int)(x_end - first);
+        if (avail > taps) avail = taps;
+        const float *xs = x + (first - x0);
+        float acc = 0, norm = 0;
+        for (int j = 0; j < avail; j++) {
+            acc += h[j] * xs[j];
+            norm += h[j];
+        }
+        /* The missing taps are the future: what is there is rescaled to unit DC gain. */
+        y[i] = norm > 0.05f ? acc / norm : acc;
+    }
+}

@@ -38,6 +38,11 @@ static inline int df_resampler_width(const df_resampler *r) { return r->width; }
  * every index floor(n*M/L) - width + 1 .. floor(n*M/L) + width. */
 void df_resample(const df_resampler *r, const float *x, int64_t x0, int64_t n0, int count, float *y);
 
+/* As df_resample, for output samples whose support reaches past the last
+ * input (global index x_end - 1): only the taps on existing input are used,
+ * rescaled to unit gain at DC -- a one-sided estimate, for the newest few. */
+void df_resample_edge(const df_resampler *r, const float *x, int64_t x0, int64_t x_end, int64_t n0, int count, float *y);
+
 /* Largest output index whose input support ends at or before input index
  * `last_in` (inclusive). */
 int64_t df_resampler_last_output(const df_resampler *r, int64_t last_in);
