@@ -89,7 +89,10 @@ def test_bad_input():
         v.prime(np.zeros(100, np.float32), np.zeros((5, 20), np.float32))
     with pytest.raises(TypeError):
         v.prime(np.zeros(320, np.int32), np.zeros((5, 20), np.float32))
-    # Extreme but finite features: output stays finite, no crash.
-    out = v.synthesize(np.full((4, 20), 1e6, np.float32))
-    assert out.shape == (640,)
+    # Extreme but accepted features (the input limit, 1e4): output stays finite, no
+    # crash; beyond it, ValueError (issue 12: one absurd frame could ruin a stream).
+    out = v.synthesize(np.full((4, 20), 1e4, np.float32))
+    assert out.shape == (640,) and np.all(np.isfinite(out))
+    with pytest.raises(ValueError, match="beyond"):
+        v.synthesize(np.full((4, 20), 1e6, np.float32))
     assert v.synthesize(np.zeros((0, 20), np.float32)).shape == (0,)

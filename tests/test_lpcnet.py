@@ -283,10 +283,15 @@ def test_bad_input_raises():
         dredfast.Vocoder("lpcnet", seed=-1)
     with pytest.raises(ValueError):
         dredfast.Vocoder("lpcnet", weights=dredfast.load_weights())  # the Opus blob has no LPCNet records
-    # Extreme but finite values must not crash (the C clamps pitch rows, mu-law, exp).
-    y = v.synthesize(np.full((5, 20), 1e30, np.float32))
-    assert y.shape == (800,)
-    assert v.synthesize(np.full((5, 20), -1e30, np.float32)).shape == (800,)
+    # Extreme values at the input limit (1e4) must not crash (the C clamps pitch rows,
+    # mu-law, exp); beyond it they are refused (issue 12: a frame at 1e19 left the
+    # stream producing noise until reset).
+    y = v.synthesize(np.full((5, 20), 1e4, np.float32))
+    assert y.shape == (800,) and np.all(np.isfinite(y))
+    assert v.synthesize(np.full((5, 20), -1e4, np.float32)).shape == (800,)
+    for bad in (1e30, -1e30):
+        with pytest.raises(ValueError, match="beyond"):
+            v.synthesize(np.full((5, 20), bad, np.float32))
 
 
 def test_freedv_columns_accepted():
