@@ -71,7 +71,8 @@ def test_zero_probability_tables_do_not_hang(records, tmp_path):
         except ValueError as e:
             print("refused:", e)
     """)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    # cwd away from the checkout: the child must import the installed package, not the source tree
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("refused:") == 2
 
