@@ -520,11 +520,17 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     /* The system decoder moves through the frame too. */
     rx->shadowed = rx->cfg.shadow && rx->silk_bw && is_shadow_frame(n16) && rx->enc;
     if (rx->shadowed) {
-        if (rx->pend_n && getenv("DF_SHADOW_LAST")) { /* EXPERIMENT */
+        /* Only the last concealed frame of a gap is re-encoded: what the decoder
+         * resumes from is its last 20 ms (SILK's pitch and LPC memories), so the
+         * frames before it go through the decoder's own PLC.  Measured on 6 dev
+         * clips x 5 traces at 16 kHz against re-encoding every frame: PESQ-WB
+         * DRED 2.118 / 2.122, PLC 1.621 / 1.632, LBRR 1.880 / 1.892 (PLCMOS within
+         * 0.02), for 3 encodes per gap instead of 2 + one per frame (receiver CPU
+         * -15 to -25 %). */
+        if (rx->pend_n) {
             sys_decode(rx, NULL, 0, rx->pend_frame, 0);
             rx->pend_n = 0;
         }
-        if (rx->pend_n) shadow_emit(rx);
         rx->pend_n = n16;
         rx->pend_pos = P;
         rx->pend_frame = n;
