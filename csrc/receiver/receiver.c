@@ -75,6 +75,16 @@ struct df_receiver {
     df_dred_data ddata;
     float dfeat[DF_DPLC_MAX_FEC * NF];
 
+    /* stereo: level of each channel against the mix over the last decoded frame */
+    float ch_energy[2], mix_energy, ch_gain[2];
+    /* high band of hybrid streams during a gap: noise at the last frame's level, decaying */
+    int hybrid;          /* the last decoded packet was hybrid */
+    int hf_on;           /* 1: output rate has a band above 8 kHz to fill */
+    float hp_b[2][3], hp_a[2][2]; /* 4th-order Butterworth high-pass at 8.5 kHz, two biquads */
+    float hp_mem[2][2];
+    float hf_gain;
+    uint32_t seed;
+
     int16_t pcm16[DF_RX_MAX_FRAME * 2];
     float tmp[DF_RX_MAX_FRAME + 64];
     float stmp[2048];
@@ -388,7 +398,7 @@ static void decoded(df_receiver *rx, int n, float *out)
         for (int i = 0; i < m; i++) {
             float f = rx->fade_tab[rx->xf_pos + i], c = rx->xf[rx->xf_pos + i];
             for (int j = 0; j < ch; j++) {
-                float v = f * out[i * ch + j] + (1 - f) * c;
+                float v = f * out[i * ch + j] + (1 - f) * (ch == 2 ? rx->ch_gain[j] * c : c);
                 /* what is played is what the history remembers: 16-bit */
                 out[i * ch + j] = to_i16(v) * sc;
             }
@@ -396,12 +406,81 @@ static void decoded(df_receiver *rx, int n, float *out)
         rx->xf_pos += m;
     }
     float *mono = rx->tmp;
-    if (ch == 1)
+    if (ch == 1) {
         memcpy(mono, out, (size_t)n * sizeof(float));
-    else
-        for (int i = 0; i < n; i++) mono[i] = .5f * (out[2 * i] + out[2 * i + 1]);
+    } else {
+        float e0 = 0, e1 = 0, em = 0;
+        for (int i = 0; i < n; i++) {
+            float l = out[2 * i], r = out[2 * i + 1], m = .5f * (l + r);
+            mono[i] = m;
+            e0 += l * l;
+            e1 += r * r;
+            em += m * m;
+        }
+        rx->ch_energy[0] = e0;
+        rx->ch_energy[1] = e1;
+        rx->mix_energy = em;
+    }
     history_push(rx, mono, n);
     rx->t_out += n;
+}
+
+/* Per-channel gains for a stereo concealment: the mono concealment at each
+ * channel's own level before the gap (clamped to +-6 dB), so that a channel
+ * that was louder or quieter than the mix stays so. */
+static void stereo_gains(df_receiver *rx)
+{
+    for (int c = 0; c < 2; c++) {
+        float g = rx->mix_energy > 1e-9f ? sqrtf(rx->ch_energy[c] / rx->mix_energy) : 1.f;
+        rx->ch_gain[c] = g < .5f ? .5f : g > 2.f ? 2.f : g;
+    }
+}
+
+/* Level of the band above 8.5 kHz over the newest 10 ms of played output
+ * (mono), through the high-pass run over the 10 ms before them first. */
+static float hf_level(df_receiver *rx)
+{
+    int n = rx->fs / 100;
+    if (rx->oh_n < 2 * n) return 0;
+    const float *x = rx->oh + rx->oh_n - 2 * n;
+    float m[2][2] = {{0, 0}, {0, 0}}, e = 0;
+    for (int i = 0; i < 2 * n; i++) {
+        float v = x[i];
+        for (int k = 0; k < 2; k++) {
+            float y = rx->hp_b[k][0] * v + m[k][0];
+            m[k][0] = rx->hp_b[k][1] * v - rx->hp_a[k][0] * y + m[k][1];
+            m[k][1] = rx->hp_b[k][2] * v - rx->hp_a[k][1] * y;
+            v = y;
+        }
+        if (i >= n) e += v * v;
+    }
+    return sqrtf(e / n);
+}
+
+/* Adds decaying high-band noise to a concealed frame (mono, n samples), as
+ * libopus's hybrid concealment does with CELT's noise fill above 8 kHz: the
+ * neural concealment stops at 8 kHz.  Level: the last decoded 10 ms, 9 dB
+ * down in the first lost frame and 3 dB more per 20 ms after it (CELT's
+ * energy decay). */
+static void add_hf_noise(df_receiver *rx, float *y, int n)
+{
+    float g = rx->hf_gain;
+    /* per-sample decay giving 3 dB per 20 ms */
+    const float d = powf(10.f, -3.f / 20.f / (float)(rx->fs / 50));
+    for (int i = 0; i < n; i++) {
+        rx->seed = rx->seed * 1664525u + 1013904223u;
+        /* uniform in [-1, 1): variance 1/3, scaled to unit power */
+        float v = 1.7320508f * ((int32_t)rx->seed * (1.f / 2147483648.f));
+        for (int k = 0; k < 2; k++) {
+            float o = rx->hp_b[k][0] * v + rx->hp_mem[k][0];
+            rx->hp_mem[k][0] = rx->hp_b[k][1] * v - rx->hp_a[k][0] * o + rx->hp_mem[k][1];
+            rx->hp_mem[k][1] = rx->hp_b[k][2] * v - rx->hp_a[k][1] * o;
+            v = o;
+        }
+        y[i] += g * v;
+        g *= d;
+    }
+    rx->hf_gain = g;
 }
 
 /* ------------------------------------------------------------ decoding */
@@ -440,6 +519,7 @@ static int decode_packet(df_receiver *rx, const uint8_t *pkt, int32_t len, float
     rx->frame = ret;
     rx->started = 1;
     rx->silk_bw = silk_bandwidth(pkt[0]);
+    rx->hybrid = (pkt[0] >> 3) >= 12 && (pkt[0] >> 3) < 16;
     decoded(rx, ret, out);
     return ret;
 }
@@ -485,6 +565,12 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     const int64_t P = to16(rx, rx->t_out);
     rx->xf_len = rx->xf_pos = 0;
     if (!rx->concealed) {
+        if (ch == 2) stereo_gains(rx);
+        /* white noise of unit power keeps (fs/2 - 8.5 kHz) / (fs/2) of it through
+         * the high-pass; -9 dB (0.3548) for the first lost frame */
+        float pass = 1.f - 8500.f / (.5f * (float)rx->fs);
+        rx->hf_gain = (rx->hf_on && rx->hybrid) ? hf_level(rx) / sqrtf(pass) * 0.3548f : 0.f;
+        memset(rx->hp_mem, 0, sizeof(rx->hp_mem));
         history_catch_up(rx);
         /* First lost frame: history samples short of a whole PLC frame are
          * dropped (the concealment covers them). */
@@ -509,9 +595,13 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     conceal_until(rx, rx->plc, need, P + n16, dred_pos);
     float *y = rx->tmp;
     render(rx, rx->t_out, n, y);
+    if (rx->hf_gain > 0) add_hf_noise(rx, y, n);
     for (int i = 0; i < n; i++) {
         float v = to_i16(y[i]) * (1.f / 32768.f); /* played at 16 bits, as decoded audio */
-        for (int j = 0; j < ch; j++) out[i * ch + j] = v;
+        if (ch == 1)
+            out[i] = v;
+        else
+            for (int j = 0; j < 2; j++) out[i * 2 + j] = to_i16(rx->ch_gain[j] * v) * (1.f / 32768.f);
         y[i] = v;
     }
     /* The played output joins the history buffer (its samples before the
@@ -593,6 +683,11 @@ void df_receiver_reset(df_receiver *rx)
     rx->enc_bw = 0;
     rx->dlen = -1;
     rx->dvalid = 0;
+    rx->hybrid = 0;
+    rx->hf_gain = 0;
+    rx->seed = 22222;
+    rx->ch_energy[0] = rx->ch_energy[1] = rx->mix_energy = 0;
+    rx->ch_gain[0] = rx->ch_gain[1] = 1.f;
     memset(&rx->stats, 0, sizeof(rx->stats));
 }
 
@@ -665,6 +760,20 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
         /* The history ends where the output does (one-sided estimates at the
          * edge, history_catch_up): no lag between the two timelines. */
         rx->K = 0;
+    }
+    rx->hf_on = rx->fs >= 24000;
+    if (rx->hf_on) {
+        /* Butterworth as two biquads (Q 0.5412 and 1.3066), bilinear transform. */
+        const double q[2] = {0.54119610, 1.30656296};
+        double w0 = 2 * DF_RX_PI * 8500.0 / rx->fs, cw = cos(w0), sw = sin(w0);
+        for (int k = 0; k < 2; k++) {
+            double alpha = sw / (2 * q[k]), a0 = 1 + alpha;
+            rx->hp_b[k][0] = (float)((1 + cw) / 2 / a0);
+            rx->hp_b[k][1] = (float)(-(1 + cw) / a0);
+            rx->hp_b[k][2] = (float)((1 + cw) / 2 / a0);
+            rx->hp_a[k][0] = (float)(-2 * cw / a0);
+            rx->hp_a[k][1] = (float)((1 - alpha) / a0);
+        }
     }
     for (int s = 0; s < 4; s++) {
         int len = cfg->fade[s];

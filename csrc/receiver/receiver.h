@@ -9,20 +9,24 @@
  * to the output rate and copied to every channel (libopus's CELT decoder
  * does the same: "for now, we just do mono PLC").
  *
- * Timelines.  Normal audio is the system decoder's, unchanged.  The 16 kHz
- * history ("s") is the played output through a zero-phase low-pass, so it
- * is only known up to K samples before the newest output; the PLC therefore
- * runs K samples behind in content (PLC index = s index + K), which keeps
- * its 10 ms frames aligned with the output frames.  A concealed output frame
- * is the up-sampled PLC signal, which needs PLC samples a little past the
- * frame: the PLC conceals one 10 ms frame ahead and its state before that
- * frame is kept, to be restored when the gap ends.  At 16 kHz mono none of
- * this applies (K = 0, no filters): the output is the PLC's own.
+ * History and timing.  Normal audio is the system decoder's, unchanged.  At
+ * rates other than 16 kHz the played output waits in a buffer; when a loss
+ * starts, its last 160 ms are brought to 16 kHz by a zero-phase low-pass
+ * (the newest few samples, whose filter would reach into the future, by a
+ * one-sided estimate) so that the PLC's history ends exactly where the played
+ * audio does.  A concealed output frame is the PLC signal brought back to the
+ * output rate, which needs PLC samples a little past the frame: the PLC
+ * conceals one 10 ms frame ahead, and its state before that frame is kept to
+ * be restored when the gap ends.  Stereo: the mono concealment goes to each
+ * channel at that channel's level before the gap.  Hybrid streams: the band
+ * above 8 kHz is filled with decaying noise at the last frame's level (libopus
+ * fills it with CELT's noise PLC).  At 16 kHz mono the output is the PLC's own.
  *
- * The system decoder must move through a gap too.  For SILK-only streams each
- * concealed frame is re-encoded by a small SILK encoder (the "shadow") and
- * that packet decoded, so that SILK resumes from the audio that was played,
- * as libopus 1.6.1 does internally; other streams use the decoder's own PLC.
+ * The system decoder must move through a gap too.  For SILK-only and hybrid
+ * streams the last concealed frame of a gap is re-encoded by a small SILK
+ * encoder (the "shadow") and that packet decoded, so that SILK resumes from
+ * the audio that was played, as libopus 1.6.1 does internally; the frames
+ * before it, and CELT streams, use the decoder's own PLC.
  * The first decoded audio after a gap is faded in from the concealment's
  * continuation.  No allocation after creation. */
 #ifndef DREDFAST_RECEIVER_H
@@ -78,7 +82,7 @@ int df_receiver_decode(df_receiver *rx, const uint8_t *packet, int32_t len, cons
 
 const df_receiver_stats *df_receiver_get_stats(const df_receiver *rx);
 const char *df_receiver_libopus_version(const df_receiver *rx);
-/* Samples the output is late with respect to the 16 kHz history (K). */
+/* Samples (16 kHz) the PLC history lags the output: 0 (kept for the bindings). */
 int df_receiver_history_lag(const df_receiver *rx);
 
 #ifdef __cplusplus
