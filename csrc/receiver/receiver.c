@@ -77,13 +77,13 @@ struct df_receiver {
 
     /* stereo: level of each channel against the mix over the last decoded frame */
     float ch_energy[2], mix_energy, ch_gain[2];
-    /* high band of hybrid streams during a gap: noise at the last frame's level, decaying */
+    /* high band of hybrid streams during a gap: the last frame's, decaying */
     int hybrid;          /* the last decoded packet was hybrid */
     int hf_on;           /* 1: output rate has a band above 8 kHz to fill */
     float hp_b[2][3], hp_a[2][2]; /* 4th-order Butterworth high-pass at 8.5 kHz, two biquads */
-    float hp_mem[2][2];
+    float hf_buf[DF_RX_MAX_FADE];
+    int hf_len, hf_pos, hf_dir;
     float hf_gain;
-    uint32_t seed;
 
     int16_t pcm16[DF_RX_MAX_FRAME * 2];
     float tmp[DF_RX_MAX_FRAME + 64];
@@ -436,15 +436,16 @@ static void stereo_gains(df_receiver *rx)
     }
 }
 
-/* Level of the band above 8.5 kHz over the newest 10 ms of played output
- * (mono), through the high-pass run over the 10 ms before them first. */
-static float hf_level(df_receiver *rx)
+/* The band above 8.5 kHz of the newest 20 ms of played output (mono), through
+ * the high-pass run over the 10 ms before them first: the fill of a gap. */
+static void hf_capture(df_receiver *rx)
 {
-    int n = rx->fs / 100;
-    if (rx->oh_n < 2 * n) return 0;
-    const float *x = rx->oh + rx->oh_n - 2 * n;
-    float m[2][2] = {{0, 0}, {0, 0}}, e = 0;
-    for (int i = 0; i < 2 * n; i++) {
+    int n = rx->fs / 50, w = rx->fs / 100;
+    rx->hf_len = 0;
+    if (rx->oh_n < n + w) return;
+    const float *x = rx->oh + rx->oh_n - n - w;
+    float m[2][2] = {{0, 0}, {0, 0}};
+    for (int i = 0; i < n + w; i++) {
         float v = x[i];
         for (int k = 0; k < 2; k++) {
             float y = rx->hp_b[k][0] * v + m[k][0];
@@ -452,33 +453,30 @@ static float hf_level(df_receiver *rx)
             m[k][1] = rx->hp_b[k][2] * v - rx->hp_a[k][1] * y;
             v = y;
         }
-        if (i >= n) e += v * v;
+        if (i >= w) rx->hf_buf[i - w] = v;
     }
-    return sqrtf(e / n);
+    rx->hf_len = n;
+    rx->hf_pos = n - 1;
+    rx->hf_dir = -1;
 }
 
-/* Adds decaying high-band noise to a concealed frame (mono, n samples), as
- * libopus's hybrid concealment does with CELT's noise fill above 8 kHz: the
- * neural concealment stops at 8 kHz.  Level: the last decoded 10 ms, 9 dB
- * down in the first lost frame and 3 dB more per 20 ms after it (CELT's
- * energy decay). */
-static void add_hf_noise(df_receiver *rx, float *y, int n)
+/* Adds the captured high band to a concealed frame (mono, n samples), played
+ * back and forth (the turns are continuous, the spectrum is the last frame's),
+ * as libopus's hybrid concealment fills the band above 8 kHz with CELT's noise
+ * at the last band energies: 6 dB down in the first lost frame, 1.5 dB more
+ * per 20 ms after it, never below -20 dB.  (libopus's own high band over the
+ * lost frames of the dev clips sits 2-7 dB below the no-loss decode's; a
+ * 9 dB / 3 dB decay left ours 6-17 dB below it.) */
+static void add_hf(df_receiver *rx, float *y, int n)
 {
     float g = rx->hf_gain;
-    /* per-sample decay giving 3 dB per 20 ms */
-    const float d = powf(10.f, -3.f / 20.f / (float)(rx->fs / 50));
+    const float d = powf(10.f, -1.5f / 20.f / (float)(rx->fs / 50)); /* 1.5 dB per 20 ms */
     for (int i = 0; i < n; i++) {
-        rx->seed = rx->seed * 1664525u + 1013904223u;
-        /* uniform in [-1, 1): variance 1/3, scaled to unit power */
-        float v = 1.7320508f * ((int32_t)rx->seed * (1.f / 2147483648.f));
-        for (int k = 0; k < 2; k++) {
-            float o = rx->hp_b[k][0] * v + rx->hp_mem[k][0];
-            rx->hp_mem[k][0] = rx->hp_b[k][1] * v - rx->hp_a[k][0] * o + rx->hp_mem[k][1];
-            rx->hp_mem[k][1] = rx->hp_b[k][2] * v - rx->hp_a[k][1] * o;
-            v = o;
-        }
-        y[i] += g * v;
-        g *= d;
+        y[i] += g * rx->hf_buf[rx->hf_pos];
+        int next = rx->hf_pos + rx->hf_dir;
+        if (next < 0 || next >= rx->hf_len) rx->hf_dir = -rx->hf_dir; /* turn: repeat the end sample */
+        else rx->hf_pos = next;
+        if (g > 0.1f) g *= d;
     }
     rx->hf_gain = g;
 }
@@ -566,11 +564,11 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     rx->xf_len = rx->xf_pos = 0;
     if (!rx->concealed) {
         if (ch == 2) stereo_gains(rx);
-        /* white noise of unit power keeps (fs/2 - 8.5 kHz) / (fs/2) of it through
-         * the high-pass; -9 dB (0.3548) for the first lost frame */
-        float pass = 1.f - 8500.f / (.5f * (float)rx->fs);
-        rx->hf_gain = (rx->hf_on && rx->hybrid) ? hf_level(rx) / sqrtf(pass) * 0.3548f : 0.f;
-        memset(rx->hp_mem, 0, sizeof(rx->hp_mem));
+        rx->hf_gain = 0;
+        if (rx->hf_on && rx->hybrid) {
+            hf_capture(rx);
+            if (rx->hf_len) rx->hf_gain = 0.5f; /* -6 dB */
+        }
         history_catch_up(rx);
         /* First lost frame: history samples short of a whole PLC frame are
          * dropped (the concealment covers them). */
@@ -595,7 +593,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     conceal_until(rx, rx->plc, need, P + n16, dred_pos);
     float *y = rx->tmp;
     render(rx, rx->t_out, n, y);
-    if (rx->hf_gain > 0) add_hf_noise(rx, y, n);
+    if (rx->hf_gain > 0) add_hf(rx, y, n);
     for (int i = 0; i < n; i++) {
         float v = to_i16(y[i]) * (1.f / 32768.f); /* played at 16 bits, as decoded audio */
         if (ch == 1)
@@ -685,7 +683,7 @@ void df_receiver_reset(df_receiver *rx)
     rx->dvalid = 0;
     rx->hybrid = 0;
     rx->hf_gain = 0;
-    rx->seed = 22222;
+    rx->hf_len = 0;
     rx->ch_energy[0] = rx->ch_energy[1] = rx->mix_energy = 0;
     rx->ch_gain[0] = rx->ch_gain[1] = 1.f;
     memset(&rx->stats, 0, sizeof(rx->stats));
