@@ -5,6 +5,16 @@
 >>> dred = dec.parse(packet)            # None when the packet carries no DRED
 >>> feats = dred.features()             # (4*num_latents, 20), newest 10 ms frame first
 """
+try:
+    from . import _core  # noqa: F401  (the compiled C core)
+except ImportError as _e:  # pragma: no cover - depends on how Python was started
+    import os as _os
+    _here = _os.path.dirname(_os.path.abspath(__file__))
+    raise ImportError(
+        f"dredfast's compiled core is missing from {_here}. If this is the source tree "
+        "(you are running Python inside the checkout after `pip install .`), Python imports the "
+        "source folder instead of the installed package: run from another directory, or build "
+        "in place with `python setup.py build_ext --inplace`.") from _e
 from ._isa import available_isas
 from ._weights import Weights, load_weights
 from .dred import Dred, DredDecoder, find_dred_payload
