@@ -10,12 +10,15 @@
 # tests/fuzz/out/work-<target>/ (the seed folders are left as they are).
 #
 # Resource limits (issue 12: work or memory out of proportion to the input is
-# a finding like a crash).  Every unit of these targets takes milliseconds
-# (slowest seen: well under 1 s, fuzz_plc ~0.1 s) and one allocation of the
-# C core is at most a few copies of a 400 kB input, so:
-#   -timeout=5            one input running 5 s is a hang (finding 1: a zero
+# a finding like a crash).  Units take milliseconds, except the largest
+# regression seeds: walking the extensions of the 99 kB repeat bomb costs about
+# 0.1 s uninstrumented but 3-9 s under the coverage + ASan build on a loaded
+# 2-core runner (seen in CI: a 5 s limit fired on it), and one allocation of
+# the C core is at most a few copies of a 400 kB input, so:
+#   -timeout=20           one input running 20 s is a hang (finding 1: a zero
 #                         p0 table spun forever; finding 5: the quadratic
-#                         duplicate check took > 40 s on 100 k records);
+#                         duplicate check took > 40 s on 100 k records
+#                         uninstrumented, far more under the instrumentation);
 #   -malloc_limit_mb=256  one allocation beyond 256 MB is amplification;
 #   -rss_limit_mb=1024    the whole process (libFuzzer keeps its corpus in
 #                         memory and ASan its quarantine: ~400 MB after 35 s
@@ -36,7 +39,7 @@ if [[ "${FUZZ_NO_BUILD:-0}" != 1 ]]; then
 fi
 "$PY" "$HERE/make_corpus.py"
 
-LIMITS=(-timeout="${FUZZ_TIMEOUT:-5}" -rss_limit_mb="${FUZZ_RSS_MB:-1024}" -malloc_limit_mb="${FUZZ_MALLOC_MB:-256}")
+LIMITS=(-timeout="${FUZZ_TIMEOUT:-20}" -rss_limit_mb="${FUZZ_RSS_MB:-1024}" -malloc_limit_mb="${FUZZ_MALLOC_MB:-256}")
 status=0
 
 # Issue 12's resource findings first, replayed as they are (libFuzzer runs
