@@ -99,7 +99,6 @@ public:
         return d;
     }
     std::string libopus_version() const { return df_receiver_libopus_version(rx_); }
-    int history_lag() const { return df_receiver_history_lag(rx_); }
     std::string isa() const { return k_->name; }
 
 private:
@@ -125,6 +124,5 @@ void dfbind::bind_receiver(py::module_ &m)
         .def("reset", &ReceiverCore::reset)
         .def("stats", &ReceiverCore::stats)
         .def_property_readonly("libopus_version", &ReceiverCore::libopus_version)
-        .def_property_readonly("history_lag", &ReceiverCore::history_lag)
         .def_property_readonly("isa", &ReceiverCore::isa);
 }

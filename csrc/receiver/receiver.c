@@ -21,7 +21,6 @@
 #define OH_CAP (4 * DF_RX_MAX_FRAME)
 #define DRED_CACHE 4096             /* DRED packets up to this size are cached */
 #define SHADOW_WARMUP 2             /* played frames encoded at the start of each gap */
-#define SHADOW_MAX 1920             /* largest frame the shadow re-encodes (120 ms at 16 kHz) */
 #define MAX_PACKET 1500
 
 struct df_receiver {
@@ -35,7 +34,7 @@ struct df_receiver {
     df_deep_plc_state *plc, *snap, *scratch;
 
     /* rates */
-    int fs, ch, identity, K;
+    int fs, ch, identity;
     df_resampler down, up;
     int64_t t_out;      /* output samples per channel so far */
 
@@ -88,7 +87,6 @@ struct df_receiver {
     int16_t pcm16[DF_RX_MAX_FRAME * 2];
     float tmp[DF_RX_MAX_FRAME + 64];
     float stmp[2048];
-    float work16[SHADOW_MAX * (SHADOW_WARMUP + 1) + 256];
     df_receiver_stats stats;
 };
 
@@ -296,7 +294,7 @@ static int64_t p16_needed(const df_receiver *rx, int64_t t, int n)
 {
     if (rx->identity) return t + n;
     int64_t c = (t + n - 1) * rx->up.M / rx->up.L;
-    return c + rx->up.width + rx->K + 1;
+    return c + rx->up.width + 1;
 }
 
 /* Output samples [t, t + n) of the PLC-timeline signal at the output rate. */
@@ -305,7 +303,7 @@ static void render(df_receiver *rx, int64_t t, int n, float *y)
     if (rx->identity)
         memcpy(y, p16_at(rx, t), (size_t)n * sizeof(float));
     else
-        df_resample(&rx->up, rx->p16, rx->p16_base - rx->K, t, n, y);
+        df_resample(&rx->up, rx->p16, rx->p16_base, t, n, y);
 }
 
 /* ------------------------------------------------------ system decoder */
@@ -321,7 +319,7 @@ static int sys_decode(df_receiver *rx, const uint8_t *pkt, int32_t len, int n, i
 static void shadow_emit(df_receiver *rx)
 {
     const int n = rx->pend_n, d = rx->enc_lookahead;
-    int64_t start = rx->pend_pos + rx->K + d; /* encoder input lines the decoded history up with the played audio */
+    int64_t start = rx->pend_pos + d; /* encoder input lines the decoded history up with the played audio */
     unsigned char pkt[MAX_PACKET];
     int32_t bytes = -1;
     if (!rx->in_gap || rx->pend_bw != rx->enc_bw) {
@@ -356,7 +354,7 @@ static void resume(df_receiver *rx)
     const int64_t P = (int64_t)to16(rx, rx->t_out); /* PLC index of the output's position */
     int64_t need = fl ? p16_needed(rx, rx->t_out, fl) : 0;
     if (rx->pend_n) {
-        int64_t e = rx->pend_pos + rx->K + rx->enc_lookahead + rx->pend_n;
+        int64_t e = rx->pend_pos + rx->enc_lookahead + rx->pend_n;
         if (e > need) need = e;
     }
     /* The continuation comes from the PLC going on as if the loss went on,
@@ -585,7 +583,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
          * also takes the two priming rows).  Judging by its first PLC frame only
          * dropped the DRED of the oldest frame a packet covers: -0.025 PESQ-WB
          * on the dev set's DRED runs. */
-        dred_pos = P + (int64_t)(nxt + 1) * n16 + rx->K;
+        dred_pos = P + (int64_t)(nxt + 1) * n16;
         int saved_blend = rx->plc->blend;
         for (int64_t p = P; p < P + n16 && !is_dred; p += F16) {
             is_dred = dred_rows(rx, dred_pos - p, 0) > 0;
@@ -678,8 +676,6 @@ void df_receiver_reset(df_receiver *rx)
     rx->fb_n = 0;
     rx->plc_pos = 0;
     rx->snap_pos = -1;
-    /* The PLC runs K samples behind the output: its first K samples are silence. */
-    for (int i = 0; i < rx->K; i++) feed_plc(rx, 0);
     rx->frame = rx->fs / 50;
     rx->started = rx->concealed = rx->conceal_dred = rx->shadowed = 0;
     rx->xf_len = rx->xf_pos = 0;
@@ -763,9 +759,6 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
             df_receiver_destroy(rx);
             return NULL;
         }
-        /* The history ends where the output does (one-sided estimates at the
-         * edge, history_catch_up): no lag between the two timelines. */
-        rx->K = 0;
     }
     rx->hf_on = rx->fs >= 24000;
     if (rx->hf_on) {
@@ -804,4 +797,3 @@ void df_receiver_destroy(df_receiver *rx)
 
 const df_receiver_stats *df_receiver_get_stats(const df_receiver *rx) { return &rx->stats; }
 const char *df_receiver_libopus_version(const df_receiver *rx) { return rx->lib.version; }
-int df_receiver_history_lag(const df_receiver *rx) { return rx->K; }

@@ -82,8 +82,6 @@ int df_receiver_decode(df_receiver *rx, const uint8_t *packet, int32_t len, cons
 
 const df_receiver_stats *df_receiver_get_stats(const df_receiver *rx);
 const char *df_receiver_libopus_version(const df_receiver *rx);
-/* Samples (16 kHz) the PLC history lags the output: 0 (kept for the bindings). */
-int df_receiver_history_lag(const df_receiver *rx);
 
 #ifdef __cplusplus
 }
