@@ -191,6 +191,7 @@ def _default_names():
 
 
 _cache: Dict[str, _Lib] = {}
+_SYSTEM = "<system libopus>"   # cache key of the automatic search's answer
 _cache_lock = threading.Lock()
 
 
@@ -209,6 +210,11 @@ def _load(lib: LibLike = None) -> _Lib:
         candidates = [os.environ[ENV_VAR]]
         explicit = True
     else:
+        with _cache_lock:
+            if _SYSTEM in _cache:
+                return _cache[_SYSTEM]
+        # find_library runs `ldconfig -p` in a subprocess (~3 ms): done once per process,
+        # its answer kept under _SYSTEM below, not on every decoder/receiver construction.
         found = ctypes.util.find_library("opus")
         candidates = ([found] if found else []) + _default_names()
         explicit = False
@@ -216,6 +222,8 @@ def _load(lib: LibLike = None) -> _Lib:
     for name in candidates:
         with _cache_lock:
             if name in _cache:
+                if not explicit:
+                    _cache.setdefault(_SYSTEM, _cache[name])
                 return _cache[name]
         try:
             cdll = ctypes.CDLL(name)
@@ -228,7 +236,10 @@ def _load(lib: LibLike = None) -> _Lib:
             errors.append(f"{name}: not libopus ({e})")
             continue
         with _cache_lock:
-            return _cache.setdefault(name, loaded)
+            loaded = _cache.setdefault(name, loaded)
+            if not explicit:
+                _cache.setdefault(_SYSTEM, loaded)
+            return loaded
     source = "the given path" if lib is not None else (ENV_VAR if explicit else "the system")
     raise LibopusNotFound(f"libopus not found ({source}; tried {'; '.join(errors) or 'nothing'}): "
                           f"dredfast needs libopus >= {MIN_VERSION[0]}.{MIN_VERSION[1]}; {INSTALL_HINT}")
