@@ -73,21 +73,53 @@ int df_resampler_init(df_resampler *r, int fs_in, int fs_out, int half_width_low
     return 0;
 }
 
+/* One output sample: taps (a multiple of 8) products summed in eight running
+ * sums, lane k taking taps k, k + 8, ..., then added pairwise. */
+static float fir8(const float *h, const float *xs, int taps)
+{
+    float acc[8] = {0};
+    for (int j = 0; j < taps; j += 8) {
+        const float *hj = h + j, *xj = xs + j;
+        for (int k = 0; k < 8; k++) acc[k] += hj[k] * xj[k];
+    }
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define DF_RS_X86 1
+/* fir8 with the eight sums in one AVX register: the same multiplies and adds
+ * in the same order (mul then add, no FMA), so the same bits.  At 48 kHz the
+ * filters are a fifth of the receiver's work. */
+__attribute__((target("avx2"))) static float fir8_avx2(const float *h, const float *xs, int taps)
+{
+    __m256 a = _mm256_setzero_ps();
+    for (int j = 0; j < taps; j += 8) a = _mm256_add_ps(a, _mm256_mul_ps(_mm256_loadu_ps(h + j), _mm256_loadu_ps(xs + j)));
+    float acc[8];
+    _mm256_storeu_ps(acc, a);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+#endif
+
 void df_resample(const df_resampler *r, const float *x, int64_t x0, int64_t n0, int count, float *y)
 {
     const int taps = 2 * r->width;
+#ifdef DF_RS_X86
+    const int avx2 = __builtin_cpu_supports("avx2");
+#endif
     for (int i = 0; i < count; i++) {
         int64_t n = n0 + i;
         int64_t pos = n * r->M;
         int64_t c = pos / r->L; /* n >= 0: floor */
         const float *h = r->h[pos - c * r->L];
         const float *xs = x + (c - x0 - r->width + 1);
-        /* Eight running sums (taps is a multiple of 8): the compiler keeps
-         * them in vector registers without reassociating anything. */
-        float acc[8] = {0};
-        for (int j = 0; j < taps; j += 8)
-            for (int k = 0; k < 8; k++) acc[k] += h[j + k] * xs[j + k];
-        y[i] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+#ifdef DF_RS_X86
+        if (avx2) {
+            y[i] = fir8_avx2(h, xs, taps);
+            continue;
+        }
+#endif
+        y[i] = fir8(h, xs, taps);
     }
 }
 
