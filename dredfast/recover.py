@@ -150,9 +150,10 @@ def find_inputs(inputs: Sequence[str]) -> List[str]:
             files.append(x)
         else:
             raise FileNotFoundError(f"{x}: no such file or folder")
-    names = [os.path.basename(f) for f in files]
-    if len(set(names)) != len(names):
-        raise ValueError("two inputs have the same file name (outputs and report rows are by name)")
+    stems = [Path(f).stem for f in files]
+    if len(set(stems)) != len(stems):
+        dup = sorted({s for s in stems if stems.count(s) > 1})
+        raise ValueError(f"inputs share a name ({', '.join(dup)}): outputs are <name>.wav, one per name")
     return files
 
 
