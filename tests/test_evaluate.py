@@ -25,7 +25,6 @@ from dredfast.simulate import simulate
 
 pytest.importorskip("pesq", reason="evaluate scores runs: needs the metrics extra")
 TRACE = "ge:loss=0.2:burst=8:seed=1"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -116,10 +115,12 @@ def test_local_cluster_kill_worker_and_run_then_resume(clips, tmp_path, conditio
     and STOI only (PLCMOS's model load in every fresh worker would double the time)."""
     distributed = _cluster_tests_enabled()
     out = tmp_path / "run"
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     client = distributed.Client(cluster)
     try:
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT)] + sys.path))
+        # The subprocess imports the dredfast this test imported (installed or in-place build).
+        import dredfast
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(dredfast.__file__).parents[1])] + sys.path))
         proc = subprocess.Popen([sys.executable, "-m", "dredfast", "evaluate", str(out), "--clips", str(clips),
                                  "--traces", TRACE, "--conditions", conditions_file, "--no-plot",
                                  "--metrics", "pesq_wb,stoi",

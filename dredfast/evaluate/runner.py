@@ -114,9 +114,10 @@ def run(tasks: Sequence[Task], results: ResultsFile, *, scheduler: str = "local"
     cluster = None
     if scheduler == "local":
         # Single-threaded workers: the receiver and the metrics are single-threaded, and
-        # one process per core is what scales; no dashboard (a port nobody asked for).
+        # one process per core is what scales; the dashboard on a free port (not the fixed
+        # 8787 another cluster on the machine may hold).
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=":0")
         client = Client(cluster)
     else:
         client = Client(scheduler)
