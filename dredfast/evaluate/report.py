@@ -66,12 +66,14 @@ def summarize(rows: Sequence[Dict], conditions: Sequence, anchors: Dict, by_trac
 
 def format_table(summary: Sequence[Dict], extended: bool = True) -> str:
     """The table of benchmarks/quality_receiver.py (``extended``: kinds and CPU too)."""
-    lines = [f"{'condition':16s} {'n':>4s} | {'PESQ':>6s} {'STOI':>6s} {'PLCMOS':>6s} | libopus 1.6.1 "
+    # 16 columns as benchmarks/quality_receiver.py always printed; wider for per-trace rows.
+    width = max([16] + [len(s["condition"]) + 1 + len(Path(s["trace"]).stem) for s in summary if s["trace"] != "all"])
+    lines = [f"{'condition':{width}s} {'n':>4s} | {'PESQ':>6s} {'STOI':>6s} {'PLCMOS':>6s} | libopus 1.6.1 "
              f"{'PESQ':>6s} {'STOI':>6s} {'PLCMOS':>6s} | kb/s"
              + (" | normal lbrr dred  plc bad | CPU s/s" if extended else "")]
     for s in summary:
-        name = s["condition"] if s["trace"] == "all" else f"{s['condition']} {s['trace']}"
-        line = (f"{name:16s} {s['n']:4d} | {s['pesq_wb']:6.3f} {s['stoi']:6.3f} {s['plcmos']:6.3f} |               "
+        name = s["condition"] if s["trace"] == "all" else f"{s['condition']} {Path(s['trace']).stem}"
+        line = (f"{name:{width}s} {s['n']:4d} | {s['pesq_wb']:6.3f} {s['stoi']:6.3f} {s['plcmos']:6.3f} |               "
                 f"{s['libopus_pesq_wb']:6.3f} {s['libopus_stoi']:6.3f} {s['libopus_plcmos']:6.3f} | {s['kbps']:.1f}")
         if extended:
             line += (f" | {s['n_normal']:6d} {s['n_lbrr']:4d} {s['n_dred']:4d} {s['n_plc']:4d} {s['n_bad']:3d} | "
