@@ -16,8 +16,9 @@ things must hold:
 * the memory a receiver holds is bounded: 50 receivers, created and run over the
   same lossy stream, add at most ``PER_RECEIVER`` = 1 MiB of RSS each.  Measured here
   (``benchmarks/streams_per_core.py``, RSS growth / N at N = 100 and 1000): about
-  0.3-0.4 MB per FARGAN receiver (0.42 MB in this test), beside about 0.17 MB for libopus 1.6.1's decoder + DRED
-  decoder + DRED state; the bound leaves room for allocator rounding on other machines
+  0.35-0.41 MB per FARGAN receiver (0.42 MB in this test), beside 0.09-0.18 MB of RSS for
+  libopus 1.6.1's decoder + DRED decoder + DRED state (100,856 bytes of objects); the bound
+  leaves room for allocator rounding on other machines
   and still catches a receiver that copies the model weights (several MB) or keeps
   its stream.
 """
