@@ -28,60 +28,29 @@ beside ``dred`` (libopus's own packets).
 (system libopus at 24 kb/s + LBRR, plus 1 s of DRED with its own budget of R b/s), decoded
 with LBRR and DRED; its total bitrate is reported.  Degraded = output shifted by the 104
 sample decoder delay; PESQ-WB, STOI, PLCMOS (dredfast.metrics) as in the anchors.
+
+A thin use of ``dredfast evaluate`` (dredfast.evaluate): the grid runs on a Dask
+LocalCluster of ``--jobs`` workers (``--scheduler serial``: no Dask); ``--results DIR``
+keeps evaluate's results.csv there, so an interrupted run resumes.
 """
 import argparse
-import csv
 import json
-import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-TRACES = ["lossgen/lossgen_loss20_seed1.txt", "synthetic/ge_loss10_burst8_seed1.txt",
-          "synthetic/ge_loss20_burst25_seed1.txt", "synthetic/ge_loss20_burst3_seed1.txt",
-          "synthetic/ge_loss30_burst8_seed1.txt"]
-VECTOR_TRACE = "synthetic/ge_loss20_burst8_seed1.txt"
-# condition -> (packets, DRED used, libopus decoder mode in the vectors)
-PACKETS = {"dred": ("v24", True, "dred"), "plc_dredstream": ("v24", False, "plc"),
-           "lbrr_plc": ("v24fec", False, "lbrr"), "dred_v32": ("v32", True, "dred"),
-           "plc_v32": ("v32", False, "plc")}
+sys.path.insert(0, str(ROOT))  # the in-place build when run from a checkout
 
+from dredfast.evaluate import ANCHOR_TRACES as TRACES, PRESETS, evaluate, format_table  # noqa: E402
+from dredfast.evaluate.tasks import VECTOR_TRACE  # noqa: E402
 
-def run_one(job):
-    import dredfast
-    from dredfast.audio import read_wav
-    from dredfast.simulate import simulate
-    shared, clip, trace, cond, vocoder, own_rate, history = job
-    x, _ = read_wav(Path(shared) / "speech" / "dev" / f"{clip}.wav")
-    lost = dredfast.load_trace(Path(shared) / "traces" / trace)
-    if cond == "own_v24":
-        # dredfast.Encoder at libopus 1.6.1's own settings for the v24 stream (24 kb/s, no
-        # LBRR, 20 % loss, DRED budget as libopus): compare with "dred" on libopus's packets.
-        res = simulate(x, lost, bitrate=24000, lbrr=False, dred_ms=1000, dred_bitrate=None, vocoder=vocoder,
-                       jitter_ms=100000, history=history)
-    elif cond == "own_lbrr_dred":
-        res = simulate(x, lost, bitrate=24000, lbrr=True, dred_ms=1000, dred_bitrate=own_rate, vocoder=vocoder,
-                       jitter_ms=100000, history=history)
-    else:
-        var, use_dred, mode = PACKETS[cond]
-        pk = dredfast.read_packets(Path(shared) / "vectors" / clip / f"{var}.pkts")
-        # The vectors' plc mode conceals at once; elsewhere opus_demo style (whole gap ahead).
-        jitter = 0 if (trace == VECTOR_TRACE and mode == "plc") else 100000
-        res = simulate(x, lost, packets=pk, vocoder=vocoder, jitter_ms=jitter, use_dred=use_dred, history=history)
-    out = {"clip": clip, "trace": trace, "condition": cond, **res.metrics, "bitrate": res.bitrate,
-           **{f"n_{k}": v for k, v in res.counts().items()}}
-    if trace == VECTOR_TRACE:
-        from dredfast.simulate import DECODER_DELAY, quality
-        var, _, mode = PACKETS[cond]
-        pcm = np.load(Path(shared) / "vectors" / clip / "arrays.npz")[f"{var}_dec_{mode}"].astype(np.float32) / 32768
-        y = pcm[DECODER_DELAY:DECODER_DELAY + len(x)]
-        y = np.concatenate([y, np.zeros(len(x) - len(y), np.float32)])
-        out["libopus"] = quality(x, y)
-    return out
+#: conditions on the vectors' packets (the others encode with dredfast.Encoder)
+PACKETS = [k for k, c in PRESETS.items() if c.packets != "encode"]
 
 
 def main():
@@ -95,44 +64,37 @@ def main():
     ap.add_argument("--trace", default="anchors", choices=["anchors", "vectors"])
     ap.add_argument("--history", default="shadow", choices=["shadow", "stock"])
     ap.add_argument("--out", default=None)
+    ap.add_argument("--scheduler", default="local", help="as dredfast evaluate's (local, serial or an address)")
+    ap.add_argument("--results", default=None, help="keep evaluate's results here (resumable); default: a temp dir")
     args = ap.parse_args()
     shared = vectors.shared_dir()
     if shared is None:
         sys.exit("needs ../shared")
+    names = args.conditions.split(",")
+    conds = [replace(PRESETS[k], vocoder=args.vocoder, history=args.history) for k in names]
+    if args.own_dred_bitrate:
+        conds.append(replace(PRESETS["own_lbrr_dred"], vocoder=args.vocoder, history=args.history,
+                             dred_bitrate=args.own_dred_bitrate))
     clips = vectors.clip_names()
-    traces = TRACES
-    conds = args.conditions.split(",") + (["own_lbrr_dred"] if args.own_dred_bitrate else [])
+    traces = list(TRACES)
     if args.trace == "vectors":
         traces = [VECTOR_TRACE]
         clips = [c for c in clips if "v24_dec_plc" in np.load(shared / "vectors" / c / "arrays.npz").files]
-        conds = [k for k in conds if k in PACKETS]
+        conds = [c for c in conds if c.name in PACKETS]
+        # The vectors' plc mode conceals at once (no look-ahead); elsewhere opus_demo style.
+        conds = [replace(c, jitter_ms=0) if c.libopus_mode == "plc" else c for c in conds]
     clips = clips[: args.clips or None]
-    jobs = [(str(shared), c, t, k, args.vocoder, args.own_dred_bitrate, args.history)
-            for c in clips for t in traces for k in conds]
-    with ProcessPoolExecutor(args.jobs) as ex:
-        results = list(ex.map(run_one, jobs))
-    anchor = {}
-    for r in csv.DictReader(open(shared / "vectors" / "quality_anchor_dev.csv")):
-        if r["bitrate"] == "24000":
-            anchor[(r["clip"], r["trace"], r["condition"])] = r
+    clip_arg = ",".join(str(shared / "speech" / "dev" / f"{c}.wav") for c in clips)
+    with tempfile.TemporaryDirectory() as tmp:
+        r = evaluate(args.results or tmp, clips=clip_arg, traces=",".join(traces), conditions=conds,
+                     shared=str(shared), score_libopus=args.trace == "vectors", scheduler=args.scheduler,
+                     workers=args.jobs, make_plot=False)
+    for f in r["report"].failed:
+        print(f"failed: {f}", file=sys.stderr)
     print(f"vocoder {args.vocoder}, history {args.history}, {len(clips)} clips x {len(traces)} traces ({args.trace})")
-    print(f"{'condition':16s} {'n':>4s} | {'PESQ':>6s} {'STOI':>6s} {'PLCMOS':>6s} | libopus 1.6.1 "
-          f"{'PESQ':>6s} {'STOI':>6s} {'PLCMOS':>6s} | kb/s")
-    for k in conds:
-        rs = [r for r in results if r["condition"] == k]
-        ours = [np.mean([r[m] for r in rs]) for m in ("pesq_wb", "stoi", "plcmos")]
-        ak = {"own_lbrr_dred": "lbrr_dred", "own_v24": "dred"}.get(k, k)
-        if args.trace == "vectors":
-            ref = [np.mean([r["libopus"][m] for r in rs]) for m in ("pesq_wb", "stoi", "plcmos")]
-        elif all((r["clip"], r["trace"], ak) in anchor for r in rs):
-            ref = [np.mean([float(anchor[(r["clip"], r["trace"], ak)][m]) for r in rs]) for m in ("pesq_wb", "stoi", "plcmos")]
-        else:
-            ref = [float("nan")] * 3  # no anchor (32 kb/s)
-        rate = np.mean([r["bitrate"] for r in rs]) / 1000
-        print(f"{k:16s} {len(rs):4d} | {ours[0]:6.3f} {ours[1]:6.3f} {ours[2]:6.3f} |               "
-              f"{ref[0]:6.3f} {ref[1]:6.3f} {ref[2]:6.3f} | {rate:.1f}")
+    print(format_table(r["summary"], extended=False))
     if args.out:
-        Path(args.out).write_text(json.dumps(results, indent=1))
+        Path(args.out).write_text(json.dumps(r["rows"], indent=1))
 
 
 if __name__ == "__main__":

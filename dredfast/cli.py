@@ -468,6 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     _receiver_options(demo, jitter_ms=1000)
     _sender_options(demo, dred_bitrate=DEFAULT_DRED_BITRATE)
     demo.set_defaults(func=_demo)
+    from .evaluate.cli import add_parsers  # evaluate, recover (corpus scale, on Dask)
+    add_parsers(sub)
     return p
 
 
