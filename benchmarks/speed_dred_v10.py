@@ -1,6 +1,6 @@
 """DRED decoding speed on version-10 packets (libopus 1.5.x) beside libopus 1.5.2's.
 
-    python benchmarks/speed_dred_v10.py [--rounds 5] [--reps 200] [--core 1]
+    python benchmarks/speed_dred_v10.py [--rounds 5] [--reps 200] [--core 1] [--isa avx2]
 
 Same packets on both sides, from ../shared/vectors152/en_f_allison_01: v96 packet 57 (26
 latents, 1.04 s of features) and v24 packet 100 (4 latents).  libopus 1.5.2 side:
@@ -27,9 +27,9 @@ CASES = [("v96.pkts", 57), ("v24.pkts", 100)]
 
 CHILD = r"""
 import json, sys, time, dredfast
-path, index, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+path, index, reps, isa = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 pkt = dredfast.read_packets(path)[index]
-dec = dredfast.DredDecoder()
+dec = dredfast.DredDecoder(isa=None if isa == "best" else isa)
 d = dec.parse(pkt, 1000)
 assert d.version == 10
 d.features()
@@ -49,6 +49,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--reps", type=int, default=200)
     ap.add_argument("--core", default="1")
+    ap.add_argument("--isa", default="best", help="dredfast kernel path (libopus 1.5.2 uses AVX2 at most)")
     ap.add_argument("--bench152", default=str(CACHE / "bench-1.5.2"))
     args = ap.parse_args()
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -61,7 +62,7 @@ def main():
             r = json.loads(out.strip().splitlines()[-1])
             ref.append((r["cpu_s_per_call"], r["median_s_per_call"]))
             out = subprocess.run(["taskset", "-c", args.core, sys.executable, "-c", CHILD, str(path), str(index),
-                                  str(args.reps // 10 or 1)], capture_output=True, text=True, check=True,
+                                  str(args.reps // 10 or 1), args.isa], capture_output=True, text=True, check=True,
                                  env=env).stdout
             o = json.loads(out)
             ours.append((o["best"], o["median"]))
