@@ -5,7 +5,7 @@ version 10).  The subset is the one of tests/test_quality_gate.py, fixed there b
 result: every 4th dev clip and the anchors' two 20 %-loss traces (12 runs), decoded opus_demo
 style (a lost frame filled once the next packet has arrived) through dredfast.simulate.
 
-The libopus figures (tests/data/quality_v10_anchor.csv) are the 12 matching rows of
+The libopus figures (tests/data/quality_v10_anchor.json) are the 12 matching rows of
 benchmarks/results/quality_receiver_v10.csv, made by benchmarks/quality_receiver_v10.py on
 the same packets and traces: libopus 1.5.2 (``libopus152``, tools/reference/build.sh, reads
 the DRED) and libopus 1.6.1 (``libopus161``, ignores version 10 and conceals with deep PLC),
@@ -17,7 +17,7 @@ libopus 1.5.2's minus 0.05 (the issue's bar), every run recovered frames from DR
 mean PESQ-WB is at least 0.5 above libopus 1.6.1's (measured: +0.98 on this subset; a
 receiver that dropped version-10 DRED would sit near 1.6.1's figure).
 """
-import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ import dredfast
 
 import vectors
 
-ANCHOR = Path(__file__).resolve().parent / "data" / "quality_v10_anchor.csv"
+ANCHOR = Path(__file__).resolve().parent / "data" / "quality_v10_anchor.json"
 TRACES = ("lossgen/lossgen_loss20_seed1.txt", "synthetic/ge_loss20_burst3_seed1.txt")
 METRICS = ("pesq_wb", "stoi", "plcmos")
 MARGIN = 0.05
@@ -57,10 +57,7 @@ def runs(libopus):
 
 
 def test_version_10_quality_level_with_libopus_152(runs):
-    ref = {}
-    with open(ANCHOR, newline="") as f:
-        for r in csv.DictReader(f):
-            ref[(r["clip"], r["trace"], r["decoder"])] = {m: float(r[m]) for m in METRICS}
+    ref = {(r["clip"], r["trace"], r["decoder"]): r for r in json.loads(ANCHOR.read_text())["rows"]}
     assert len(runs) == 12
     assert all(r["dred"] > 0 for r in runs)
     for m in METRICS:
