@@ -1,4 +1,4 @@
-"""Writes tests/data/dred_v10_subset.npz: a small sample of libopus 1.5.2's DRED (version 10).
+"""Writes tests/data/dred_v10_subset.npz and sample_v10.pkts: a small sample of libopus 1.5.2's DRED (version 10).
 
 Source: ../shared/vectors152 (libopus 1.5.2's packets and its opus_dred_parse /
 opus_dred_process outputs on the dev clips; see its README).  Taken: every 25th (v24) or 80th (v96) packet of
@@ -6,16 +6,22 @@ the v24 and v96 streams of en_f_allison_01 (a clip with features) and fr_f_june_
 feature clip), packets carrying DRED only.  Stored per packet: the packet bytes, the 17
 V_dred_hdr columns, q levels, state and latent integers and floats, and the features
 (AMD-built libopus outputs: compare within the README's cross-CPU spread).
+sample_v10.pkts holds the same packets as a .pkts container (for the C API test).
+The npz is written with fixed zip metadata (byte-reproducible; checked by
+tests/test_vectors_loader.py).
 
-    python tests/make_v10_test_data.py
+    python tests/make_v10_test_data.py [--out DIR]
 """
+import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT.parent / "shared" / "vectors152"
-OUT = ROOT / "tests" / "data" / "dred_v10_subset.npz"
+sys.path.insert(0, str(ROOT / "tests"))
+from make_test_data import write_npz_deterministic  # noqa: E402
 CLIPS = ("en_f_allison_01", "fr_f_june_01")
 STEP = {"v24": 25, "v96": 80}
 
@@ -30,7 +36,10 @@ def read_pkts(path):
     return out
 
 
-def main():
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", type=Path, default=ROOT / "tests" / "data")
+    args = ap.parse_args(argv)
     cols = {k: [] for k in ("packet", "hdr", "qlevel", "state_q", "state", "latents_q", "latents", "features",
                             "clip", "variant", "index")}
     for clip in CLIPS:
@@ -65,9 +74,13 @@ def main():
     out["clip"] = np.array(cols["clip"])
     out["variant"] = np.array(cols["variant"])
     out["index"] = np.array(cols["index"], np.int32)
-    np.savez_compressed(OUT, **out)
-    print(f"{OUT}: {len(cols['packet'])} packets, {OUT.stat().st_size} bytes")
+    write_npz_deterministic(args.out / "dred_v10_subset.npz", out)
+    with open(args.out / "sample_v10.pkts", "wb") as f:
+        for p in cols["packet"]:
+            f.write(len(p).to_bytes(4, "little") + p.tobytes())
+    print(f"{args.out}: {len(cols['packet'])} packets")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
