@@ -71,7 +71,7 @@ class LpcnetReceiver:
     def __init__(self, sample_rate: int = SAMPLE_RATE, vocoder: str = "fargan",
                  weights: Optional[Union[Weights, PathLike]] = None, libopus: Optional[str] = None, *,
                  isa: Optional[str] = None, crossfade_ms: Optional[float] = None, max_dred_ms: int = 1000, seed: int = 0,
-                 use_dred: bool = True, use_lbrr: bool = True, history: str = "shadow"):
+                 use_dred: bool = True, use_lbrr: bool = True, history: str = "shadow", weights_v10=None):
         from ._libopus import OpusDecoder
         from ._plc import DeepPLC
         from .dred import DredDecoder
@@ -90,7 +90,7 @@ class LpcnetReceiver:
         self._silk_bw: Optional[str] = None  # SILK bandwidth of the last decoded packet
         self._shadowed = False              # the last concealed frame went to the decoder re-encoded
         self._plc = DeepPLC(w, isa=isa)
-        self._dred = DredDecoder(w, isa=isa)
+        self._dred = DredDecoder(w, isa=isa, weights_v10=weights_v10)
         self._max_dred_ms = int(max_dred_ms)
         self.use_dred, self.use_lbrr = bool(use_dred), bool(use_lbrr)
         # Fade lengths by (kind of the last concealed frame, whether the decoder followed it

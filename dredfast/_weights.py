@@ -13,6 +13,10 @@ from . import _core
 #: quantiser tables.
 DEFAULT_BLOB = "opus-1.6.1.bin"
 
+#: File name of the packaged libopus 1.5.2 DRED decoder and quantiser tables: the
+#: model of DRED extension version 10, which libopus 1.5.x senders write.
+V10_BLOB = "opus-1.5.2-dred.bin"
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -47,6 +51,22 @@ def _default() -> Weights:
     ref = resources.files("dredfast.weights").joinpath(DEFAULT_BLOB)
     data = ref.read_bytes()
     return Weights(_core.Blob(data), str(ref))
+
+
+@functools.lru_cache(maxsize=1)
+def _default_v10() -> Weights:
+    ref = resources.files("dredfast.weights").joinpath(V10_BLOB)
+    return Weights(_core.Blob(ref.read_bytes()), str(ref))
+
+
+def resolve_v10(weights_v10: Optional[Union[Weights, PathLike, bool]]) -> Optional[Weights]:
+    """The version-10 (libopus 1.5) DRED blob to use: None or True for the packaged one,
+    False for none (version-10 DRED is then ignored), else a :class:`Weights` or a path."""
+    if weights_v10 is None or weights_v10 is True:
+        return _default_v10()
+    if weights_v10 is False:
+        return None
+    return resolve(weights_v10)
 
 
 def load_weights(path: Optional[Union[PathLike, bytes]] = None) -> Weights:

@@ -30,7 +30,7 @@ def _inspect(args: argparse.Namespace) -> int:
     with f:
         if not args.json:
             out.write(f"{args.packets}  (decoder: {dec.isa}, max {args.max_ms} ms)\n")
-            out.write(" pkt  bytes fr | q0 dQ qmax offset extra | lat | covers (ms before packet end)\n")
+            out.write(" pkt  bytes fr |  v q0 dQ qmax offset extra | lat | covers (ms before packet end)\n")
         try:
             for i, pkt in enumerate(_packet_source(args.packets, f)):
                 n += 1
@@ -60,7 +60,7 @@ def _inspect(args: argparse.Namespace) -> int:
                 span = dred.samples(16000) / 16.0
                 end = dred.end_samples(16000) / 16.0
                 h = dred.header
-                row["dred"] = {k: h[k] for k in ("q0", "dq", "qmax", "dred_offset", "extra_val", "offset_sym",
+                row["dred"] = {k: h[k] for k in ("version", "q0", "dq", "qmax", "dred_offset", "extra_val", "offset_sym",
                                                  "nb_latents", "ext_frame", "ext_len", "ext_data_pos")}
                 row["dred"]["covers_ms"] = [end, span]
                 if args.latents:
@@ -69,7 +69,7 @@ def _inspect(args: argparse.Namespace) -> int:
                 if args.json:
                     out.write(json.dumps(row) + "\n")
                     continue
-                out.write(f"{i:4d} {len(pkt):6d} {info['nb_frames']:2d} | {dred.q0:2d} {dred.dq:2d} {dred.qmax:4d} "
+                out.write(f"{i:4d} {len(pkt):6d} {info['nb_frames']:2d} | {dred.version:2d} {dred.q0:2d} {dred.dq:2d} {dred.qmax:4d} "
                           f"{dred.offset:6d} {dred.extra_offset:5d} | {dred.num_latents:3d} | "
                           f"{end:6.1f} .. {span:6.1f}  ({dred.num_latents * 40} ms of features, "
                           f"{h['ext_len']} bytes)\n")

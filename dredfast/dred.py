@@ -8,7 +8,7 @@ import numpy as np
 from . import _core
 from ._checks import as_int, as_packet
 from ._isa import isa_code
-from ._weights import PathLike, Weights, _default, resolve
+from ._weights import PathLike, Weights, _default, resolve, resolve_v10
 
 #: Largest useful ``max_ms``: 26 latents of 40 ms (libopus clamps the same way).
 MAX_MS = 1040
@@ -28,13 +28,16 @@ class Dred:
     units, negative when the DRED starts before the packet), ``extra_offset`` (the
     signalled extra offset, in 2.5 ms units), ``frame`` (the packet frame the extension
     is attached to), ``num_latents``.  Each latent covers 40 ms = 4 feature frames.
+    ``version`` is the extension's version byte: 12 (libopus 1.6 model: 25 latent and
+    50 state values) or 10 (libopus 1.5 model: 21 and 19).
     """
 
-    __slots__ = ("_d", "q0", "dq", "qmax", "offset", "extra_offset", "frame", "num_latents")
+    __slots__ = ("_d", "q0", "dq", "qmax", "offset", "extra_offset", "frame", "num_latents", "version")
 
     def __init__(self, data: "_core.DredData"):
         self._d = data
-        q0, dq, qmax, offset, extra_val, frame, num_latents = data.fields()
+        q0, dq, qmax, offset, extra_val, frame, num_latents, version = data.fields()
+        self.version: int = version
         self.q0: int = q0
         self.dq: int = dq
         self.qmax: int = qmax
@@ -45,22 +48,27 @@ class Dred:
 
     @property
     def state_q(self) -> np.ndarray:
-        """Quantised initial state, int32 (50,), bitstream order."""
+        """Quantised initial state, int32 (50,) (version 10: (19,)), bitstream order."""
         return self._d.state_q()
 
     @property
     def latents_q(self) -> np.ndarray:
-        """Quantised latents, int32 (num_latents, 25); row 0 is the newest."""
+        """Quantised latents, int32 (num_latents, 25) (version 10: 21 columns); row 0 is the newest."""
         return self._d.latents_q()
 
     @property
     def state(self) -> np.ndarray:
-        """Dequantised initial state, float32 (50,) (libopus's ``OpusDRED.state``)."""
+        """Dequantised initial state, float32 (50,) (version 10: (19,)) (libopus's ``OpusDRED.state``)."""
         return self._d.state()
 
     @property
     def latents(self) -> np.ndarray:
-        """Dequantised latents plus the decoder's 26th input ``qlevel/8 - 1``, float32 (num_latents, 26)."""
+        """The decoder's input per latent, float32, as libopus's ``OpusDRED.latents``.
+
+        Version 12: (num_latents, 26), the 25 dequantised values plus ``qlevel/8 - 1``;
+        version 10: (num_latents, 21), the dequantised values only (1.5's decoder has no
+        26th input).
+        """
         return self._d.latents()
 
     @property
@@ -92,7 +100,7 @@ class Dred:
         return self._d.features()
 
     def __repr__(self) -> str:
-        return (f"<dredfast.Dred q0={self.q0} dq={self.dq} qmax={self.qmax} offset={self.offset} "
+        return (f"<dredfast.Dred v{self.version} q0={self.q0} dq={self.dq} qmax={self.qmax} offset={self.offset} "
                 f"num_latents={self.num_latents}>")
 
 
@@ -103,14 +111,27 @@ class DredDecoder:
     Opus 1.6.1 model.  A blob without the DRED quantiser tables (libopus compiles them in,
     so its exported blobs lack them) takes them from the packaged blob.
     ``isa``: kernel path (``'scalar'``, ``'avx2'``, ``'avx512'``, ``'neon'``, ``'neon_dotprod'``), None for the fastest.
+    ``weights_v10``: the model for DRED version 10 (what libopus 1.5.x senders write, and
+    libopus 1.6 ignores): None for the packaged libopus 1.5.2 model and tables, a
+    :class:`Weights` or path to a blob holding both, or False to ignore version 10 as
+    libopus 1.6 does.  A packet carrying both versions is read as version 12.
     Objects are independent; one decoder may be used from several threads.
     """
 
-    def __init__(self, weights: Optional[Union[Weights, PathLike]] = None, *, isa: Optional[str] = None):
+    def __init__(self, weights: Optional[Union[Weights, PathLike]] = None, *, isa: Optional[str] = None,
+                 weights_v10: Optional[Union[Weights, PathLike, bool]] = None):
         w = resolve(weights)
         stats = w if "dred_latent_quant_scales_q8" in w else _default()
+        w10 = resolve_v10(weights_v10)
         self.weights = w
-        self._dec = _core.DredDecoder(w._blob, stats._blob, isa_code(isa))
+        self.weights_v10 = w10
+        self._dec = _core.DredDecoder(w._blob, stats._blob, isa_code(isa),
+                                      None if w10 is None else w10._blob, None if w10 is None else w10._blob)
+
+    @property
+    def versions(self) -> tuple:
+        """The DRED version bytes this decoder reads, in order of preference."""
+        return tuple(self._dec.versions)
 
     @property
     def isa(self) -> str:
@@ -135,7 +156,8 @@ class DredDecoder:
 
 
 def find_dred_payload(packet: bytes) -> Optional[bytes]:
-    """The DRED extension data of ``packet`` (starting with ``b'D\\x0c'``), or None.
+    """The DRED extension data of ``packet`` (starting with ``b'D\\x0c'``, or ``b'D\\x0a'`` for
+    libopus 1.5's version 10 when the packet has no version-12 DRED), or None.
 
     Raises ``ValueError`` for a malformed packet or extension area.
     """

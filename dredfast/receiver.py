@@ -28,7 +28,7 @@ from . import _core
 from ._checks import as_int, as_packet
 from ._isa import isa_code
 from ._locks import StreamLock
-from ._weights import PathLike, Weights, resolve
+from ._weights import PathLike, Weights, resolve, resolve_v10
 from .receiver_stats import ReceiverStats
 
 SAMPLE_RATES = (8000, 12000, 16000, 24000, 48000)
@@ -61,6 +61,9 @@ class Receiver:
     PLC with ``"shadow"``; 20 ms after both with ``"stock"``).  ``use_dred`` / ``use_lbrr``:
     recover from DRED / LBRR when packets carry them (both on by default).  ``max_dred_ms``:
     how far back DRED is decoded (0-1000).  ``seed``: LPCNet's sampling seed.
+    ``weights_v10``: the model for DRED version 10, which libopus 1.5.x senders write (as
+    :class:`DredDecoder`: None for the packaged libopus 1.5.2 model, False to ignore such
+    DRED as libopus 1.6 does; ``stats.dred_unknown_version`` counts DRED that was ignored).
 
     Call :meth:`decode` once per packet slot, in order, with ``None`` for a packet that
     did not arrive; ``lookahead`` are the packets of the following slots that the
@@ -72,7 +75,7 @@ class Receiver:
                  weights: Optional[Union[Weights, PathLike]] = None, libopus: Optional[str] = None, *,
                  channels: int = 1, isa: Optional[str] = None, crossfade_ms: Optional[float] = None,
                  max_dred_ms: int = 1000, seed: int = 0, use_dred: bool = True, use_lbrr: bool = True,
-                 history: str = "shadow"):
+                 history: str = "shadow", weights_v10: Optional[Union[Weights, PathLike, bool]] = None):
         if sample_rate not in SAMPLE_RATES or isinstance(sample_rate, bool):
             raise ValueError(f"sample_rate must be one of {SAMPLE_RATES}, got {sample_rate!r}")
         if channels not in (1, 2) or isinstance(channels, bool):
@@ -101,13 +104,14 @@ class Receiver:
             from ._receiver_lpcnet import LpcnetReceiver
             self._legacy = LpcnetReceiver(16000, "lpcnet", weights, libopus, isa=isa, crossfade_ms=crossfade_ms,
                                           max_dred_ms=max_dred_ms, seed=seed, use_dred=use_dred,
-                                          use_lbrr=use_lbrr, history=history)
+                                          use_lbrr=use_lbrr, history=history, weights_v10=weights_v10)
             return
         from ._libopus import _load
         from .dred import _default
 
         lib = _load(libopus)
         w = resolve(weights)
+        w10 = resolve_v10(weights_v10)
         stats = w if "dred_latent_quant_scales_q8" in w else _default()
         if crossfade_ms is None:
             fades16 = _FADES_16K
@@ -116,7 +120,8 @@ class Receiver:
         fades = [n * self.sample_rate // 16000 for n in fades16]
         self._core = _core.ReceiverCore(w._blob, stats._blob, isa_code(isa), self.sample_rate, self.channels,
                                         max_dred_ms, self.use_dred, self.use_lbrr, history == "shadow", fades,
-                                        lib.where)
+                                        lib.where, None if w10 is None else w10._blob,
+                                        None if w10 is None else w10._blob)
 
     @property
     def stats(self) -> ReceiverStats:

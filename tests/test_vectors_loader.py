@@ -262,8 +262,10 @@ def test_sample_containers_are_prefixes():
 def test_make_test_data_reproducible(tmp_path):
     import make_encoder_test_data
     import make_test_data
+    import make_v10_test_data
     assert make_test_data.main(["--out", str(tmp_path), "--quiet"]) == 0
     assert make_encoder_test_data.main(["--out", str(tmp_path)]) == 0
+    assert make_v10_test_data.main(["--out", str(tmp_path)]) == 0
     for p in sorted(vectors.DATA_DIR.iterdir()):
         if p.is_file() and (p.suffix in (".npz", ".pkts") or p.name == "dred_subset.json"):
             assert (tmp_path / p.name).read_bytes() == p.read_bytes(), p.name

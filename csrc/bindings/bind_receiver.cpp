@@ -20,14 +20,23 @@ struct DredDecoderDeleter {
 
 class ReceiverCore {
 public:
+    // model10/stats10: the libopus 1.5 (DRED version 10) decoder and tables,
+    // or None to read version 12 only.
     ReceiverCore(const Blob &model, const Blob &stats, int isa, int sample_rate, int channels, int max_dred_ms,
-                 bool use_dred, bool use_lbrr, bool shadow, std::vector<int> fades, const std::string &libopus)
+                 bool use_dred, bool use_lbrr, bool shadow, std::vector<int> fades, const std::string &libopus,
+                 const Blob *model10, const Blob *stats10)
     {
         char err[512] = {0};
         if (fades.size() != 4) throw py::value_error("fades must have 4 lengths");
+        if ((model10 == nullptr) != (stats10 == nullptr))
+            throw py::value_error("the version-10 model and tables go together");
         k_ = kernels_for(isa);
         if (df_deep_plc_model_init(&plc_, model.get(), err, sizeof err)) throw py::value_error(err);
-        df_dred_decoder *d = df_dred_decoder_create(model.get(), stats.get(), isa, err, sizeof err);
+        const df_blob *models[2] = {model.get(), model10 ? model10->get() : nullptr};
+        const df_blob *stat[2] = {stats.get(), stats10 ? stats10->get() : nullptr};
+        static const int versions[2] = {12, 10};
+        df_dred_decoder *d = df_dred_decoder_create_versions(models, stat, versions, model10 ? 2 : 1, isa, err,
+                                                             sizeof err);
         if (!d) throw py::value_error(err);
         dred_.reset(d);
         df_receiver_config cfg{};
@@ -96,6 +105,7 @@ public:
         d["dred"] = s->dred;
         d["plc"] = s->plc;
         d["bad_packets"] = s->bad_packets;
+        d["dred_unknown_version"] = s->dred_unknown_version;
         return d;
     }
     std::string libopus_version() const { return df_receiver_libopus_version(rx_); }
@@ -116,10 +126,11 @@ void dfbind::bind_receiver(py::module_ &m)
 {
     py::class_<ReceiverCore>(m, "ReceiverCore")
         .def(py::init<const Blob &, const Blob &, int, int, int, int, bool, bool, bool, std::vector<int>,
-                      const std::string &>(),
+                      const std::string &, const Blob *, const Blob *>(),
              py::arg("model"), py::arg("stats"), py::arg("isa"), py::arg("sample_rate"), py::arg("channels"),
              py::arg("max_dred_ms"), py::arg("use_dred"), py::arg("use_lbrr"), py::arg("shadow"), py::arg("fades"),
-             py::arg("libopus"), py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
+             py::arg("libopus"), py::arg("model10") = py::none(), py::arg("stats10") = py::none(),
+             py::keep_alive<1, 2>(), py::keep_alive<1, 3>(), py::keep_alive<1, 13>(), py::keep_alive<1, 14>())
         .def("decode", &ReceiverCore::decode, py::arg("packet"), py::arg("ahead"))
         .def("reset", &ReceiverCore::reset)
         .def("stats", &ReceiverCore::stats)

@@ -48,12 +48,14 @@ public:
     // The fields the Python Dred reads eagerly, in one call.
     py::tuple fields() const
     {
-        return py::make_tuple(d_.q0, d_.dq, d_.qmax, d_.dred_offset, d_.extra_val, loc_.frame, d_.nb_latents);
+        return py::make_tuple(d_.q0, d_.dq, d_.qmax, d_.dred_offset, d_.extra_val, loc_.frame, d_.nb_latents,
+                              d_.version);
     }
 
     py::dict header() const
     {
         py::dict h;
+        h["version"] = d_.version;
         h["q0"] = d_.q0;
         h["dq"] = d_.dq;
         h["extra_flag"] = d_.extra_flag;
@@ -71,28 +73,30 @@ public:
     }
     py::array_t<int32_t> state_q() const
     {
-        py::array_t<int32_t> a(DF_DRED_STATE_DIM);
-        std::memcpy(a.mutable_data(), d_.state_q, sizeof d_.state_q);
+        py::array_t<int32_t> a(d_.state_dim);
+        std::memcpy(a.mutable_data(), d_.state_q, sizeof(d_.state_q[0]) * (size_t)d_.state_dim);
         return a;
     }
     py::array_t<float> state() const
     {
-        py::array_t<float> a(DF_DRED_STATE_DIM);
-        std::memcpy(a.mutable_data(), d_.state, sizeof d_.state);
+        py::array_t<float> a(d_.state_dim);
+        std::memcpy(a.mutable_data(), d_.state, sizeof(d_.state[0]) * (size_t)d_.state_dim);
         return a;
     }
     py::array_t<int32_t> latents_q() const
     {
-        py::array_t<int32_t> a({d_.nb_latents, DF_DRED_LATENT_DIM});
-        if (d_.nb_latents)
-            std::memcpy(a.mutable_data(), d_.latents_q, sizeof(d_.latents_q[0]) * (size_t)d_.nb_latents);
+        py::array_t<int32_t> a({d_.nb_latents, d_.latent_dim});
+        for (int i = 0; i < d_.nb_latents; i++)
+            std::memcpy(a.mutable_data() + (size_t)i * d_.latent_dim, d_.latents_q[i],
+                        sizeof(d_.latents_q[0][0]) * (size_t)d_.latent_dim);
         return a;
     }
     py::array_t<float> latents() const
     {
-        py::array_t<float> a({d_.nb_latents, DF_DRED_LATENT_DIM + 1});
-        if (d_.nb_latents)
-            std::memcpy(a.mutable_data(), d_.latents, sizeof(d_.latents[0]) * (size_t)d_.nb_latents);
+        py::array_t<float> a({d_.nb_latents, d_.latent_in});
+        for (int i = 0; i < d_.nb_latents; i++)
+            std::memcpy(a.mutable_data() + (size_t)i * d_.latent_in, d_.latents[i],
+                        sizeof(d_.latents[0][0]) * (size_t)d_.latent_in);
         return a;
     }
     py::array_t<int32_t> qlevel() const
@@ -119,13 +123,26 @@ private:
 class DredDecoder {
 public:
     // The Python objects of the blobs are kept alive by keep_alive in the
-    // binding; the C decoder only points into them.
-    DredDecoder(const Blob &model, const Blob &stats, int isa)
+    // binding; the C decoder only points into them.  model10/stats10: the
+    // libopus 1.5 (version 10) model and tables, or None to read version 12 only.
+    DredDecoder(const Blob &model, const Blob &stats, int isa, const Blob *model10, const Blob *stats10)
     {
         char err[512] = {0};
-        df_dred_decoder *d = df_dred_decoder_create(model.get(), stats.get(), isa, err, sizeof err);
+        if ((model10 == nullptr) != (stats10 == nullptr))
+            throw py::value_error("the version-10 model and tables go together");
+        const df_blob *models[2] = {model.get(), model10 ? model10->get() : nullptr};
+        const df_blob *stat[2] = {stats.get(), stats10 ? stats10->get() : nullptr};
+        static const int versions[2] = {12, 10};
+        df_dred_decoder *d = df_dred_decoder_create_versions(models, stat, versions, model10 ? 2 : 1, isa, err,
+                                                             sizeof err);
         if (!d) throw py::value_error(err);
         dec_.reset(d, DecoderDeleter());
+    }
+    std::vector<int> versions() const
+    {
+        int v[DF_DRED_DECODER_MAX_VERSIONS];
+        int n = df_dred_decoder_versions(dec_.get(), v, DF_DRED_DECODER_MAX_VERSIONS);
+        return std::vector<int>(v, v + n);
     }
     std::string isa() const
     {
@@ -157,10 +174,13 @@ py::object find_dred(const py::bytes &packet)
     if (v.size() > INT32_MAX) throw py::value_error("packet too large");
     df_dred_location loc{};
     const auto *base = reinterpret_cast<const uint8_t *>(v.data());
-    int ret = df_find_dred(base, static_cast<int32_t>(v.size()), &loc);
+    // Every version dredfast reads, newest first.
+    static const int versions[2] = {12, 10};
+    int ret = df_find_dred_versions(base, static_cast<int32_t>(v.size()), versions, 2, &loc);
     if (ret < 0) throw py::value_error("malformed Opus packet or extension area");
     if (ret == 0) return py::none();
-    return py::make_tuple(static_cast<int32_t>(loc.ext_data - base), loc.ext_len, loc.frame, loc.frame_offset);
+    return py::make_tuple(static_cast<int32_t>(loc.ext_data - base), loc.ext_len, loc.frame, loc.frame_offset,
+                          loc.version);
 }
 
 // The most extensions packet_info lists: every extension ID (3..127, 125 of
@@ -573,9 +593,11 @@ PYBIND11_MODULE(_core, m)
         .def("features", &DredData::features);
 
     py::class_<DredDecoder>(m, "DredDecoder")
-        .def(py::init<const Blob &, const Blob &, int>(), py::arg("model"), py::arg("stats"), py::arg("isa"),
-             py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
+        .def(py::init<const Blob &, const Blob &, int, const Blob *, const Blob *>(), py::arg("model"),
+             py::arg("stats"), py::arg("isa"), py::arg("model10") = py::none(), py::arg("stats10") = py::none(),
+             py::keep_alive<1, 2>(), py::keep_alive<1, 3>(), py::keep_alive<1, 5>(), py::keep_alive<1, 6>())
         .def_property_readonly("isa", &DredDecoder::isa)
+        .def_property_readonly("versions", &DredDecoder::versions)
         .def("parse", &DredDecoder::parse, py::arg("packet"), py::arg("max_ms"));
 
     py::class_<TestLayer>(m, "TestLayer")

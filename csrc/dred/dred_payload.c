@@ -33,7 +33,12 @@ int df_dred_decode_payload(df_dred_data *out, const df_dred_stats *stats, const 
     df_range_dec ec;
     int i, limit;
 
+    const int sdim = stats->state_dim, ldim = stats->latent_dim;
     memset(out, 0, sizeof(*out));
+    out->version = stats->fmt->version;
+    out->latent_dim = ldim;
+    out->state_dim = sdim;
+    out->latent_in = ldim + (stats->fmt->qlevel_input ? 1 : 0);
     if (len < 0) len = 0;
     df_range_dec_init(&ec, payload, (uint32_t)len);
     out->q0 = (int)df_range_dec_uint(&ec, 16);
@@ -57,9 +62,8 @@ int df_dred_decode_payload(df_dred_data *out, const df_dred_stats *stats, const 
             df_range_dec_update(&ec, 0, (unsigned)nvals, (unsigned)ft);
         }
     }
-    decode_vector(&ec, out->state_q, out->state, stats->state_scale + out->q0 * DF_DRED_STATE_DIM,
-                  stats->state_r + out->q0 * DF_DRED_STATE_DIM, stats->state_p0 + out->q0 * DF_DRED_STATE_DIM,
-                  DF_DRED_STATE_DIM);
+    decode_vector(&ec, out->state_q, out->state, stats->state_scale + out->q0 * sdim,
+                  stats->state_r + out->q0 * sdim, stats->state_p0 + out->q0 * sdim, sdim);
 
     if (max_feature_frames < 0) max_feature_frames = 0;
     if (max_feature_frames > 2 * 2 * DF_DRED_MAX_LATENTS) max_feature_frames = 2 * 2 * DF_DRED_MAX_LATENTS;
@@ -74,11 +78,11 @@ int df_dred_decode_payload(df_dred_data *out, const df_dred_stats *stats, const 
         if (8 * (int64_t)len - df_range_dec_tell(&ec) <= 7)
             break;
         level = df_dred_quantizer(out->q0, out->dq, out->qmax, j);
-        off = level * DF_DRED_LATENT_DIM;
+        off = level * ldim;
         out->qlevel[j] = level;
         decode_vector(&ec, out->latents_q[j], out->latents[j], stats->latent_scale + off, stats->latent_r + off,
-                      stats->latent_p0 + off, DF_DRED_LATENT_DIM);
-        out->latents[j][DF_DRED_LATENT_DIM] = (float)(level * .125 - 1);
+                      stats->latent_p0 + off, ldim);
+        if (stats->fmt->qlevel_input) out->latents[j][ldim] = (float)(level * .125 - 1);
         out->nb_latents = j + 1;
     }
     out->ec_tell_bits = df_range_dec_tell(&ec);

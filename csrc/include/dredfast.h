@@ -25,6 +25,8 @@ extern "C" {
 #endif
 
 #define DF_ISA_BEST (-1)
+/* DRED versions one decoder can read (12: libopus 1.6, 10: libopus 1.5). */
+#define DF_DRED_DECODER_MAX_VERSIONS 2
 
 typedef struct df_dred_decoder df_dred_decoder;
 
@@ -33,7 +35,17 @@ typedef struct df_dred_decoder df_dred_decoder;
  * Returns NULL with a message in err on failure. */
 df_dred_decoder *df_dred_decoder_create(const df_blob *model, const df_blob *stats, int isa, char *err,
                                         size_t errlen);
+/* A decoder for several DRED versions: models[i] / stats[i] hold the
+ * RDO-VAE decoder and quantiser tables of version versions[i] (10 or 12).
+ * A packet carrying DRED of more than one of them is read with the earliest
+ * in the list; other versions are ignored, as libopus ignores versions it
+ * does not know. */
+df_dred_decoder *df_dred_decoder_create_versions(const df_blob *const *models, const df_blob *const *stats,
+                                                 const int *versions, int n, int isa, char *err, size_t errlen);
 void df_dred_decoder_destroy(df_dred_decoder *dec);
+/* Writes up to max version bytes the decoder reads, in order of
+ * preference; returns how many it reads. */
+int df_dred_decoder_versions(const df_dred_decoder *dec, int *versions, int max);
 df_isa df_dred_decoder_isa(const df_dred_decoder *dec);
 
 /* Feature frames libopus decodes for a request of max_ms milliseconds
@@ -41,8 +53,10 @@ df_isa df_dred_decoder_isa(const df_dred_decoder *dec);
 int df_dred_max_feature_frames(int max_ms);
 
 /* Finds and decodes the DRED of a packet.  Returns 1 (DRED decoded into
- * *out, location in *loc), 0 (valid packet without DRED) or
- * DF_PACKET_INVALID (malformed packet or extensions). */
+ * *out, location and version in *loc), 0 (valid packet without DRED of a
+ * version this decoder reads; loc->skipped_version >= 0 if it carried one
+ * of another version) or DF_PACKET_INVALID (malformed packet or
+ * extensions). */
 int df_dred_decoder_parse(const df_dred_decoder *dec, const uint8_t *packet, int32_t len, int max_ms,
                           df_dred_location *loc, df_dred_data *out);
 

@@ -84,6 +84,23 @@ void df_compute_conv1d(const df_kernels *k, const df_linear *layer, float *out, 
     memcpy(mem, tmp + input_size, (size_t)hist * sizeof(float));
 }
 
+void df_compute_conv2_xq(const df_kernels *k, const df_linear *layer, float *out, const float *prev,
+                         const uint8_t *prev_q, const float *in, const uint8_t *in_q, int n, int activation)
+{
+    if (prev_q && in_q && layer->weights && !layer->float_weights) {
+        uint8_t tmpq[DF_MAX_CONV_INPUTS];
+        memcpy(tmpq, prev_q, (size_t)n);
+        memcpy(tmpq + n, in_q, (size_t)n);
+        k->linear_q(layer, out, tmpq);
+    } else {
+        float tmp[DF_MAX_CONV_INPUTS];
+        memcpy(tmp, prev, (size_t)n * sizeof(float));
+        memcpy(tmp + n, in, (size_t)n * sizeof(float));
+        k->linear(layer, out, tmp);
+    }
+    k->activation(out, out, layer->nb_outputs, activation);
+}
+
 int df_compute_embedding(const float *table, int count, int dim, int index, float *out)
 {
     /* Indices come from data (pitch periods, sampled symbols): check them. */

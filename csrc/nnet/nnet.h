@@ -127,6 +127,14 @@ int df_compute_embedding(const float *table, int count, int dim, int index, floa
 void df_compute_conv1d(const df_kernels *k, const df_linear *layer, float *out, float *mem,
                        const float *in, int input_size, int activation);
 
+/* Causal conv1d of kernel 2 whose previous input frame the caller keeps:
+ * the layer sees prev[0..n) then in[0..n).  prev_q / in_q are the same
+ * inputs quantised (both NULL for none); int8 layers use them, so an
+ * activation buffer read by several layers is quantised once.  prev is not
+ * updated (the caller's buffer already holds the next frame's). */
+void df_compute_conv2_xq(const df_kernels *k, const df_linear *layer, float *out, const float *prev,
+                         const uint8_t *prev_q, const float *in, const uint8_t *in_q, int n, int activation);
+
 /* Causal conv1d of kernel 2 with dilation d: the layer sees the input from
  * d frames ago followed by the current one; mem keeps the last d inputs
  * (d * input_size values, oldest first). */

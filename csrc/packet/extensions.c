@@ -185,25 +185,48 @@ int df_ext_iter_next(df_ext_iter *it, df_extension *ext)
 
 int df_find_dred(const uint8_t *data, int32_t len, df_dred_location *loc)
 {
+    static const int v12[1] = {DF_DRED_EXPERIMENTAL_VERSION};
+    return df_find_dred_versions(data, len, v12, 1, loc);
+}
+
+int df_find_dred_versions(const uint8_t *data, int32_t len, const int *versions, int n_versions,
+                          df_dred_location *loc)
+{
     df_packet pkt;
     df_ext_iter it;
     df_extension ext;
-    int r;
+    int r, best = n_versions; /* preference rank of what loc holds */
     loc->ext_data = NULL;
     loc->ext_len = 0;
     loc->frame = loc->frame_offset = 0;
+    loc->version = 0;
+    loc->skipped_version = -1;
     if (df_packet_parse(data, len, &pkt) != DF_PACKET_OK) return DF_PACKET_INVALID;
     df_ext_iter_init(&it, pkt.padding, pkt.padding_len, pkt.nb_frames);
     while ((r = df_ext_iter_next(&it, &ext)) == 1) {
-        /* Experimental-version prefix: 'D', 12, then the range-coded data. */
-        if (ext.id == DF_DRED_EXTENSION_ID && ext.len > 2 && ext.data[0] == 'D' &&
-            ext.data[1] == DF_DRED_EXPERIMENTAL_VERSION) {
+        int rank;
+        /* Experimental-version prefix: 'D', version, then the range-coded data. */
+        if (ext.id != DF_DRED_EXTENSION_ID || ext.len <= 2 || ext.data[0] != 'D') continue;
+        for (rank = 0; rank < n_versions && versions[rank] != ext.data[1]; rank++) {
+        }
+        if (rank == n_versions) {
+            loc->skipped_version = ext.data[1];
+            continue;
+        }
+        if (rank < best) {
+            best = rank;
             loc->ext_data = ext.data;
             loc->ext_len = ext.len;
             loc->frame = ext.frame;
             loc->frame_offset = ext.frame * pkt.samples_per_frame_48k / 120;
-            return 1;
+            loc->version = ext.data[1];
+            /* Nothing can beat the first choice: stop (the 1.6.1 behaviour
+             * for a single version, which never reads past its DRED). */
+            if (rank == 0) return 1;
         }
     }
+    /* A DRED found before a malformed extension is kept: the libopus release
+     * that reads its version stops at it and never sees the rest. */
+    if (best < n_versions) return 1;
     return r;
 }

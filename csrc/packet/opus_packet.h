@@ -76,10 +76,14 @@ int df_ext_iter_next(df_ext_iter *it, df_extension *ext);
 #define DF_DRED_EXPERIMENTAL_VERSION 12
 
 typedef struct {
-    const uint8_t *ext_data; /* the extension data, starting with 'D', 12 */
+    const uint8_t *ext_data; /* the extension data, starting with 'D', version */
     int32_t ext_len;         /* its length including the 2 prefix bytes (> 2) */
     int frame;               /* frame the extension is attached to */
     int frame_offset;        /* frame * samples_per_frame_48k / 120 (2.5 ms units) */
+    int version;             /* the version byte of the DRED found */
+    int skipped_version;     /* version byte of a 'D' extension 126 passed over
+                              * because its version was not asked for (the
+                              * last one), or -1 */
 } df_dred_location;
 
 /* Finds the first extension 126 whose data is longer than 2 bytes and
@@ -87,6 +91,13 @@ typedef struct {
  * Returns 1 when found, 0 when the packet carries no DRED,
  * DF_PACKET_INVALID when the packet or its extensions are malformed. */
 int df_find_dred(const uint8_t *data, int32_t len, df_dred_location *loc);
+
+/* The same for a list of version bytes, in order of preference: the first
+ * extension of the most preferred version present is returned.  Extensions
+ * of other versions are skipped, as libopus skips versions it does not know
+ * (loc->skipped_version tells that one was seen). */
+int df_find_dred_versions(const uint8_t *data, int32_t len, const int *versions, int n_versions,
+                          df_dred_location *loc);
 
 /* Whether a SILK or hybrid packet carries LBRR (in-band FEC) for the frame
  * before it: the LBRR flag after the VAD flags at the start of its first

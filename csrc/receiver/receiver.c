@@ -243,6 +243,7 @@ static int dred_for(df_receiver *rx, const uint8_t *pkt, int32_t len)
     df_dred_location loc;
     int ret = df_dred_decoder_parse(rx->dredec, pkt, len, rx->cfg.max_dred_ms, &loc, &rx->ddata);
     rx->dvalid = 0;
+    if (ret == 0 && loc.skipped_version >= 0) rx->stats.dred_unknown_version++;
     if (ret == 1) {
         /* libopus's opus_dred_parse return at 16 kHz: latents*640 - offset*40 (C division) */
         int64_t samples = (int64_t)rx->ddata.nb_latents * 16000 / 25 - (int64_t)rx->ddata.dred_offset * 16000 / 400;

@@ -60,6 +60,10 @@ typedef struct {
 
 typedef struct {
     int64_t normal, lbrr, dred, plc, bad_packets;
+    /* Packets consulted for DRED (the first later packet of a loss) whose
+     * DRED had a version the decoder does not read: ignored, as libopus
+     * ignores them (each distinct packet counted once). */
+    int64_t dred_unknown_version;
 } df_receiver_stats;
 
 typedef struct df_receiver df_receiver;

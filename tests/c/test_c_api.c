@@ -136,6 +136,56 @@ static void test_dred(const df_blob *w, const buf *pkts, int isa)
     printf("dred: %d packets with DRED, ok\n", n_dred);
 }
 
+/* Version-10 DRED (libopus 1.5.x) through a two-version decoder: every
+ * sample packet is read as version 10 with 21/19 values and features equal
+ * on both paths; a version-12-only decoder skips it and says so; bad
+ * version lists are refused. */
+static void test_dred_v10(const df_blob *w, const df_blob *w10, const buf *pkts, int isa)
+{
+    char err[256];
+    static float fa[4 * DF_DRED_MAX_LATENTS * DF_DRED_NUM_FEATURES], fb[sizeof fa / sizeof fa[0]];
+    const df_blob *models[2] = {w, w10};
+    const int versions[2] = {12, 10}, bad_unknown[2] = {12, 11}, bad_twice[2] = {10, 10};
+    df_dred_decoder *da = df_dred_decoder_create_versions(models, models, versions, 2, DF_ISA_SCALAR, err, sizeof err);
+    df_dred_decoder *db = df_dred_decoder_create_versions(models, models, versions, 2, isa, err, sizeof err);
+    df_dred_decoder *d12 = df_dred_decoder_create(w, w, isa, err, sizeof err);
+    CHECK(da && db && d12, "decoder: %s", err);
+    int v[4];
+    CHECK(df_dred_decoder_versions(db, v, 4) == 2 && v[0] == 12 && v[1] == 10, "versions");
+    CHECK(!df_dred_decoder_create_versions(models, models, bad_unknown, 2, isa, err, sizeof err) && err[0],
+          "unknown version accepted");
+    CHECK(!df_dred_decoder_create_versions(models, models, bad_twice, 2, isa, err, sizeof err) && err[0],
+          "version given twice accepted");
+    /* The 1.6.1 model does not fit the version-10 shapes. */
+    const df_blob *wrong[2] = {w, w};
+    CHECK(!df_dred_decoder_create_versions(wrong, wrong, versions, 2, isa, err, sizeof err) && err[0],
+          "1.6.1 blob accepted as the version-10 model");
+    size_t pos = 0;
+    const uint8_t *p;
+    int32_t n;
+    int n_dred = 0;
+    while (next_packet(pkts, &pos, &p, &n)) {
+        df_dred_location loc;
+        df_dred_data d;
+        CHECK(df_dred_decoder_parse(d12, p, n, 1040, &loc, &d) == 0 && loc.skipped_version == 10,
+              "version-12 decoder did not skip version 10");
+        CHECK(df_dred_decoder_parse(da, p, n, 1040, &loc, &d) == 1, "version-10 packet without DRED");
+        CHECK(loc.version == 10 && d.version == 10 && d.latent_dim == 21 && d.state_dim == 19 && d.latent_in == 21,
+              "version-10 dimensions");
+        n_dred++;
+        size_t m = (size_t)4 * d.nb_latents * DF_DRED_NUM_FEATURES;
+        df_dred_decoder_features(da, &d, fa);
+        df_dred_decoder_features(db, &d, fb);
+        CHECK(all_finite(fa, m), "non-finite DRED features");
+        CHECK(!memcmp(fa, fb, m * sizeof(float)), "version-10 DRED features differ between paths");
+    }
+    CHECK(n_dred >= 30, "only %d version-10 packets", n_dred);
+    df_dred_decoder_destroy(da);
+    df_dred_decoder_destroy(db);
+    df_dred_decoder_destroy(d12);
+    printf("dred v10: %d packets, ok\n", n_dred);
+}
+
 /* 16-bit mono PCM of a canonical WAV file, as floats at int16 scale. */
 static float *read_wav(const buf *b, int *nsamples)
 {
@@ -366,6 +416,12 @@ int main(int argc, char **argv)
     df_blob *w = parse_blob(&model);
     df_blob *lw = parse_blob(&lpcw);
     test_dred(w, &pkts, isa);
+    buf model10 = read_file(root, "weights/opus-1.5.2-dred.bin");
+    buf pkts10 = read_file(root, "tests/data/sample_v10.pkts");
+    df_blob *w10 = parse_blob(&model10);
+    test_dred_v10(w, w10, &pkts10, isa);
+    df_blob_free(w10);
+    free(model10.p), free(pkts10.p);
 
     int ns;
     float *pcm = read_wav(&wav, &ns);

@@ -91,7 +91,7 @@ if [[ -n "$dups" ]]; then
     exit 2
 fi
 
-DEF=(-DDREDFAST_DEFAULT_BLOB="\"$BLOB\"")
+DEF=(-DDREDFAST_DEFAULT_BLOB="\"$BLOB\"" -DDREDFAST_DEFAULT_BLOB10="\"$ROOT/weights/opus-1.5.2-dred.bin\"")
 "$CC" "${CFLAGS[@]}" "${SAN[@]}" "${DEF[@]}" "$HERE/fuzz_packet_dred.c" "${PACKET_OBJS[@]}" -lm \
     -o "$OUT/fuzz_packet_dred"
 echo "built $OUT/fuzz_packet_dred"

@@ -17,12 +17,18 @@
  *                         max_ms allows, finite dequantised values);
  *   df_dred_decoder_features for every ISA the CPU supports: every feature
  *                         finite, nothing written past 4*nb_latents rows,
- *                         and all ISAs bit-identical.
+ *                         and all ISAs bit-identical;
+ *   the same through two-version decoders (12 and 10, the latter with the
+ *                         packaged libopus 1.5.2 blob): a version-12 DRED
+ *                         as above, else the first 'D', 10 extension met
+ *                         before any malformed one, decoded with 21/19
+ *                         values and the 1.5.2 model.
  * A violated invariant calls __builtin_trap() (libFuzzer reports a crash).
  *
  * Environment:
  *   DREDFAST_BLOB        weight blob (default: the packaged weights, path set
  *                        at build time through DREDFAST_DEFAULT_BLOB);
+ *   DREDFAST_BLOB10      version-10 blob (default: DREDFAST_DEFAULT_BLOB10);
  *   DREDFAST_FUZZ_ISAS   optional comma list among scalar,avx2,avx512 to
  *                        restrict the decoders compared (default: all that
  *                        the CPU supports). */
@@ -40,9 +46,36 @@
 #define FEAT_FLOATS (DF_DRED_MAX_FRAMES * NB_FEATURES)
 #define SENTINEL_BITS 0x7fc0dead /* a NaN pattern the decoder never writes */
 
-static df_blob *g_blob;
+#ifndef DREDFAST_DEFAULT_BLOB10
+#define DREDFAST_DEFAULT_BLOB10 "weights/opus-1.5.2-dred.bin"
+#endif
+
+static df_blob *g_blob, *g_blob10;
 static df_dred_decoder *g_dec[DF_ISA_COUNT];
+static df_dred_decoder *g_dec2[DF_ISA_COUNT]; /* versions 12 and 10, same ISAs as g_dec */
 static int g_ndec;
+
+static df_blob *load_blob10(void)
+{
+    const char *path = getenv("DREDFAST_BLOB10");
+    char err[256];
+    size_t len = 0;
+    uint8_t *bytes;
+    df_blob *blob;
+    if (!path || !*path) path = DREDFAST_DEFAULT_BLOB10;
+    bytes = fuzz_read_file(path, &len);
+    if (!bytes) {
+        fprintf(stderr, "fuzz_packet_dred: cannot read version-10 blob %s (set DREDFAST_BLOB10)\n", path);
+        abort();
+    }
+    blob = df_blob_parse(bytes, len, err, sizeof err);
+    free(bytes);
+    if (!blob) {
+        fprintf(stderr, "fuzz_packet_dred: %s: %s\n", path, err);
+        abort();
+    }
+    return blob;
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -51,10 +84,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     g_blob = fuzz_load_blob();
+    g_blob10 = load_blob10();
     for (isa = 0; isa < DF_ISA_COUNT; isa++) {
+        const df_blob *models[2] = {g_blob, g_blob10};
+        const int versions[2] = {12, 10};
         if (!df_isa_supported((df_isa)isa) || !fuzz_isa_wanted(isa, 0)) continue;
         g_dec[g_ndec] = df_dred_decoder_create(g_blob, g_blob, isa, err, sizeof err);
-        if (!g_dec[g_ndec]) {
+        g_dec2[g_ndec] = df_dred_decoder_create_versions(models, models, versions, 2, isa, err, sizeof err);
+        if (!g_dec[g_ndec] || !g_dec2[g_ndec]) {
             fprintf(stderr, "fuzz_packet_dred: decoder for %s: %s\n", fuzz_isa_name[isa], err);
             abort();
         }
@@ -108,7 +145,8 @@ static void check_packet(const uint8_t *pkt, int32_t len, const df_packet *p)
  * the first DRED-looking extension (as libopus's dred_find_payload picks
  * it); *dred_status what df_find_dred must return: 1 if found before any
  * error, else the iterator's final status (0 or DF_PACKET_INVALID). */
-static void walk_extensions(const df_packet *p, df_extension *dred, int *found, int *dred_status)
+static void walk_extensions(const df_packet *p, df_extension *dred, int *found, int *dred_status,
+                            df_extension *dred10, int *found10)
 {
     df_ext_iter it;
     df_extension ext;
@@ -119,6 +157,7 @@ static void walk_extensions(const df_packet *p, df_extension *dred, int *found, 
     const uint8_t *lo = p->padding, *hi = p->padding ? p->padding + p->padding_len : NULL;
     int r;
     *found = 0;
+    *found10 = 0;
     *dred_status = 0;
     df_ext_iter_init(&it, p->padding, p->padding_len, p->nb_frames);
     while ((r = df_ext_iter_next(&it, &ext)) == 1) {
@@ -133,6 +172,10 @@ static void walk_extensions(const df_packet *p, df_extension *dred, int *found, 
             *found = 1;
             *dred = ext;
             *dred_status = 1;
+        }
+        if (!*found10 && ext.id == DF_DRED_EXTENSION_ID && ext.len > 2 && ext.data[0] == 'D' && ext.data[1] == 10) {
+            *found10 = 1;
+            *dred10 = ext;
         }
     }
     CHECK(r == 0 || r == DF_PACKET_INVALID);
@@ -164,25 +207,58 @@ static void check_dred(const df_dred_data *d, int max_ms, const df_dred_location
     CHECK(d->dred_offset == 16 - d->offset_sym - 32 * d->extra_val + d->frame_offset);
     CHECK(d->nb_latents >= 0 && d->nb_latents <= DF_DRED_MAX_LATENTS);
     CHECK(d->nb_latents <= expected_max_latents(max_ms));
-    for (i = 0; i < DF_DRED_STATE_DIM; i++) CHECK(isfinite(d->state[i]));
+    CHECK(d->version == loc->version);
+    if (d->version == 12) CHECK(d->latent_dim == 25 && d->state_dim == 50 && d->latent_in == 26);
+    else CHECK(d->version == 10 && d->latent_dim == 21 && d->state_dim == 19 && d->latent_in == 21);
+    for (i = 0; i < d->state_dim; i++) CHECK(isfinite(d->state[i]));
     for (j = 0; j < d->nb_latents; j++) {
         CHECK(d->qlevel[j] == df_dred_quantizer(d->q0, d->dq, d->qmax, j));
         CHECK(d->qlevel[j] >= d->q0 && d->qlevel[j] <= d->qmax);
-        for (i = 0; i <= DF_DRED_LATENT_DIM; i++) CHECK(isfinite(d->latents[j][i]));
-        CHECK(d->latents[j][DF_DRED_LATENT_DIM] == (float)(d->qlevel[j] * .125 - 1));
+        for (i = 0; i < d->latent_in; i++) CHECK(isfinite(d->latents[j][i]));
+        if (d->version == 12) CHECK(d->latents[j][DF_DRED_LATENT_DIM] == (float)(d->qlevel[j] * .125 - 1));
+    }
+}
+
+/* Features of d on every decoder of set dec: finite, nothing past the last
+ * latent, bit-identical across ISAs. */
+static void check_features(df_dred_decoder *const *dec, const df_dred_data *d)
+{
+    static float feat[DF_ISA_COUNT][FEAT_FLOATS];
+    const int n = d->nb_latents * 4 * NB_FEATURES;
+    int k, i;
+    for (k = 0; k < g_ndec; k++) {
+        const uint32_t s = SENTINEL_BITS;
+        for (i = 0; i < FEAT_FLOATS; i++) memcpy(&feat[k][i], &s, 4);
+        df_dred_decoder_features(dec[k], d, feat[k]);
+        for (i = 0; i < n; i++) CHECK(isfinite(feat[k][i]));
+        for (; i < FEAT_FLOATS; i++) {
+            uint32_t b;
+            memcpy(&b, &feat[k][i], 4);
+            CHECK(b == SENTINEL_BITS); /* nothing written past the last latent */
+        }
+        if (k > 0 && memcmp(feat[0], feat[k], (size_t)n * sizeof(float)) != 0) {
+            for (i = 0; i < n; i++) {
+                if (memcmp(&feat[0][i], &feat[k][i], 4) != 0) {
+                    fprintf(stderr, "fuzz_packet_dred: ISA mismatch at feature %d (frame %d): %s %.9g vs %s %.9g\n",
+                            i, i / NB_FEATURES, df_kernels_get(df_dred_decoder_isa(dec[0]))->name, feat[0][i],
+                            df_kernels_get(df_dred_decoder_isa(dec[k]))->name, feat[k][i]);
+                    break;
+                }
+            }
+            __builtin_trap();
+        }
     }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static df_dred_data dd; /* ~6 KB: static rather than on the fuzzer's stack */
-    float feat[DF_ISA_COUNT][FEAT_FLOATS];
     df_packet pkt;
-    df_extension dred_ext;
-    df_dred_location loc, loc2;
+    df_extension dred_ext, dred10;
+    df_dred_location loc, loc2, loc3;
     const uint8_t *packet;
     int32_t len;
-    int max_ms, r, found, dred_status, k, i;
+    int max_ms, r, found, found10, dred_status;
 
     if (size < 1 || size > 100000) return 0;
     max_ms = (int)((data[0] * 1040 + 127) / 255);
@@ -200,9 +276,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(r == DF_PACKET_OK || r == DF_PACKET_INVALID);
     if (r == DF_PACKET_OK) {
         check_packet(packet, len, &pkt);
-        walk_extensions(&pkt, &dred_ext, &found, &dred_status);
+        walk_extensions(&pkt, &dred_ext, &found, &dred_status, &dred10, &found10);
     } else {
-        found = 0;
+        found = found10 = 0;
         dred_status = DF_PACKET_INVALID;
     }
 
@@ -226,28 +302,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
               loc2.frame_offset == loc.frame_offset);
         check_dred(&dd, max_ms, &loc2);
 
-        for (k = 0; k < g_ndec; k++) {
-            const uint32_t s = SENTINEL_BITS;
-            for (i = 0; i < FEAT_FLOATS; i++) memcpy(&feat[k][i], &s, 4);
-            df_dred_decoder_features(g_dec[k], &dd, feat[k]);
-            for (i = 0; i < dd.nb_latents * 4 * NB_FEATURES; i++) CHECK(isfinite(feat[k][i]));
-            for (; i < FEAT_FLOATS; i++) {
-                uint32_t b;
-                memcpy(&b, &feat[k][i], 4);
-                CHECK(b == SENTINEL_BITS); /* nothing written past the last latent */
-            }
-            if (k > 0 && memcmp(feat[0], feat[k], (size_t)dd.nb_latents * 4 * NB_FEATURES * sizeof(float)) != 0) {
-                for (i = 0; i < dd.nb_latents * 4 * NB_FEATURES; i++) {
-                    if (memcmp(&feat[0][i], &feat[k][i], 4) != 0) {
-                        fprintf(stderr, "fuzz_packet_dred: ISA mismatch at feature %d (frame %d): %s %.9g vs %s %.9g\n",
-                                i, i / NB_FEATURES, df_kernels_get(df_dred_decoder_isa(g_dec[0]))->name,
-                                feat[0][i], df_kernels_get(df_dred_decoder_isa(g_dec[k]))->name, feat[k][i]);
-                        break;
-                    }
-                }
-                __builtin_trap();
-            }
-        }
+        check_features(g_dec, &dd);
+    }
+
+    /* Two-version decoders: version 12 first, else version 10. */
+    memset(&loc3, 0xa5, sizeof loc3);
+    r = df_dred_decoder_parse(g_dec2[0], packet, len, max_ms, &loc3, &dd);
+    if (found) {
+        CHECK(r == 1 && loc3.version == 12 && loc3.ext_data == dred_ext.data);
+    } else if (found10) {
+        CHECK(r == 1 && loc3.version == 10 && loc3.ext_data == dred10.data && loc3.ext_len == dred10.len &&
+              loc3.frame == dred10.frame);
+    } else {
+        CHECK(r == dred_status);
+    }
+    if (r == 1) {
+        CHECK(loc3.ext_data[0] == 'D' && loc3.ext_data[1] == loc3.version);
+        check_dred(&dd, max_ms, &loc3);
+        check_features(g_dec2, &dd);
     }
     free((void *)packet);
     return 0;
