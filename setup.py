@@ -8,7 +8,7 @@ sanitizer job); DREDFAST_DEBUG=1 builds with -O0 -g.
 
 Neither module links libopus: both call it through csrc/libopus/opus_lib.c's
 dlopen'd function table (see dredfast/_libopus.py for which file is opened).  A
-binary wheel carries its own libopus as package data in dredfast/_libopus/, put
+binary wheel carries its own libopus as package data in dredfast/_bundled/, put
 there by tools/build_libopus.py before the wheel is built (cibuildwheel's
 before-build step); a source install has none and uses the system's.
 """
@@ -84,15 +84,15 @@ opus_ext = Extension(
 )
 
 # A wheel's own libopus (tools/build_libopus.py); absent in a source build.
-BUNDLED = [os.path.basename(p) for p in glob("dredfast/_libopus/*") if os.path.basename(p) != "README.md"]
+BUNDLED = [os.path.basename(p) for p in glob("dredfast/_bundled/*") if os.path.basename(p) != "README.md"]
 
 setup(
-    packages=["dredfast", "dredfast.weights", "dredfast.data"] + (["dredfast._libopus"] if BUNDLED else []),
+    packages=["dredfast", "dredfast.weights", "dredfast.data"] + (["dredfast._bundled"] if BUNDLED else []),
     package_dir={"dredfast": "dredfast", "dredfast.weights": "weights"},
     package_data={"dredfast": ["py.typed", "*.pyi"],
                   "dredfast.weights": ["*.bin", "NOTICE", "SHA256SUMS"],
                   "dredfast.data": ["*.wav", "*.txt", "README.md"],
-                  **({"dredfast._libopus": BUNDLED} if BUNDLED else {})},
+                  **({"dredfast._bundled": BUNDLED} if BUNDLED else {})},
     ext_modules=[ext] + cythonize([opus_ext], language_level=3, quiet=True),
     cmdclass={"build_ext": build_ext},
     # Sanitizer and debug builds get their own build folder, so their objects

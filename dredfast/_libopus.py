@@ -10,7 +10,7 @@ API.  The library is looked up, in this order, as
 1. the ``lib`` argument (a path, an already loaded :class:`ctypes.CDLL`, or a
    :class:`~dredfast._opus.Library`);
 2. the ``DREDFAST_LIBOPUS`` environment variable (a path);
-3. the copy a binary wheel carries (``dredfast/_libopus/``, libopus 1.6.1): the build
+3. the copy a binary wheel carries (``dredfast/_bundled/``, libopus 1.6.1): the build
    the wheel was tested with, the same on every machine (source installs have none);
 4. the system's: :func:`ctypes.util.find_library` ``("opus")``, then the usual sonames
    (``libopus.so.0``, ``libopus.0.dylib``, ``opus.dll``, ...);
@@ -52,7 +52,7 @@ INSTALL_HINT = ("install it (Debian/Ubuntu: `apt install libopus0`, Fedora: `dnf
                 f"the library's path as `libopus=` (or set {ENV_VAR})")
 
 #: Where a binary wheel carries its libopus (tools/build_libopus.py puts it there).
-BUNDLED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_libopus")
+BUNDLED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_bundled")
 
 
 class LibopusNotFound(ImportError):
