@@ -93,6 +93,8 @@ setup(
                   "dredfast.weights": ["*.bin", "NOTICE", "SHA256SUMS"],
                   "dredfast.data": ["*.wav", "*.txt", "README.md"],
                   **({"dredfast._bundled": BUNDLED} if BUNDLED else {})},
+    # Cython's generated C stays out of the wheel (the sdist carries the .pyx).
+    exclude_package_data={"dredfast": ["*.c"]},
     ext_modules=[ext] + cythonize([opus_ext], language_level=3, quiet=True),
     cmdclass={"build_ext": build_ext},
     # Sanitizer and debug builds get their own build folder, so their objects
