@@ -116,7 +116,9 @@ def _load(lib: LibLike = None) -> Library:
         explicit = True
     else:
         found = ctypes.util.find_library("opus")
-        candidates = _bundled() + ([found] if found else []) + _default_names() + _pyav_libopus()
+        # (dict.fromkeys: find_library usually returns one of the default names)
+        candidates = list(dict.fromkeys(_bundled() + ([found] if found else []) + _default_names()
+                                        + _pyav_libopus()))
         explicit = False
     errors = []
     for name in candidates:
