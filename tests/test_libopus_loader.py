@@ -40,8 +40,8 @@ def test_receiver_uses_the_same_library(libopus):
 
 
 def test_search_order(libopus, tmp_path, monkeypatch):
-    """A wheel's own copy (dredfast/_bundled/) comes before the system's, after
-    DREDFAST_LIBOPUS; an explicit ``lib=`` comes first."""
+    """``lib=`` first, then DREDFAST_LIBOPUS, the system's, and a wheel's own copy
+    (dredfast/_bundled/) when the system has none."""
     real = libopus.where if os.path.isabs(libopus.where) else _find_file(libopus.where)
     if real is None:
         pytest.skip(f"cannot locate the file behind {libopus.where} to copy it")
@@ -51,10 +51,18 @@ def test_search_order(libopus, tmp_path, monkeypatch):
     monkeypatch.setattr(_libopus, "BUNDLED_DIR", str(bundled))
     monkeypatch.setattr(_libopus, "_cache", {})
     monkeypatch.delenv(_libopus.ENV_VAR, raising=False)
-    assert _libopus._load().where == str(bundled / "libopus.so.0")
-    monkeypatch.setenv(_libopus.ENV_VAR, libopus.where)
-    assert _libopus._load().where == libopus.where
+    monkeypatch.setattr(_libopus, "_pyav_libopus", lambda: [])
+    system = _libopus._load()
+    assert system.where != str(bundled / "libopus.so.0")  # the system's wins
     assert _libopus._load(real).where == real
+    monkeypatch.setenv(_libopus.ENV_VAR, real)
+    assert _libopus._load().where == real
+    monkeypatch.delenv(_libopus.ENV_VAR)
+    # no system libopus: the wheel's copy
+    monkeypatch.setattr(_libopus.ctypes.util, "find_library", lambda name: None)
+    monkeypatch.setattr(_libopus, "_default_names", lambda: [])
+    monkeypatch.setattr(_libopus, "_cache", {})
+    assert _libopus._load().where == str(bundled / "libopus.so.0")
 
 
 def _find_file(name: str):
