@@ -77,7 +77,10 @@ opus_ext = Extension(
     "dredfast._opus",
     sources=["dredfast/_opus.pyx", LIBOPUS_TABLE],
     include_dirs=["csrc", numpy.get_include()],
-    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    # Built against numpy 2's headers (build requirement), runnable with the oldest numpy
+    # the package accepts (pyproject: numpy>=1.21).
+    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"),
+                   ("NPY_TARGET_VERSION", "NPY_1_21_API_VERSION")],
     extra_compile_args=[f for f in COMMON if f not in ("-Wall", "-Wextra")],  # Cython's C is not ours to lint
     extra_link_args=LINK,
     libraries=["dl"],
