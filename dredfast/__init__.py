@@ -7,11 +7,12 @@
 """
 try:
     from . import _core  # noqa: F401  (the compiled C core)
+    from . import _opus  # noqa: F401  (the compiled libopus binding)
 except ImportError as _e:  # pragma: no cover - depends on how Python was started
     import os as _os
     _here = _os.path.dirname(_os.path.abspath(__file__))
     raise ImportError(
-        f"dredfast's compiled core is missing from {_here}. If this is the source tree "
+        f"dredfast's compiled modules (_core, _opus) are missing from {_here}. If this is the source tree "
         "(you are running Python inside the checkout after `pip install .`), Python imports the "
         "source folder instead of the installed package: run from another directory, or build "
         "in place with `python setup.py build_ext --inplace`.") from _e

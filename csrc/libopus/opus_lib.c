@@ -41,11 +41,22 @@ int df_opus_lib_open(df_opus_lib *lib, const char *path, char *err, size_t errle
     BIND(encoder_init, "opus_encoder_init");
     BIND(encode_float, "opus_encode_float");
     BIND(encoder_ctl, "opus_encoder_ctl");
+    BIND(strerror, "opus_strerror");
+    BIND(decode_float, "opus_decode_float");
+    BIND(encode, "opus_encode");
+    BIND(packet_get_nb_samples, "opus_packet_get_nb_samples");
+    BIND(packet_get_samples_per_frame, "opus_packet_get_samples_per_frame");
+    BIND(packet_parse, "opus_packet_parse");
     if (missing) {
         snprintf(err, errlen, "%s: not libopus (missing symbols)", path);
         dlclose(h);
         memset(lib, 0, sizeof(*lib));
         return -1;
+    }
+    {   /* optional: absent before 1.5 */
+        int optional_missing = 0;
+        void *p_ = sym(h, "opus_packet_has_lbrr", &optional_missing);
+        memcpy(&lib->packet_has_lbrr, &p_, sizeof(p_));
     }
     const char *v = lib->get_version_string();
     snprintf(lib->version, sizeof(lib->version), "%s", v ? v : "");

@@ -1,5 +1,7 @@
-/* The system libopus, loaded at run time (dlopen) into a table of the few
- * functions dredfast calls.
+/* The system libopus, loaded at run time (dlopen) into a table of the
+ * functions dredfast calls: the one libopus loader of the package, used by
+ * the C receiver (csrc/receiver) and by the Cython binding behind the
+ * Python API (dredfast/_opus.pyx), so both accept the same libraries.
  *
  * Why not link it: any libopus >= 1.3 the user points to (a path, the
  * DREDFAST_LIBOPUS variable, the system's or one shipped beside the package)
@@ -50,6 +52,16 @@ typedef struct {
     int (*encoder_init)(void *st, int32_t fs, int channels, int application);
     int32_t (*encode_float)(void *st, const float *pcm, int frame_size, unsigned char *data, int32_t max_bytes);
     int (*encoder_ctl)(void *st, int request, ...);
+    /* What the Python API needs beyond the receiver (dredfast/_opus.pyx). */
+    const char *(*strerror)(int error);
+    int (*decode_float)(void *st, const unsigned char *data, int32_t len, float *pcm, int frame_size, int decode_fec);
+    int32_t (*encode)(void *st, const int16_t *pcm, int frame_size, unsigned char *data, int32_t max_bytes);
+    int (*packet_get_nb_samples)(const unsigned char *data, int32_t len, int32_t fs);
+    int (*packet_get_samples_per_frame)(const unsigned char *data, int32_t fs);
+    int (*packet_parse)(const unsigned char *data, int32_t len, unsigned char *toc, const unsigned char *frames[48],
+                        int16_t size[48], int *payload_offset);
+    /* Only in libopus >= 1.5: NULL in older ones (dredfast reads the flags itself then). */
+    int (*packet_has_lbrr)(const unsigned char *data, int32_t len);
 } df_opus_lib;
 
 /* Loads `path` (a file name or soname dlopen understands).  0, or -1 with a
