@@ -1,5 +1,5 @@
-"""Recovering recorded streams: a folder of ``.opus`` (Ogg Opus) / ``.pkts`` files with
-their losses in, recovered WAV files and a report of what was filled how out
+"""Recovering recorded streams: a folder of ``.opus`` (Ogg Opus) / ``.pkts`` files or
+packet captures of RTP (``.pcap`` / ``.pcapng``) with their losses in, recovered WAV files and a report of what was filled how out
 (``dredfast recover``).  Runs on the evaluation engine (:mod:`dredfast.evaluate`): one
 task per file on Dask or in this process, report rows streamed to disk, resumable.
 
@@ -11,7 +11,10 @@ Where the losses are:
   decoded by its end, so when the samples between two pages' granules exceed what the
   later page's packets hold, the difference is packets lost with the pages in between
   (counted in frames of the packets around them).  A packet broken off by a lost page
-  reaches the receiver as a bad packet and is concealed (counted as ``bad``).
+  reaches the receiver as a bad packet and is concealed (counted as ``bad``);
+* ``.pcap`` / ``.pcapng``: missing RTP sequence numbers of the capture's Opus stream
+  (:mod:`dredfast.pcap`: the SSRC with the most packets of a dynamic payload type),
+  reordered packets put back in order, duplicates dropped.
 
 Every lost slot is filled with the whole recording available: the look-ahead of a lost
 packet is the stream up to the next packet that arrived (up to 1 s), as opus_demo and
@@ -35,7 +38,7 @@ COLUMNS = ("file", "format", "slots", "received", "lost", "n_normal", "n_lbrr", 
 KEY = ("file",)
 #: Longest look-ahead handed to the receiver (slots): DRED reaches back 1 s.
 MAX_LOOKAHEAD = 50
-SUFFIXES = (".opus", ".pkts")
+SUFFIXES = (".opus", ".pkts", ".pcap", ".pcapng")
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class RecoverTask:
 
     path: str
     out_dir: str
-    sample_rate: Optional[int] = None   #: None: 48000 for .opus, 16000 for .pkts
+    sample_rate: Optional[int] = None   #: None: 48000 for .opus and captures, 16000 for .pkts
     vocoder: str = "fargan"
     history: str = "shadow"
 
@@ -92,7 +95,14 @@ def read_stream(path: str) -> Tuple[List[Optional[bytes]], Dict]:
         return _ogg_slots(path)
     if path.endswith(".pkts"):
         return [p if p else None for p in read_packets(path)], {"channels": 1, "pre_skip": 0, "length48": None}
-    raise ValueError(f"{path}: not a .opus or .pkts file")
+    if path.endswith((".pcap", ".pcapng")):
+        from .pcap import rtp_slots, udp_payloads
+
+        slots, info = rtp_slots(udp_payloads(path))
+        first = next(p for p in slots if p)
+        # The TOC's stereo flag (RFC 6716 3.1) of the stream's first packet.
+        return slots, {"channels": 2 if first[0] & 4 else 1, "pre_skip": 0, "length48": None}
+    raise ValueError(f"{path}: not a .opus, .pkts, .pcap or .pcapng file")
 
 
 def recover_file(task: RecoverTask) -> Dict:
@@ -106,7 +116,8 @@ def recover_file(task: RecoverTask) -> Dict:
     if not slots:
         raise ValueError(f"{task.path}: no packets")
     is_ogg = task.path.endswith(".opus")
-    rate = task.sample_rate or (48000 if is_ogg else 16000)
+    fmt = "opus" if is_ogg else "pkts" if task.path.endswith(".pkts") else "rtp"
+    rate = task.sample_rate or (16000 if fmt == "pkts" else 48000)
     ch = facts["channels"]
     rx = Receiver(rate, vocoder=task.vocoder, channels=ch, history=task.history)
     out = []
@@ -133,7 +144,7 @@ def recover_file(task: RecoverTask) -> Dict:
     soundfile.write(str(wav), np.clip(y, -1.0, 32767 / 32768), rate, subtype="PCM_16")
     st = rx.stats
     lost = sum(p is None for p in slots)
-    return {"file": os.path.basename(task.path), "format": "opus" if is_ogg else "pkts", "slots": n,
+    return {"file": os.path.basename(task.path), "format": fmt, "slots": n,
             "received": n - lost, "lost": lost, "n_normal": st.normal, "n_lbrr": st.lbrr,
             "n_dred": st.dred, "n_plc": st.plc, "n_bad": st.bad_packets, "duration_s": round(len(y) / rate, 3),
             "sample_rate": rate, "channels": ch, "output": str(wav), "cpu_s": round(time.process_time() - t0, 4),
@@ -141,7 +152,8 @@ def recover_file(task: RecoverTask) -> Dict:
 
 
 def find_inputs(inputs: Sequence[str]) -> List[str]:
-    """The .opus / .pkts files among ``inputs`` (files, or folders searched one level)."""
+    """The .opus / .pkts / .pcap / .pcapng files among ``inputs`` (files, or folders searched
+    one level)."""
     files: List[str] = []
     for x in inputs:
         if os.path.isdir(x):

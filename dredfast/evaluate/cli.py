@@ -41,14 +41,14 @@ def add_parsers(sub) -> None:
     _scheduler_options(ev)
     ev.set_defaults(func=_evaluate)
 
-    rc = sub.add_parser("recover", help="recover recorded streams (.opus / .pkts with losses) to WAV (on Dask)",
+    rc = sub.add_parser("recover", help="recover recorded streams (.opus / .pkts / RTP in .pcap(ng) with losses) to WAV (on Dask)",
                         description="Fills the lost packets of recorded streams with LBRR, DRED and neural PLC "
                                     "and writes OUT/<name>.wav per file and OUT/report.csv (packets, lost, filled "
                                     "by kind); a rerun skips files already in the report.")
-    rc.add_argument("inputs", nargs="+", help=".opus / .pkts files or folders of them")
+    rc.add_argument("inputs", nargs="+", help=".opus / .pkts / .pcap / .pcapng files or folders of them")
     rc.add_argument("-o", "--out", required=True, help="output folder")
     rc.add_argument("--rate", type=int, default=None, choices=[8000, 12000, 16000, 24000, 48000],
-                    help="output rate (default 48000 for .opus, 16000 for .pkts)")
+                    help="output rate (default 48000 for .opus and captures, 16000 for .pkts)")
     rc.add_argument("--vocoder", choices=["fargan", "lpcnet"], default="fargan")
     rc.add_argument("--history", choices=["shadow", "stock"], default="shadow")
     _scheduler_options(rc)
