@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
-FIELDS = ["total", "share", "lbrr", "dred_ms", "clip", "trace", "pesq_wb", "stoi", "plcmos", "kbps"]
+FIELDS = ["total", "share", "lbrr", "dred_ms", "q0", "dq", "clip", "trace", "pesq_wb", "stoi", "plcmos", "kbps"]
 
 
 def training_clips(n):
@@ -52,23 +52,31 @@ def training_traces(n_packets):
 
 
 def candidates(total):
-    """(share, lbrr, dred_ms) tried at ``total``: the primary's share from all to under
-    half, DRED 1 s and 0.5 s, and LBRR in the primary instead of part of the DRED."""
-    shares = {16000: (0.5, 0.625, 0.75), 24000: (0.5, 0.583, 0.667, 0.75), 40000: (0.4, 0.5, 0.6, 0.7)}.get(
-        total, (0.5, 0.6, 0.7))
-    out = [(1.0, False, 0)] + [(s, False, 1000) for s in shares]
-    mid = shares[len(shares) // 2]
-    out += [(mid, False, 500), (mid, True, 1000)]
+    """(share, lbrr, dred_ms, q0, dq) tried at ``total``: the primary's share of the total
+    (DRED gets what the primary leaves, latents trimmed to fit), DRED's quantisers around
+    libopus's own choice for that bitrate (q0 9 at 24 kb/s, 6 at 40 kb/s; dQ 5), LBRR in the
+    primary, no DRED; share -1 = libopus 1.6.1's own split (``allocation="libopus"``)."""
+    shares, q = {16000: ((0.625, 0.75, 0.875), 10), 24000: ((0.583, 0.667, 0.75), 9),
+                 40000: ((0.5, 0.6, 0.7), 6)}.get(total, ((0.5, 0.6, 0.7), 8))
+    mid = shares[1]
+    out = [(1.0, False, 0, 0, 0), (-1, False, 1000, 0, 0)]
+    out += [(s, False, 1000, q, 5) for s in shares]
+    out += [(mid, False, 1000, max(0, q - 3), 5), (mid, False, 1000, min(15, q + 3), 5),
+            (mid, False, 1000, q, 7), (mid, False, 1000, q, 3), (shares[2], True, 1000, q, 5)]
     return out
 
 
-def encode(x, total, share, lbrr, dred_ms, loss_pct=20):
+def encode(x, total, share, lbrr, dred_ms, q0, dq, loss_pct=20):
     from dredfast.allocation import Split
     from dredfast.encoder import Encoder
     from dredfast.simulate import FRAME
-    primary = int(round(total * share))
-    split = Split(primary, lbrr, dred_ms, total - primary if dred_ms else 0)
-    enc = Encoder(bitrate=total, packet_loss_pct=loss_pct, allocation=split)
+    if share < 0:
+        enc = Encoder(bitrate=total, packet_loss_pct=loss_pct, lbrr=False, dred_ms=1000)
+    else:
+        primary = int(round(total * share))
+        split = Split(primary, lbrr, dred_ms, total - primary if dred_ms else 0, q0 if dred_ms else None,
+                      dq if dred_ms else None)
+        enc = Encoder(bitrate=total, packet_loss_pct=loss_pct, allocation=split)
     padded = np.zeros((-(-len(x) // FRAME) + 1) * FRAME, np.float32)
     padded[:len(x)] = x
     return enc.encode_all(padded)
@@ -85,73 +93,93 @@ def run(args):
         w = csv.DictWriter(f, FIELDS)
         if new:
             w.writeheader()
-        for total in totals:
-            for share, lbrr, ms in candidates(total):
-                t0 = time.time()
-                rows = []
-                for clip in clips:
-                    x, _ = read_wav(clip)
-                    pk = encode(x, total, share, lbrr, ms)
-                    for name, lost in traces.items():
-                        r = simulate(x, lost, packets=pk, jitter_ms=100000)
-                        rows.append(dict(total=total, share=share, lbrr=int(lbrr), dred_ms=ms, clip=clip.stem,
-                                         trace=name, kbps=round(r.bitrate / 1000, 3), **r.metrics))
-                w.writerows(rows)
-                f.flush()
-                lossy = [r for r in rows if r["trace"] != "none"]
-                print(f"{total} share {share} lbrr {int(lbrr)} dred {ms}: lossy PESQ "
-                      f"{np.mean([r['pesq_wb'] for r in lossy]):.3f} PLCMOS {np.mean([r['plcmos'] for r in lossy]):.3f}"
-                      f" | no loss {np.mean([r['pesq_wb'] for r in rows if r['trace'] == 'none']):.3f}"
-                      f" | {np.mean([r['kbps'] for r in rows]):.2f} kb/s | {time.time() - t0:.0f} s", flush=True)
+        todo = [(t, c) for t in totals for c in candidates(t)]
+        if args.candidates:  # "total:share:lbrr:dred_ms:q0:dq;..."
+            todo = []
+            for c in args.candidates.split(";"):
+                t, share, lbrr, ms, q0, dq = c.split(":")
+                todo.append((int(t), (float(share), bool(int(lbrr)), int(ms), int(q0), int(dq))))
+        for total, (share, lbrr, ms, q0, dq) in todo:
+            t0 = time.time()
+            rows = []
+            for clip in clips:
+                x, _ = read_wav(clip)
+                pk = encode(x, total, share, lbrr, ms, q0, dq)
+                for name, lost in traces.items():
+                    r = simulate(x, lost, packets=pk, jitter_ms=100000)
+                    rows.append(dict(total=total, share=share, lbrr=int(lbrr), dred_ms=ms, q0=q0, dq=dq,
+                                     clip=clip.stem,
+                                     trace=name, kbps=round(r.bitrate / 1000, 3), **r.metrics))
+            w.writerows(rows)
+            f.flush()
+            lossy = [r for r in rows if r["trace"] != "none"]
+            print(f"{total} share {share} lbrr {int(lbrr)} dred {ms} q0 {q0} dq {dq}: lossy PESQ "
+                  f"{np.mean([r['pesq_wb'] for r in lossy]):.3f} PLCMOS {np.mean([r['plcmos'] for r in lossy]):.3f}"
+                  f" | no loss {np.mean([r['pesq_wb'] for r in rows if r['trace'] == 'none']):.3f}"
+                  f" | {np.mean([r['kbps'] for r in rows]):.2f} kb/s | {time.time() - t0:.0f} s", flush=True)
 
 
 GROUPS = {"none": ("none",), "low": ("ge10_b6",), "mid": ("ge20_b3", "ge25_b15", "lossgen20")}
 GROUP_LOSS = {"none": 0, "low": 10, "mid": 20}
 
 
+def _key(r):
+    return int(r["total"]), float(r["share"]), int(r["lbrr"]), int(r["dred_ms"]), int(r["q0"]), int(r["dq"])
+
+
 def summarize(path, plot=None):
     rows = list(csv.DictReader(open(path)))
-    keys = sorted({(int(r["total"]), float(r["share"]), int(r["lbrr"]), int(r["dred_ms"])) for r in rows})
+    keys = sorted({_key(r) for r in rows})
     table = {}
-    print(f"{'total':>6s} {'share':>6s} {'lbrr':>4s} {'dred':>5s} {'kb/s':>6s} | " +
+    print(f"{'total':>6s} {'share':>6s} {'lbrr':>4s} {'dred':>5s} {'q0':>3s} {'dq':>3s} {'kb/s':>6s} | " +
           " | ".join(f"{g:>4s} PESQ PLCMOS" for g in GROUPS))
     for k in keys:
-        rs = [r for r in rows if (int(r["total"]), float(r["share"]), int(r["lbrr"]), int(r["dred_ms"])) == k]
+        rs = [r for r in rows if _key(r) == k]
         cells = []
         for g, traces in GROUPS.items():
             sel = [r for r in rs if r["trace"] in traces]
             p, m = np.mean([float(r["pesq_wb"]) for r in sel]), np.mean([float(r["plcmos"]) for r in sel])
             cells.append(f"     {p:.3f}  {m:.3f}")
-            table.setdefault((k[0], g), []).append((p, m, k))
+            if k[1] >= 0:  # not libopus's own split
+                table.setdefault((k[0], g), []).append((p, m, k))
         kbps = np.mean([float(r["kbps"]) for r in rs])
-        print(f"{k[0]:6d} {k[1]:6.3f} {k[2]:4d} {k[3]:5d} {kbps:6.2f} | " + " | ".join(cells))
-    print("\nbest by mean PESQ-WB (TABLE rows: total, loss, share, lbrr, dred_ms):")
+        print(f"{k[0]:6d} {k[1]:6.3f} {k[2]:4d} {k[3]:5d} {k[4]:3d} {k[5]:3d} {kbps:6.2f} | " + " | ".join(cells))
+    print("\nbest by mean PESQ-WB (TABLE rows: total, loss, share, lbrr, dred_ms, q0, dq):")
     for (total, g), cands in sorted(table.items()):
         p, m, k = max(cands)
-        print(f"    ({total}, {GROUP_LOSS[g]}, {k[1]}, {bool(k[2])}, {k[3]}),  # PESQ {p:.3f} PLCMOS {m:.3f}")
+        print(f"    ({total}, {GROUP_LOSS[g]}, {k[1]}, {bool(k[2])}, {k[3]}, {k[4]}, {k[5]}),  # PESQ {p:.3f} PLCMOS {m:.3f}")
     if plot:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(1, 2, figsize=(11, 4))
-        for total in sorted({k[0] for k in keys}):
-            for i, metric in enumerate(("pesq_wb", "plcmos")):
-                for g, style in (("mid", "-o"), ("low", "--s"), ("none", ":^")):
-                    pts = []
-                    for k in keys:
-                        if k[0] != total or k[2] or k[3] not in (0, 1000):
-                            continue
-                        sel = [float(r[metric]) for r in rows if r["trace"] in GROUPS[g] and
-                               (int(r["total"]), float(r["share"]), int(r["lbrr"]), int(r["dred_ms"])) == k]
-                        pts.append((k[1], np.mean(sel)))
-                    pts.sort()
-                    ax[i].plot([p[0] for p in pts], [p[1] for p in pts], style, label=f"{total // 1000} kb/s, {g} loss")
-                ax[i].set_xlabel("primary share of the total (rest: DRED 1 s)")
-                ax[i].set_ylabel(metric)
-        ax[0].legend(fontsize=7)
-        fig.suptitle("Training speech (speech48/16k) x generated losses: quality vs split")
-        fig.tight_layout()
-        fig.savefig(plot, dpi=100)
+        _plot(rows, keys, plot)
+
+
+def _plot(rows, keys, path):
+    """Quality against the primary's share of the total, at each total's middle DRED
+    quantiser (dQ 5), for each loss group; libopus's own split as a star."""
+    import collections
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 2, figsize=(12, 4.5))
+    colours = dict(zip(sorted({k[0] for k in keys}), ("C0", "C1", "C2", "C3", "C4")))
+    for total in sorted({k[0] for k in keys}):
+        q = collections.Counter(k[4] for k in keys if k[0] == total and k[5] == 5).most_common(1)[0][0]
+        line = [k for k in keys if k[0] == total and not k[2] and k[1] >= 0 and (k[3] == 0 or (k[4] == q and k[5] == 5))]
+        own = [k for k in keys if k[0] == total and k[1] < 0]
+        for i, metric in enumerate(("pesq_wb", "plcmos")):
+            for g, style in (("mid", "-o"), ("low", "--s"), ("none", ":^")):
+                def val(k):
+                    return np.mean([float(r[metric]) for r in rows if r["trace"] in GROUPS[g] and _key(r) == k])
+                pts = sorted((k[1], val(k)) for k in line)
+                ax[i].plot([p[0] for p in pts], [p[1] for p in pts], style, color=colours[total],
+                           label=f"{total // 1000} kb/s, {g} loss (DRED q0 {q})")
+                for k in own:
+                    ax[i].plot([1.03], [val(k)], "*", color=colours[total], ms=9)
+            ax[i].set_xlabel("primary share of the total (rest: DRED, trimmed to the total); * libopus's split")
+            ax[i].set_ylabel(metric)
+    ax[0].legend(fontsize=6)
+    fig.suptitle("Training speech (speech48/16k, 6 clips) x generated losses: quality vs split")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
 
 
 def main():
@@ -159,6 +187,7 @@ def main():
     ap.add_argument("--totals", default="16000,24000,40000")
     ap.add_argument("--clips", type=int, default=6)
     ap.add_argument("--out", default="alloc_search.csv")
+    ap.add_argument("--candidates", default=None, help="total:share:lbrr:dred_ms:q0:dq;... instead of the grid")
     ap.add_argument("--summarize", default=None)
     ap.add_argument("--plot", default=None)
     args = ap.parse_args()

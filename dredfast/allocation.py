@@ -23,7 +23,7 @@ and the README's "Choosing the split" section describes the curve.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Optional, Tuple
 
 from ._checks import as_int
 
@@ -35,45 +35,55 @@ class Split:
     primary_bitrate: int  #: target handed to the primary Opus encoder (VBR), b/s
     lbrr: bool            #: in-band FEC (LBRR) in the primary; libopus takes its bits from the primary's
     dred_ms: int          #: DRED duration requested (0 = no DRED)
-    dred_bitrate: int     #: nominal DRED bitrate for its quantisers (``own_budget``), b/s
+    dred_bitrate: int     #: DRED's nominal share of the total, b/s
+    #: DRED's quantiser of the newest latent and slope (``DredBudget.q0``/``dq``); None:
+    #: :func:`dredfast.dred_budget.own_budget` fits them to ``dred_bitrate`` for all of
+    #: ``dred_ms``.  With them set, the packet's leftover credit under the total
+    #: (:class:`TotalRateCap`) decides how many latents go out, oldest dropped first.
+    q0: Optional[int] = None
+    dq: Optional[int] = None
+    #: The loss rate the primary encoder is told (SILK trades coding efficiency for
+    #: robustness with it; LBRR's share grows with it); None: the expected loss.
+    primary_loss_pct: Optional[int] = None
 
 
-#: (total b/s, expected loss %) -> (primary share of the total, LBRR, DRED ms).
-#: Measured by benchmarks/alloc_search.py; see benchmarks/allocation/README.md.
-TABLE: Tuple[Tuple[int, int, float, bool, int], ...] = (
-    # total, loss, primary share, lbrr, dred_ms
-    (16000, 0, 1.0, False, 0),
-    (24000, 0, 1.0, False, 0),
-    (40000, 0, 1.0, False, 0),
-    (16000, 10, 0.625, False, 1000),
-    (24000, 10, 0.583, False, 1000),
-    (40000, 10, 0.6, False, 1000),
-    (16000, 20, 0.625, False, 1000),
-    (24000, 20, 0.583, False, 1000),
-    (40000, 20, 0.6, False, 1000),
+#: (total b/s, expected loss %) -> (primary share of the total, LBRR, DRED ms, q0, dQ).
+#: Measured by benchmarks/alloc_search.py (benchmarks/allocation/README.md): the best mean
+#: PESQ-WB of the candidates tried at that total on the training speech under the
+#: generated losses of that rate (0: no loss; 10: Gilbert 10 %; 20: Gilbert 20 % / 25 % and
+#: the loss generator at 20 %).
+TABLE: Tuple[Tuple[int, int, float, bool, int, int, int], ...] = (
+    # total, loss, primary share, lbrr, dred_ms, q0, dq
+    (24000, 0, 1.0, False, 0, 0, 0),
+    (40000, 0, 1.0, False, 0, 0, 0),
+    (24000, 10, 0.667, False, 1000, 9, 5),
+    (40000, 10, 0.5, False, 1000, 6, 5),
+    (24000, 20, 0.667, False, 1000, 9, 5),
+    (40000, 20, 0.5, False, 1000, 6, 5),
 )
 
-#: DRED below this many b/s carries too little to help (``own_budget`` fits no latent
-#: of a useful duration): it goes to the primary instead.
+#: DRED below this many b/s carries too little to help (the 2-byte prefix, the
+#: extension framing, the initial state and one latent take about 4 kb/s at q0 9):
+#: it goes to the primary instead.
 MIN_DRED_BITRATE = 5000
 
 
-def _cell(total: int, loss: int) -> Tuple[float, bool, int]:
-    """The table's row for the nearest expected loss at or below ``loss`` (the table's
-    highest loss beyond it), the primary share interpolated linearly in the total
-    (held at the table's ends)."""
+def _cell(total: int, loss: int) -> Tuple[float, bool, int, int, int]:
+    """The table's rows for the measured loss nearest ``loss`` (ties: the higher), the
+    primary share interpolated linearly in the total between measured totals and held
+    beyond them; LBRR, duration and quantisers from the nearer total."""
     losses = sorted({r[1] for r in TABLE})
-    row_loss = max([x for x in losses if x <= loss] or [losses[0]])
+    row_loss = min(losses, key=lambda x: (abs(x - loss), -x))
     rows = sorted((r for r in TABLE if r[1] == row_loss), key=lambda r: r[0])
     if total <= rows[0][0]:
-        return rows[0][2], rows[0][3], rows[0][4]
+        return rows[0][2:]
     if total >= rows[-1][0]:
-        return rows[-1][2], rows[-1][3], rows[-1][4]
+        return rows[-1][2:]
     for a, b in zip(rows, rows[1:]):
         if a[0] <= total <= b[0]:
             t = (total - a[0]) / (b[0] - a[0])
-            near = a if t < 0.5 else b  # LBRR and duration are not interpolated
-            return a[2] + t * (b[2] - a[2]), near[3], near[4]
+            near = a if t < 0.5 else b
+            return (a[2] + t * (b[2] - a[2]),) + near[3:]
     raise AssertionError("unreachable")
 
 
@@ -83,12 +93,12 @@ def auto_split(total_bitrate: int, packet_loss_pct: int) -> Split:
     expected loss."""
     total = as_int(total_bitrate, "bitrate", 6000, 510000)
     loss = as_int(packet_loss_pct, "packet_loss_pct", 0, 100)
-    share, lbrr, dred_ms = _cell(total, loss)
+    share, lbrr, dred_ms, q0, dq = _cell(total, loss)
     primary = int(round(total * share))
     dred = total - primary
     if dred_ms == 0 or dred < MIN_DRED_BITRATE:
         return Split(total, lbrr, 0, 0)
-    return Split(primary, lbrr, dred_ms, dred)
+    return Split(primary, lbrr, dred_ms, dred, q0, dq)
 
 
 class TotalRateCap:

@@ -9,7 +9,7 @@ from ._checks import as_int
 from ._locks import StreamLock
 from ._weights import PathLike, Weights
 from .allocation import Split, TotalRateCap, auto_split
-from .dred_budget import libopus_budget, multiframe_max_bytes
+from .dred_budget import MAX_PAYLOAD_BYTES, DredBudget, chunks_for, libopus_budget, multiframe_max_bytes
 from .dred_encoder import FRAME_MS, DredEncoder, _pcm
 from .packets import add_dred, packet_info
 
@@ -82,6 +82,10 @@ class Encoder:
         if self.split is not None:
             primary = self.split.primary_bitrate
             self._dred = DredEncoder(dred_ms=dred_ms, bitrate=dred_bitrate, **common)
+            if split.q0 is not None and dred_ms > 0:
+                # Fixed quantisers; the total-rate cap trims the latents to what fits.
+                self._dred.budget = DredBudget(as_int(split.q0, "q0", 0, 15), as_int(split.dq, "dq", 0, 7), 15,
+                                               chunks_for(dred_ms), MAX_PAYLOAD_BYTES, dred_bitrate)
         elif dred_bitrate is None:
             budget = libopus_budget(bitrate, packet_loss_pct=packet_loss_pct, lbrr=bool(lbrr),
                                     dred_ms=dred_ms, frame_ms=frame_ms)
@@ -95,9 +99,12 @@ class Encoder:
         self.frame_samples = self._dred.frame_samples
         self.primary_bitrate = primary
         self._bitrate, self._libopus_split = bitrate, dred_bitrate is None
+        primary_loss = packet_loss_pct
+        if self.split is not None and self.split.primary_loss_pct is not None:
+            primary_loss = as_int(self.split.primary_loss_pct, "primary_loss_pct", 0, 100)
         self._opus = OpusEncoder(self.sample_rate, self.channels, application=application, bitrate=primary,
                                  complexity=complexity, vbr=True, inband_fec=bool(lbrr),
-                                 packet_loss_pct=packet_loss_pct, lib=libopus, mode=mode)
+                                 packet_loss_pct=primary_loss, lib=libopus, mode=mode)
         if bandwidth is not None:
             self._opus.force_bandwidth(bandwidth)
         self.bandwidth, self.mode = bandwidth, mode

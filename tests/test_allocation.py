@@ -37,8 +37,9 @@ def test_no_loss_means_no_redundancy():
 
 
 def test_table_rows_are_whole():
-    for total, loss, share, lbrr, dred_ms in TABLE:
+    for total, loss, share, lbrr, dred_ms, q0, dq in TABLE:
         assert 0 < share <= 1 and 0 <= dred_ms <= 1040 and isinstance(lbrr, bool)
+        assert 0 <= q0 <= 15 and 0 <= dq <= 7
         assert 6000 <= total <= 510000 and 0 <= loss <= 100
 
 
@@ -102,3 +103,13 @@ def test_rate_cap_bucket():
     assert cap.credit == 300              # unused credit is banked up to the window
     cap.spend(400)                        # an oversized packet leaves a debt
     assert cap.credit == -40 and cap.room(30) == 0
+
+
+def test_auto_uses_the_table_quantisers(libopus):
+    enc = dredfast.Encoder(bitrate=24000, packet_loss_pct=20, allocation="auto")
+    split = auto_split(24000, 20)
+    assert enc.split == split and enc.primary_bitrate == split.primary_bitrate
+    assert (enc.dred_budget.q0, enc.dred_budget.dq) == (split.q0, split.dq)
+    # A Split may tell the primary encoder another loss rate than the expected one.
+    enc = dredfast.Encoder(bitrate=24000, allocation=Split(16000, False, 1000, 8000, 9, 5, primary_loss_pct=0))
+    assert len(enc.encode(np.zeros(320, np.float32))) > 0
