@@ -144,9 +144,11 @@ def summarize(path, plot=None):
                 table.setdefault((k[0], g), []).append((p, m, k))
         kbps = np.mean([float(r["kbps"]) for r in rs])
         print(f"{k[0]:6d} {k[1]:6.3f} {k[2]:4d} {k[3]:5d} {k[4]:3d} {k[5]:3d} {kbps:6.2f} | " + " | ".join(cells))
-    print("\nbest by mean PESQ-WB (TABLE rows: total, loss, share, lbrr, dred_ms, q0, dq):")
+    print("\nbest by mean PESQ-WB, within 0.01 of it the higher PLCMOS "
+          "(TABLE rows: total, loss, share, lbrr, dred_ms, q0, dq):")
     for (total, g), cands in sorted(table.items()):
-        p, m, k = max(cands)
+        top = max(c[0] for c in cands)
+        p, m, k = max((c for c in cands if c[0] >= top - 0.01), key=lambda c: (c[1], c[0]))
         print(f"    ({total}, {GROUP_LOSS[g]}, {k[1]}, {bool(k[2])}, {k[3]}, {k[4]}, {k[5]}),  # PESQ {p:.3f} PLCMOS {m:.3f}")
     if plot:
         _plot(rows, keys, plot)
@@ -163,7 +165,7 @@ def _plot(rows, keys, path):
     colours = dict(zip(sorted({k[0] for k in keys}), ("C0", "C1", "C2", "C3", "C4")))
     for total in sorted({k[0] for k in keys}):
         q = collections.Counter(k[4] for k in keys if k[0] == total and k[5] == 5).most_common(1)[0][0]
-        line = [k for k in keys if k[0] == total and not k[2] and k[1] >= 0 and (k[3] == 0 or (k[4] == q and k[5] == 5))]
+        line = [k for k in keys if k[0] == total and not k[2] and k[1] >= 0 and (k[3] == 0 or (k[3] == 1000 and k[4] == q and k[5] == 5))]
         own = [k for k in keys if k[0] == total and k[1] < 0]
         for i, metric in enumerate(("pesq_wb", "plcmos")):
             for g, style in (("mid", "-o"), ("low", "--s"), ("none", ":^")):
@@ -174,7 +176,7 @@ def _plot(rows, keys, path):
                            label=f"{total // 1000} kb/s, {g} loss (DRED q0 {q})")
                 for k in own:
                     ax[i].plot([1.03], [val(k)], "*", color=colours[total], ms=9)
-            ax[i].set_xlabel("primary share of the total (rest: DRED, trimmed to the total); * libopus's split")
+            ax[i].set_xlabel("primary share of the total (rest: DRED 1 s, trimmed to the total); * libopus's split")
             ax[i].set_ylabel(metric)
     ax[0].legend(fontsize=6)
     fig.suptitle("Training speech (speech48/16k, 6 clips) x generated losses: quality vs split")
