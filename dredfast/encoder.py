@@ -80,7 +80,7 @@ class Encoder:
         elif allocation != "libopus":
             raise ValueError(f"allocation must be 'libopus', 'auto' or a Split, got {allocation!r}")
         if self.split is not None:
-            primary = self.split.primary_bitrate
+            primary = as_int(self.split.primary_bitrate, "split.primary_bitrate", 6000, 510000)
             self._dred = DredEncoder(dred_ms=dred_ms, bitrate=dred_bitrate, **common)
             if split.q0 is not None and dred_ms > 0:
                 # Fixed quantisers; the total-rate cap trims the latents to what fits.

@@ -85,6 +85,11 @@ def test_bad_allocation_arguments():
         dredfast.Encoder(bitrate=24000, allocation="auto", dred_bitrate=8000)
     with pytest.raises(ValueError, match="allocation"):
         dredfast.Encoder(bitrate=24000, allocation="best")
+    for bad in (Split(3000, False, 1000, 8000), Split(16000, False, 5000, 8000), Split(16000, False, 1000, -1),
+                Split(16000, False, 1000, 8000, q0=16, dq=5), Split(16000, False, 1000, 8000, q0=9, dq=8),
+                Split(16000, False, 1000, 8000, primary_loss_pct=101)):
+        with pytest.raises(ValueError):
+            dredfast.Encoder(bitrate=24000, allocation=bad)
     with pytest.raises(ValueError):
         auto_split(1000, 20)
     with pytest.raises(ValueError):
