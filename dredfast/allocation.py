@@ -6,9 +6,11 @@ LBRR on at 24-32 kb/s no DRED at all).  ``Encoder(bitrate=TOTAL, allocation="aut
 instead picks the split that scored best in a measurement:
 
 * :func:`auto_split` reads :data:`TABLE` (primary share of the total, LBRR on/off, DRED
-  duration, by total bitrate and expected loss) and gives a :class:`Split`; DRED gets
-  the rest of the total, its quantisers chosen by :func:`dredfast.dred_budget.own_budget`
-  for that bitrate and duration.
+  duration and quantisers q0/dQ, by total bitrate and expected loss) and gives a
+  :class:`Split`; DRED gets the rest of the total.  Measured: without loss everything
+  goes to the primary; under loss fine quantisers over few latents beat coarse ones
+  over the whole second (what ``own_budget``'s duration-first rule gives), and LBRR
+  from libopus 1.3 costs more than it brings.
 * :class:`TotalRateCap` holds the stream to the total: the primary packets' real sizes
   are counted, and each packet's DRED may only use what is left of the total's credit
   (a token bucket that keeps at most ``window_ms`` of unused credit), so the mean
@@ -17,8 +19,9 @@ instead picks the split that scored best in a measurement:
 
 The table comes from ``benchmarks/alloc_search.py`` (training speech other than the dev
 set, loss patterns from :mod:`dredfast.lossmodels`, not the anchors' traces); its
-measurements are in ``benchmarks/allocation/alloc_search.csv`` with a plot beside it,
-and the README's "Choosing the split" section describes the curve.
+measurements are in ``benchmarks/allocation/alloc_search.csv`` with a plot and a README
+beside it (the curve and what it shows); the README's "Choosing the split" section
+summarises it.
 """
 from __future__ import annotations
 
