@@ -167,6 +167,8 @@ def _plot(rows, keys, path):
         q = collections.Counter(k[4] for k in keys if k[0] == total and k[5] == 5).most_common(1)[0][0]
         line = [k for k in keys if k[0] == total and not k[2] and k[1] >= 0 and (k[3] == 0 or (k[3] == 1000 and k[4] == q and k[5] == 5))]
         own = [k for k in keys if k[0] == total and k[1] < 0]
+        if len(line) < 2:
+            continue  # a total searched at one share only (32 kb/s) has no curve
         for i, metric in enumerate(("pesq_wb", "plcmos")):
             for g, style in (("mid", "-o"), ("low", "--s"), ("none", ":^")):
                 def val(k):
