@@ -90,7 +90,7 @@ opus_ext = Extension(
 BUNDLED = [os.path.basename(p) for p in glob("dredfast/_bundled/*") if os.path.basename(p) != "README.md"]
 
 setup(
-    packages=["dredfast", "dredfast.weights", "dredfast.data"] + (["dredfast._bundled"] if BUNDLED else []),
+    packages=["dredfast", "dredfast.evaluate", "dredfast.weights", "dredfast.data"] + (["dredfast._bundled"] if BUNDLED else []),
     package_dir={"dredfast": "dredfast", "dredfast.weights": "weights"},
     package_data={"dredfast": ["py.typed", "*.pyi"],
                   "dredfast.weights": ["*.bin", "NOTICE", "SHA256SUMS"],

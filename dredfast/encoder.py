@@ -8,7 +8,8 @@ import numpy as np
 from ._checks import as_int
 from ._locks import StreamLock
 from ._weights import PathLike, Weights
-from .dred_budget import libopus_budget, multiframe_max_bytes
+from .allocation import Split, TotalRateCap, auto_split
+from .dred_budget import MAX_PAYLOAD_BYTES, DredBudget, chunks_for, libopus_budget, multiframe_max_bytes
 from .dred_encoder import FRAME_MS, DredEncoder, _pcm
 from .packets import add_dred, packet_info
 
@@ -37,6 +38,15 @@ class Encoder:
     none with LBRR at 24 or 32 kb/s) and the primary encoder the rest.  A number gives
     DRED that many b/s on top of the primary ``bitrate`` instead (e.g. 24 kb/s + LBRR +
     1 s of DRED).
+
+    ``allocation="auto"`` makes ``bitrate`` the total of everything sent (primary, LBRR
+    and DRED) and lets :func:`dredfast.allocation.auto_split` choose the split for it and
+    ``packet_loss_pct`` (primary bitrate, LBRR on/off, DRED duration and bitrate, from a
+    measured table); ``lbrr``, ``dred_ms`` and ``dred_bitrate`` are then decided for you
+    (``dred_bitrate`` must stay None).  A :class:`dredfast.allocation.Split` spends the
+    total that way instead.  In both cases each packet's DRED is capped so that the mean
+    bitrate of the packets stays within ``bitrate`` (:class:`dredfast.allocation.TotalRateCap`);
+    ``split`` holds the choice.
     """
 
     def __init__(self, sample_rate: int = SAMPLE_RATE, bitrate: int = 24000, lbrr: bool = True,
@@ -44,7 +54,8 @@ class Encoder:
                  libopus: Optional[str] = None, *, channels: int = 1, application: str = "voip",
                  bandwidth: Optional[str] = None, mode: Optional[str] = None, complexity: int = 9,
                  frame_ms: int = 20, weights: Optional[Union[Weights, PathLike]] = None,
-                 max_bytes: int = MAX_PACKET, isa: Optional[str] = None):
+                 max_bytes: int = MAX_PACKET, isa: Optional[str] = None,
+                 allocation: Union[str, Split] = "libopus"):
         from ._libopus import OpusEncoder
 
         if mode == "silk" and bandwidth in ("superwideband", "fullband"):
@@ -57,7 +68,25 @@ class Encoder:
         self.max_bytes = as_int(max_bytes, "max_bytes", 64, MAX_PACKET)
         common = dict(sample_rate=sample_rate, channels=channels, application=application, frame_ms=frame_ms,
                       weights=weights, isa=isa)
-        if dred_bitrate is None:
+        self.split: Optional[Split] = None
+        self._cap: Optional[TotalRateCap] = None
+        if isinstance(allocation, Split) or allocation == "auto":
+            if dred_bitrate is not None:
+                raise ValueError("allocation='auto' chooses the DRED bitrate itself: leave dred_bitrate=None")
+            split = auto_split(bitrate, packet_loss_pct) if allocation == "auto" else allocation
+            self.split = split
+            lbrr, dred_ms, dred_bitrate = split.lbrr, split.dred_ms, split.dred_bitrate
+            self._cap = TotalRateCap(bitrate, frame_ms)
+        elif allocation != "libopus":
+            raise ValueError(f"allocation must be 'libopus', 'auto' or a Split, got {allocation!r}")
+        if self.split is not None:
+            primary = as_int(self.split.primary_bitrate, "split.primary_bitrate", 6000, 510000)
+            self._dred = DredEncoder(dred_ms=dred_ms, bitrate=dred_bitrate, **common)
+            if split.q0 is not None and dred_ms > 0:
+                # Fixed quantisers; the total-rate cap trims the latents to what fits.
+                self._dred.budget = DredBudget(as_int(split.q0, "q0", 0, 15), as_int(split.dq, "dq", 0, 7), 15,
+                                               chunks_for(dred_ms), MAX_PAYLOAD_BYTES, dred_bitrate)
+        elif dred_bitrate is None:
             budget = libopus_budget(bitrate, packet_loss_pct=packet_loss_pct, lbrr=bool(lbrr),
                                     dred_ms=dred_ms, frame_ms=frame_ms)
             primary = bitrate - budget.bitrate  # libopus takes DRED's share out of the total
@@ -70,9 +99,12 @@ class Encoder:
         self.frame_samples = self._dred.frame_samples
         self.primary_bitrate = primary
         self._bitrate, self._libopus_split = bitrate, dred_bitrate is None
+        primary_loss = packet_loss_pct
+        if self.split is not None and self.split.primary_loss_pct is not None:
+            primary_loss = as_int(self.split.primary_loss_pct, "primary_loss_pct", 0, 100)
         self._opus = OpusEncoder(self.sample_rate, self.channels, application=application, bitrate=primary,
                                  complexity=complexity, vbr=True, inband_fec=bool(lbrr),
-                                 packet_loss_pct=packet_loss_pct, lib=libopus, mode=mode)
+                                 packet_loss_pct=primary_loss, lib=libopus, mode=mode)
         if bandwidth is not None:
             self._opus.force_bandwidth(bandwidth)
         self.bandwidth, self.mode = bandwidth, mode
@@ -88,6 +120,8 @@ class Encoder:
         with self._lock:
             self._opus.reset()
             self._dred.reset()
+            if self._cap is not None:
+                self._cap.reset()
 
     def encode(self, pcm) -> bytes:
         """One packet from ``frame_ms`` (default 20 ms: 320 samples at 16 kHz, 960 at
@@ -104,12 +138,16 @@ class Encoder:
                 # libopus leaves DRED what the first frame's share does not use.
                 first = packet_info(packet)["frame_lengths"][0] + 1
                 cap = multiframe_max_bytes(self._bitrate, self._dred.budget.bitrate, self._dred.frame_ms, first)
+            if self._cap is not None:
+                cap = self._cap.room(len(packet)) if cap is None else min(cap, self._cap.room(len(packet)))
             payload = self._dred.push(x, multiframe=multi, max_bytes=cap)
-        if payload:
-            try:
-                packet = add_dred(packet, payload, max_bytes=self.max_bytes)
-            except ValueError:
-                pass  # does not fit within max_bytes: send the primary packet alone
+            if payload:
+                try:
+                    packet = add_dred(packet, payload, max_bytes=self.max_bytes)
+                except ValueError:
+                    pass  # does not fit within max_bytes: send the primary packet alone
+            if self._cap is not None:
+                self._cap.spend(len(packet))
         return packet
 
     def encode_all(self, pcm) -> list:

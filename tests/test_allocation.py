@@ -1,0 +1,120 @@
+"""dredfast.allocation and Encoder(allocation=...): the automatic split and the total-rate cap."""
+from importlib import resources
+
+import numpy as np
+import pytest
+
+import dredfast
+from dredfast.allocation import TABLE, Split, TotalRateCap, auto_split
+from dredfast.audio import read_wav
+
+
+@pytest.fixture(scope="module")
+def speech():
+    with resources.as_file(resources.files("dredfast.data").joinpath("demo_speech.wav")) as p:
+        x, rate = read_wav(p)
+    assert rate == 16000
+    return x  # 3.5 s of speech with silence at both ends
+
+
+def _kbps(packets, frame_ms=20):
+    return 8 * sum(map(len, packets)) / (len(packets) * frame_ms)
+
+
+@pytest.mark.parametrize("total", [6000, 12000, 16000, 20000, 24000, 32000, 40000, 64000, 128000])
+@pytest.mark.parametrize("loss", [0, 5, 10, 20, 50, 100])
+def test_split_adds_up(total, loss):
+    s = auto_split(total, loss)
+    assert s.primary_bitrate + s.dred_bitrate == total
+    assert s.primary_bitrate >= total // 3
+    assert (s.dred_ms == 0) == (s.dred_bitrate == 0)
+
+
+def test_no_loss_means_no_redundancy():
+    # Measured: without loss every bit is best spent on the primary (the TABLE's 0 % rows).
+    for total in (16000, 24000, 40000):
+        assert auto_split(total, 0) == Split(total, False, 0, 0)
+
+
+def test_table_rows_are_whole():
+    for total, loss, share, lbrr, dred_ms, q0, dq in TABLE:
+        assert 0 < share <= 1 and 0 <= dred_ms <= 1040 and isinstance(lbrr, bool)
+        assert 0 <= q0 <= 15 and 0 <= dq <= 7
+        assert 6000 <= total <= 510000 and 0 <= loss <= 100
+
+
+@pytest.mark.parametrize("total", [16000, 24000, 40000])
+def test_auto_stays_within_total(libopus, speech, total):
+    """The real mean bitrate of the packets (primary + LBRR + DRED, framing included)
+    does not exceed the total, and the packets carry DRED."""
+    enc = dredfast.Encoder(bitrate=total, packet_loss_pct=20, allocation="auto")
+    pk = enc.encode_all(speech)
+    assert _kbps(pk) <= total / 1000
+    with_dred = sum(dredfast.find_dred_payload(p) is not None for p in pk)
+    assert with_dred > 0.5 * len(pk)
+    # ...and spends most of it: the cap is not starving DRED (silence at both ends of the clip
+    # costs the primary little and DRED nothing).
+    assert _kbps(pk) > 0.75 * total / 1000
+
+
+def test_cap_holds_an_oversized_dred_budget(libopus, speech):
+    # 30 kb/s of DRED asked for on top of a 14 kb/s primary, total 24 kb/s: the cap trims DRED.
+    enc = dredfast.Encoder(bitrate=24000, allocation=Split(14000, False, 1000, 30000))
+    pk = enc.encode_all(speech)
+    assert 20.0 < _kbps(pk) <= 24.0
+    # Every packet is still a valid Opus packet that the receiver decodes.
+    rx = dredfast.Receiver()
+    for p in pk:
+        assert len(rx.decode(p)) == 320
+
+
+def test_packets_recover_losses(libopus, speech):
+    """A 200 ms gap in speech is recovered from the DRED of the packet after it."""
+    pk = dredfast.Encoder(bitrate=24000, packet_loss_pct=20, allocation="auto").encode_all(speech)
+    rx = dredfast.Receiver()
+    kinds = []
+    for i, p in enumerate(pk):
+        lost = 60 <= i < 70
+        rx.decode(None if lost else p, lookahead=[pk[70]] if lost else [])
+        kinds.append(rx.last_kind)
+    assert kinds[60:70] == ["dred"] * 10
+
+
+def test_bad_allocation_arguments():
+    with pytest.raises(ValueError, match="dred_bitrate"):
+        dredfast.Encoder(bitrate=24000, allocation="auto", dred_bitrate=8000)
+    with pytest.raises(ValueError, match="allocation"):
+        dredfast.Encoder(bitrate=24000, allocation="best")
+    for bad in (Split(3000, False, 1000, 8000), Split(16000, False, 5000, 8000), Split(16000, False, 1000, -1),
+                Split(16000, False, 1000, 8000, q0=16, dq=5), Split(16000, False, 1000, 8000, q0=9, dq=8),
+                Split(16000, False, 1000, 8000, primary_loss_pct=101)):
+        with pytest.raises(ValueError):
+            dredfast.Encoder(bitrate=24000, allocation=bad)
+    with pytest.raises(ValueError):
+        auto_split(1000, 20)
+    with pytest.raises(ValueError):
+        auto_split(24000, 101)
+
+
+def test_rate_cap_bucket():
+    cap = TotalRateCap(24000, 20, window_ms=100)  # 60 bytes per packet, at most 300 banked
+    assert cap.room(60) == 0              # nothing left after a full-size primary
+    assert cap.room(20) == 60 - 20 - 5    # the rest, less the 2-byte prefix and the framing
+    cap.spend(0)
+    cap.spend(0)
+    assert cap.credit == 120
+    for _ in range(10):
+        cap.spend(0)
+    assert cap.credit == 300              # unused credit is banked up to the window
+    cap.spend(400)                        # an oversized packet leaves a debt
+    assert cap.credit == -40 and cap.room(30) == 0
+
+
+def test_auto_uses_the_table_quantisers(libopus):
+    enc = dredfast.Encoder(bitrate=24000, packet_loss_pct=20, allocation="auto")
+    split = auto_split(24000, 20)
+    assert enc.split == split and enc.primary_bitrate == split.primary_bitrate
+    assert (enc.dred_budget.q0, enc.dred_budget.dq) == (split.q0, split.dq)
+    # A Split may tell the primary encoder another loss rate than the expected one.
+    enc = dredfast.Encoder(bitrate=24000, allocation=Split(16000, False, 1000, 8000, 9, 5, primary_loss_pct=0))
+    assert len(enc.encode(np.zeros(320, np.float32))) > 0
