@@ -125,7 +125,8 @@ def test_local_cluster_kill_worker_and_run_then_resume(clips, tmp_path, conditio
                                  "--traces", TRACE, "--conditions", conditions_file, "--no-plot",
                                  "--metrics", "pesq_wb,stoi",
                                  "--scheduler", cluster.scheduler_address],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                cwd=str(tmp_path))  # outside the checkout: `-m` puts the cwd first on sys.path
         deadline = time.monotonic() + 120
         while not read_rows(out / "results.csv"):
             assert proc.poll() is None, proc.stderr.read().decode()
