@@ -270,9 +270,11 @@ def test_both_histories_switch_and_count(libopus, own_packets, history):
 def test_shadow_history_beats_the_stock_plc_history(libopus, speech):
     """Decoding after a loss from the audio that was played (``history="shadow"``) against
     from the system decoder's own classic PLC (``"stock"``): mean PESQ-WB over six random
-    loss patterns on the 2.4 s excerpt (24 kb/s, own packets).  Measured: DRED 3.214 vs
-    3.089, PLC 2.235 vs 2.184; over the whole dev set (benchmarks/quality_receiver.py) the
-    shadow history gains 0.06-0.07 PESQ-WB.  Margins: half the excerpt's gains."""
+    loss patterns on the 2.4 s excerpt (24 kb/s, own packets).  Measured over the system
+    libopus 1.3.1: DRED 3.214 vs 3.089, PLC 2.235 vs 2.184; over libopus 1.6.1 (whose SILK
+    decoder conceals and resumes better on its own): DRED 3.169 vs 3.055, PLC 2.205 vs
+    2.186.  Over the whole dev set (benchmarks/quality_receiver.py, 1.3.1) the shadow history
+    gains 0.06-0.07 PESQ-WB.  Margins: half the excerpt's gains for the libopus in use."""
     pytest.importorskip("pesq")
     from dredfast.simulate import quality
     packets = dredfast.Encoder(bitrate=24000, lbrr=False).encode_all(np.concatenate([speech, np.zeros(320, np.float32)]))
@@ -288,5 +290,7 @@ def test_shadow_history_beats_the_stock_plc_history(libopus, speech):
                 m = quality(speech, y[DECODER_DELAY:DECODER_DELAY + len(speech)])["pesq_wb"]
                 pesq.setdefault((history, use_dred), []).append(m)
     mean = {k: float(np.mean(v)) for k, v in pesq.items()}
-    assert mean[("shadow", True)] > mean[("stock", True)] + 0.06, mean
-    assert mean[("shadow", False)] > mean[("stock", False)] + 0.025, mean
+    from dredfast._libopus import _load
+    new_silk = (_load().version_tuple or (1, 3)) >= (1, 5)
+    assert mean[("shadow", True)] > mean[("stock", True)] + (0.055 if new_silk else 0.06), mean
+    assert mean[("shadow", False)] > mean[("stock", False)] + (0.009 if new_silk else 0.025), mean
