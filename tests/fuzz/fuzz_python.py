@@ -80,8 +80,11 @@ def check_dred(d: "dredfast.Dred", max_ms: int, check_finite: bool) -> None:
     assert d.extra_offset % 32 == 0 and 0 <= d.extra_offset <= 32 * 255
     h = d.header
     assert isinstance(h, dict) and h["dred_offset"] == d.offset and h["nb_latents"] == n
-    assert d.state_q.shape == (50,) and d.state.shape == (50,)
-    assert d.latents_q.shape == (n, 25) and d.latents.shape == (n, 26) and d.qlevels.shape == (n,)
+    # Version 12 (libopus 1.6): 50 state, 25 latent values (+ q level); 10 (libopus 1.5): 19, 21.
+    assert d.version in (10, 12), d.version
+    ns, nl, nd = (50, 25, 26) if d.version == 12 else (19, 21, 21)
+    assert d.state_q.shape == (ns,) and d.state.shape == (ns,)
+    assert d.latents_q.shape == (n, nl) and d.latents.shape == (n, nd) and d.qlevels.shape == (n,)
     assert np.all(np.isfinite(d.state)) and np.all(np.isfinite(d.latents))
     if n:
         assert d.qlevels.min() >= d.q0 and d.qlevels.max() <= d.qmax
@@ -115,15 +118,18 @@ def fuzz_packet(data: bytes) -> None:
         assert ok_find
         assert 1 <= info["nb_frames"] <= 48
         assert len(info["frame_lengths"]) == info["nb_frames"]
-        first = None
+        # The first version-12 DRED extension; without one, the first version-10 (libopus 1.5).
+        first = {}
         for ext_id, frame, off, length in info["extensions"]:
             assert 3 <= ext_id <= 127 and 0 <= frame < info["nb_frames"]
             assert 0 <= off and 0 <= length and off + length <= len(pkt)
-            if first is None and ext_id == DRED_ID and length > 2 and pkt[off:off + 2] == b"D\x0c":
-                first = pkt[off:off + length]
-        assert first == payload, "find_dred_payload disagrees with packet_info"
+            tag = pkt[off:off + 2]
+            if ext_id == DRED_ID and length > 2 and tag in (b"D\x0c", b"D\x0a") and tag not in first:
+                first[tag] = pkt[off:off + length]
+        expect = first.get(b"D\x0c", first.get(b"D\x0a"))
+        assert expect == payload, "find_dred_payload disagrees with packet_info"
     if ok_find and payload is not None:
-        assert isinstance(payload, bytes) and len(payload) > 2 and payload[:2] == b"D\x0c"
+        assert isinstance(payload, bytes) and len(payload) > 2 and payload[:2] in (b"D\x0c", b"D\x0a")
         assert payload in pkt
     if ok_parse and dred is not None:
         check_dred(dred, max_ms, check_finite=True)
