@@ -41,6 +41,14 @@ def evaluate(out: Union[str, Path], *, clips: str = "dev", traces: str = "anchor
              else list(conditions))
     clip_list = resolve_clips(clips, sh, max_clips)
     trace_list = resolve_traces(traces)
+    if sh is None:
+        # Say it once, before any task runs, rather than once per failed task.
+        if traces == "anchors":
+            raise FileNotFoundError("--traces anchors needs the reference data folder (--shared or $DREDFAST_SHARED)")
+        need = sorted({c.name for c in conds if c.packets != "encode"})
+        if need:
+            raise FileNotFoundError(f"conditions {', '.join(need)} decode the reference packets: they need the "
+                                    "reference data folder (--shared or $DREDFAST_SHARED)")
     tasks = make_tasks(clip_list, trace_list, conds, sh, seconds=seconds, metrics=metrics,
                        score_libopus=score_libopus)
     outp = Path(out)

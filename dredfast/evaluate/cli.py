@@ -36,7 +36,7 @@ def add_parsers(sub) -> None:
     ev.add_argument("--metrics", default="pesq_wb,stoi,plcmos")
     ev.add_argument("--score-libopus", action="store_true",
                     help="also score the vectors' libopus 1.6.1 decoded PCM (their trace only)")
-    ev.add_argument("--shared", default=None, help="shared reference folder (default $DREDFAST_SHARED or ../shared)")
+    ev.add_argument("--shared", default=None, help="reference data folder with vectors/, speech/, traces/ (default $DREDFAST_SHARED; needed only for --clips dev, trace files and the reference-packet conditions)")
     ev.add_argument("--no-plot", action="store_true")
     _scheduler_options(ev)
     ev.set_defaults(func=_evaluate)

@@ -9,23 +9,24 @@ from typing import List, Optional, Sequence, Tuple
 from .conditions import Condition
 from .tasks import Task
 
-#: The anchors' five loss traces (../shared/traces; quality_anchor_dev.csv).
+#: The anchors' five loss traces (relative to the reference data's traces/ folder).
 ANCHOR_TRACES = ("lossgen/lossgen_loss20_seed1.txt", "synthetic/ge_loss10_burst8_seed1.txt",
                  "synthetic/ge_loss20_burst25_seed1.txt", "synthetic/ge_loss20_burst3_seed1.txt",
                  "synthetic/ge_loss30_burst8_seed1.txt")
 
 
 def find_shared(given: Optional[str] = None) -> Optional[Path]:
-    """The shared reference folder: ``given``, else ``$DREDFAST_SHARED``, else ``../shared``
-    beside the current folder or beside the source checkout.  None when not found."""
-    cands = [given] if given else [os.environ.get("DREDFAST_SHARED"), Path.cwd().parent / "shared",
-                                   Path(__file__).resolve().parents[2].parent / "shared"]
-    for c in cands:
-        if c and (Path(c) / "vectors").is_dir():
-            return Path(c)
-    if given:
-        raise FileNotFoundError(f"{given}: no vectors/ folder there")
-    return None
+    """The reference data folder (the one holding ``vectors/``, ``speech/``, ``traces/``):
+    ``given``, else ``$DREDFAST_SHARED``; None when neither is set.  The installed package
+    never guesses a path: only the ``dev`` clips, the anchors' traces and the conditions on
+    the reference packets need that folder, and the user names it."""
+    c = given or os.environ.get("DREDFAST_SHARED")
+    if not c:
+        return None
+    if not (Path(c) / "vectors").is_dir():
+        src = "--shared" if given else "$DREDFAST_SHARED"
+        raise FileNotFoundError(f"{c} ({src}): no vectors/ folder there")
+    return Path(c)
 
 
 def resolve_clips(spec: str, shared: Optional[Path], limit: int = 0) -> List[Tuple[str, str]]:
