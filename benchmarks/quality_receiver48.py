@@ -1,6 +1,6 @@
 """Receiver quality at 48 kHz beside libopus 1.6.1's (../shared/vectors48/quality_anchor48_dev.csv).
 
-    python benchmarks/quality_receiver48.py [--configs fb32,celt64,st64,v24at48] [--modes dred,plc]
+    python benchmarks/quality_receiver48.py [--set vectors48|vectors48fb] [--configs fb32,celt64,st64,v24at48] [--modes dred,plc]
         [--clips N] [--jobs 2] [--history shadow|stock] [--out results.json]
 
 For each dev clip, each of the anchors' five traces, each stream (``fb32`` hybrid FB 32 kb/s,
@@ -31,11 +31,22 @@ TRACES = ["synthetic/ge_loss10_burst8_seed1", "synthetic/ge_loss20_burst3_seed1"
 CHANNELS = {"fb32": 1, "celt64": 1, "st64": 2, "v24at48": 1}
 
 
-def packets_of(shared: Path, clip: str, config: str):
+# vectors48: 16 kHz clips upsampled (nothing above 8 kHz); vectors48fb: real fullband speech
+# (speech48/dev), scored against its 16 kHz reference speech48/dev/16k (vectors48fb/README.md).
+SETS = {"vectors48": "quality_anchor48_dev.csv", "vectors48fb": "quality_anchor48fb_dev.csv"}
+
+
+def packets_of(shared: Path, vset: str, clip: str, config: str):
     import dredfast
     if config == "v24at48":
         return dredfast.read_packets(shared / "vectors" / clip / "v24.pkts")
-    return dredfast.read_packets(shared / "vectors48" / clip / f"{config}.pkts")
+    return dredfast.read_packets(shared / vset / clip / f"{config}.pkts")
+
+
+def clean_reference(shared: Path, vset: str, clip: str) -> Path:
+    if vset == "vectors48fb":
+        return shared / "speech48" / "dev" / "16k" / f"{clip}.wav"
+    return shared / "speech" / "dev" / f"{clip}.wav"
 
 
 def decode(packets, lost, channels, mode, history):
@@ -78,12 +89,12 @@ def run_one(job):
     import dredfast
     from dredfast.audio import read_wav
     from dredfast.metrics import pesq_wb, plcmos, stoi
-    shared, clip, trace, config, mode, history = job
+    shared, vset, clip, trace, config, mode, history = job
     shared = Path(shared)
-    x, _ = read_wav(shared / "speech" / "dev" / f"{clip}.wav")
+    x, _ = read_wav(clean_reference(shared, vset, clip))
     x = x.astype(np.float64)
     lost = np.asarray(dredfast.load_trace(shared / "traces" / f"{trace}.txt"), bool)
-    pk = packets_of(shared, clip, config)
+    pk = packets_of(shared, vset, clip, config)
     lost = np.resize(lost, len(pk)) if len(lost) < len(pk) else lost[:len(pk)]
     ch = CHANNELS[config]
     y, stats = decode(pk, lost, ch, mode, history)
@@ -99,7 +110,8 @@ def run_one(job):
 def main():
     import vectors
     ap = argparse.ArgumentParser()
-    ap.add_argument("--configs", default="fb32,celt64,st64,v24at48")
+    ap.add_argument("--set", default="vectors48", choices=sorted(SETS))
+    ap.add_argument("--configs", default=None, help="default: fb32,celt64,st64 (+ v24at48 on vectors48)")
     ap.add_argument("--modes", default="dred,plc")
     ap.add_argument("--clips", type=int, default=0, help="only the first N clips (0 = all)")
     ap.add_argument("--jobs", type=int, default=2)
@@ -107,20 +119,25 @@ def main():
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     shared = vectors.shared_dir()
-    if shared is None or not (shared / "vectors48").is_dir():
-        sys.exit("needs ../shared/vectors48")
-    clips = vectors.clip_names()[: args.clips or None]
-    configs, modes = args.configs.split(","), args.modes.split(",")
-    jobs = [(str(shared), c, t, k, m, args.history) for c in clips for t in TRACES for k in configs for m in modes]
+    if shared is None or not (shared / args.set).is_dir():
+        sys.exit(f"needs ../shared/{args.set}")
+    if args.set == "vectors48":
+        clips = vectors.clip_names()
+    else:
+        clips = sorted(json.loads((shared / args.set / "settings.json").read_text())["clips"])
+    clips = clips[: args.clips or None]
+    configs = (args.configs or ("fb32,celt64,st64" + (",v24at48" if args.set == "vectors48" else ""))).split(",")
+    modes = args.modes.split(",")
+    jobs = [(str(shared), args.set, c, t, k, m, args.history) for c in clips for t in TRACES for k in configs for m in modes]
     with ProcessPoolExecutor(args.jobs) as ex:
         results = list(ex.map(run_one, jobs))
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1))
     anchor = {}
-    for r in csv.DictReader(open(shared / "vectors48" / "quality_anchor48_dev.csv")):
+    for r in csv.DictReader(open(shared / args.set / SETS[args.set])):
         anchor[(r["clip"], r["trace"].removesuffix(".txt"), r["config"], r["mode"])] = r
     cols = ("pesq_wb", "stoi", "plcmos", "lsd_hf")
-    print(f"history {args.history}, {len(clips)} clips x {len(TRACES)} traces, FARGAN, 48 kHz")
+    print(f"{args.set}, history {args.history}, {len(clips)} clips x {len(TRACES)} traces, FARGAN, 48 kHz")
     print(f"{'config':8s} {'mode':5s} {'n':>4s} | dredfast PESQ   STOI PLCMOS LSD-HF | libopus PESQ   STOI PLCMOS LSD-HF")
     for k in configs:
         for m in modes:

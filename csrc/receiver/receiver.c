@@ -36,6 +36,11 @@ struct df_receiver {
     const df_dred_decoder *dredec;
     df_opus_lib lib;
     void *dec, *enc;
+    /* stereo: a copy of the system decoder stepped through a lost frame by its
+     * own PLC, for the side signal; probe_ahead: it is `dec` after the pending
+     * frame's PLC step (so that step is a swap) */
+    void *probe;
+    int dec_size, probe_ahead;
     int enc_lookahead;
     df_deep_plc_state *plc, *snap, *scratch;
 
@@ -82,8 +87,12 @@ struct df_receiver {
 
     /* stereo: level of each channel against the mix over the last decoded frame */
     float ch_energy[2], mix_energy, ch_gain[2];
+    int stereo_side;     /* conceal stereo as mid (ours) + side (the system decoder's PLC) */
+    int side_gap;        /* ... in this gap (one without DRED) */
+    float xs[DF_RX_MAX_FADE]; /* side under the fade back into decoded audio */
+    int xs_len;
     /* high band of hybrid streams during a gap: the last frame's, decaying */
-    int hybrid;          /* the last decoded packet was hybrid */
+    int hybrid;          /* the last decoded packet had a CELT layer (hybrid or CELT-only) */
     int hf_on;           /* 1: output rate has a band above 8 kHz to fill */
     float hp_b[2][3], hp_a[2][2]; /* 4th-order Butterworth high-pass at 8.5 kHz, two biquads */
     float hf_buf[DF_RX_MAX_FADE];
@@ -332,7 +341,31 @@ static void render(df_receiver *rx, int64_t t, int n, float *y)
 
 static int sys_decode(df_receiver *rx, const uint8_t *pkt, int32_t len, int n, int fec)
 {
+    rx->probe_ahead = 0;
     return rx->lib.decode(rx->dec, pkt, len, rx->pcm16, n, fec);
+}
+
+/* The system decoder's own PLC for the next n samples, on a copy (the
+ * decoder itself does not move); 1 with the stereo output in pcm16. */
+static int probe_plc(df_receiver *rx, int n)
+{
+    if (!rx->probe) return 0;
+    memcpy(rx->probe, rx->dec, (size_t)rx->dec_size);
+    return rx->lib.decode(rx->probe, NULL, 0, rx->pcm16, n, 0) == n;
+}
+
+/* The pending concealed frame goes through the decoder's own PLC (it is not
+ * the last of the gap): the probe already did that step when it was made. */
+static void pending_plc(df_receiver *rx)
+{
+    if (rx->probe_ahead) {
+        void *t = rx->dec;
+        rx->dec = rx->probe;
+        rx->probe = t;
+        rx->probe_ahead = 0;
+    } else {
+        sys_decode(rx, NULL, 0, rx->pend_frame, 0);
+    }
 }
 
 /* The shadow packet of the pending concealed frame, decoded by the system
@@ -392,6 +425,16 @@ static void resume(df_receiver *rx)
     rx->fade_tab = rx->fades[slot];
     if (rx->pend_n) shadow_emit(rx);
     rx->in_gap = 0;
+    /* Stereo: the side under the fade is the decoder's own PLC going on from
+     * where the concealment leaves it (the decoded frame replaces it). */
+    rx->xs_len = 0;
+    if (fl && rx->side_gap > 0) {
+        int q = rx->fs / 400, m = (fl + q - 1) / q * q;
+        if (probe_plc(rx, m)) {
+            for (int i = 0; i < fl; i++) rx->xs[i] = .5f / 32768.f * ((float)rx->pcm16[2 * i] - rx->pcm16[2 * i + 1]);
+            rx->xs_len = fl;
+        }
+    }
     /* Back to the output's position: the state saved at this boundary if the
      * PLC ran ahead of it, else the PLC stays where it is (frames under 10 ms)
      * and the history it already covers is skipped when fed. */
@@ -417,8 +460,9 @@ static void decoded(df_receiver *rx, int n, float *out)
         if (m > n) m = n;
         for (int i = 0; i < m; i++) {
             float f = rx->fade_tab[rx->xf_pos + i], c = rx->xf[rx->xf_pos + i];
+            float sd = rx->xf_pos + i < rx->xs_len ? rx->xs[rx->xf_pos + i] : 0.f;
             for (int j = 0; j < ch; j++) {
-                float v = f * out[i * ch + j] + (1 - f) * (ch == 2 ? rx->ch_gain[j] * c : c);
+                float v = f * out[i * ch + j] + (1 - f) * (ch == 2 ? rx->ch_gain[j] * c + (j ? -sd : sd) : c);
                 /* what is played is what the history remembers: 16-bit */
                 out[i * ch + j] = to_i16(v) * sc;
             }
@@ -537,7 +581,7 @@ static int decode_packet(df_receiver *rx, const uint8_t *pkt, int32_t len, float
     rx->frame = ret;
     rx->started = 1;
     rx->silk_bw = silk_bandwidth(pkt[0]);
-    rx->hybrid = (pkt[0] >> 3) >= 12 && (pkt[0] >> 3) < 16;
+    rx->hybrid = (pkt[0] >> 3) >= 12;
     decoded(rx, ret, out);
     return ret;
 }
@@ -583,7 +627,10 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     const int64_t P = to16(rx, rx->t_out);
     rx->xf_len = rx->xf_pos = 0;
     if (!rx->concealed) {
-        if (ch == 2) stereo_gains(rx);
+        if (ch == 2) {
+            stereo_gains(rx);
+        }
+        rx->side_gap = -1; /* decided below, once the DRED is known */
         rx->hf_gain = 0;
         if (rx->hf_on && rx->hybrid) {
             hf_capture(rx);
@@ -597,8 +644,9 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         rx->snap_pos = -1;
     }
     int64_t dred_pos = -1;
-    int is_dred = 0;
+    int is_dred = 0, dred_ahead = 0;
     if (nxt >= 0 && rx->cfg.use_dred && dred_for(rx, ahead[nxt], ahead_len[nxt])) {
+        dred_ahead = 1;
         /* Position of the DRED packet on the PLC timeline.  The frame counts as
          * recovered from DRED when any PLC frame of it gets DRED features (the
          * rows are queued per PLC frame as it is made; the first of a burst
@@ -617,25 +665,19 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
             dred_pos = -1;
         }
     }
+    if (rx->side_gap < 0) {
+        rx->side_gap = ch == 2 && rx->stereo_side && !dred_ahead;
+        if (rx->side_gap) rx->ch_gain[0] = rx->ch_gain[1] = 1.f;
+    }
     int64_t need = p16_needed(rx, rx->t_out, n);
     conceal_until(rx, rx->plc, need, P + n16, dred_pos);
     float *y = rx->tmp;
     render(rx, rx->t_out, n, y);
     if (rx->hf_gain > 0) add_hf(rx, y, n);
-    for (int i = 0; i < n; i++) {
-        float v = to_i16(y[i]) * (1.f / 32768.f); /* played at 16 bits, as decoded audio */
-        if (ch == 1)
-            out[i] = v;
-        else
-            for (int j = 0; j < 2; j++) out[i * 2 + j] = to_i16(rx->ch_gain[j] * v) * (1.f / 32768.f);
-        y[i] = v;
-    }
-    /* The played output joins the history buffer (its samples before the
-     * PLC's position are skipped when fed). */
-    history_push(rx, y, n);
     /* The system decoder moves through the frame too. */
-    rx->shadowed = rx->cfg.shadow && rx->silk_bw && is_shadow_frame(n16) && rx->enc;
-    if (rx->shadowed) {
+    const int shadowed = rx->cfg.shadow && rx->silk_bw && is_shadow_frame(n16) && rx->enc;
+    const int16_t *side = NULL;
+    if (shadowed) {
         /* Only the last concealed frame of a gap is re-encoded: what the decoder
          * resumes from is its last 20 ms (SILK's pitch and LPC memories), so the
          * frames before it go through the decoder's own PLC.  Measured on 6 dev
@@ -644,17 +686,37 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
          * 0.02), for 3 encodes per gap instead of 2 + one per frame (receiver CPU
          * -15 to -25 %). */
         if (rx->pend_n) {
-            sys_decode(rx, NULL, 0, rx->pend_frame, 0);
+            pending_plc(rx);
             rx->pend_n = 0;
         }
         rx->pend_n = n16;
         rx->pend_pos = P;
         rx->pend_frame = n;
         rx->pend_bw = rx->silk_bw;
+        if (rx->side_gap && probe_plc(rx, n)) {
+            side = rx->pcm16;
+            rx->probe_ahead = 1;
+        }
     } else {
         if (rx->pend_n) shadow_emit(rx);
-        sys_decode(rx, NULL, 0, n, 0);
+        if (sys_decode(rx, NULL, 0, n, 0) == n && rx->side_gap) side = rx->pcm16;
     }
+    for (int i = 0; i < n; i++) {
+        float v = to_i16(y[i]) * (1.f / 32768.f); /* played at 16 bits, as decoded audio */
+        if (ch == 1) {
+            out[i] = v;
+        } else {
+            /* Mid from the concealment; side from the decoder's own PLC, as
+             * libopus conceals SILK stereo (deep PLC on the mid channel only). */
+            float sd = side ? .5f / 32768.f * ((float)side[2 * i] - side[2 * i + 1]) : 0.f;
+            for (int j = 0; j < 2; j++) out[i * 2 + j] = to_i16(rx->ch_gain[j] * v + (j ? -sd : sd)) * (1.f / 32768.f);
+        }
+        y[i] = v;
+    }
+    /* The played output joins the history buffer (its samples before the
+     * PLC's position are skipped when fed). */
+    history_push(rx, y, n);
+    rx->shadowed = shadowed;
     rx->t_out += n;
     rx->concealed = 1;
     rx->conceal_dred = is_dred;
@@ -712,6 +774,9 @@ void df_receiver_reset(df_receiver *rx)
     rx->hf_len = 0;
     rx->ch_energy[0] = rx->ch_energy[1] = rx->mix_energy = 0;
     rx->ch_gain[0] = rx->ch_gain[1] = 1.f;
+    rx->probe_ahead = 0;
+    rx->xs_len = 0;
+    rx->side_gap = 0;
     memset(&rx->stats, 0, sizeof(rx->stats));
 }
 
@@ -749,8 +814,13 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
     rx->snap = malloc(sizeof(*rx->snap));
     rx->scratch = malloc(sizeof(*rx->scratch));
     int dsize = rx->lib.decoder_get_size(rx->ch);
+    rx->dec_size = dsize;
     rx->dec = dsize > 0 ? malloc((size_t)dsize) : NULL;
-    if (!rx->plc || !rx->snap || !rx->scratch || !rx->dec || rx->lib.decoder_init(rx->dec, rx->fs, rx->ch) != 0) {
+    rx->stereo_side = rx->ch == 2;
+    /* The decoder state is one flat block (libopus allocates it so), which is
+     * what makes a copy by memcpy a working decoder. */
+    if (rx->stereo_side) rx->probe = dsize > 0 ? malloc((size_t)dsize) : NULL;
+    if (!rx->plc || !rx->snap || !rx->scratch || !rx->dec || (rx->stereo_side && !rx->probe) || rx->lib.decoder_init(rx->dec, rx->fs, rx->ch) != 0) {
         snprintf(err, errlen, "cannot create the libopus decoder");
         df_receiver_destroy(rx);
         return NULL;
@@ -812,6 +882,7 @@ void df_receiver_destroy(df_receiver *rx)
     free(rx->snap);
     free(rx->scratch);
     free(rx->dec);
+    free(rx->probe);
     free(rx->enc);
     df_opus_lib_close(&rx->lib);
     free(rx);
