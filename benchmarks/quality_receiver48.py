@@ -66,29 +66,11 @@ def decode(packets, lost, channels, mode, history):
     return (y if channels == 1 else y[:, 0]), rx.stats.as_dict()
 
 
-def lsd_hf(x, ref):
-    """vectors48/README.md's lsd_hf (dB) of x against ref (48 kHz), frames above -70 dBFS."""
-    n = min(len(x), len(ref))
-    w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(960) / 960)
-    f = np.fft.rfftfreq(960, 1 / 48000)
-    band = (f >= 8000) & (f <= 20000)
-    vals = []
-    for s in range(0, n - 960 + 1, 480):
-        X = np.fft.rfft(w * x[s:s + 960])[band]
-        R = np.fft.rfft(w * ref[s:s + 960])[band]
-        level = 10 * np.log10(2 * np.sum(np.abs(R) ** 2) / (960 * np.sum(w ** 2)) + 1e-30)
-        if level <= -70:
-            continue
-        d = 10 * np.log10(np.abs(X) ** 2 + 1e-10) - 10 * np.log10(np.abs(R) ** 2 + 1e-10)
-        vals.append(np.sqrt(np.mean(d ** 2)))
-    return float(np.mean(vals)) if vals else float("nan")
-
-
 def run_one(job):
     import soxr
     import dredfast
     from dredfast.audio import read_wav
-    from dredfast.metrics import pesq_wb, plcmos, stoi
+    from dredfast.metrics import lsd_hf, pesq_wb, plcmos, stoi
     shared, vset, clip, trace, config, mode, history = job
     shared = Path(shared)
     x, _ = read_wav(clean_reference(shared, vset, clip))
@@ -104,7 +86,7 @@ def run_one(job):
     deg = np.clip(np.concatenate([deg, np.zeros(len(x) - len(deg))]), -1, 1)
     return {"clip": clip, "trace": trace, "config": config, "mode": mode,
             "pesq_wb": pesq_wb(x, deg), "stoi": stoi(x, deg), "plcmos": plcmos(deg),
-            "lsd_hf": lsd_hf(y.astype(np.float64), ref.astype(np.float64)), **stats}
+            "lsd_hf": lsd_hf(np.clip(y, -1, 1), np.clip(ref, -1, 1)), **stats}
 
 
 def main():

@@ -201,3 +201,38 @@ def plcmos(deg, fs: int = SAMPLE_RATE, *, rounds: int = PLCMOS_ROUNDS, seed: Opt
         out = model.session.run(None, {"degraded_audio": feats, "rater_embed": embed})[0]
         total += float(np.asarray(out).reshape(-1)[0])
     return total / int(rounds)
+
+
+#: lsd_hf's frames: 20 ms Hann windows every 10 ms at 48 kHz, band 8-20 kHz, and the
+#: reference's high-band level below which a frame is left out (vectors48/README.md)
+LSD_FRAME = 960
+LSD_HOP = 480
+LSD_BAND = (8000.0, 20000.0)
+LSD_GATE_DBFS = -70.0
+
+
+def lsd_hf(deg, ref, fs: int = 48000) -> float:
+    """Log-spectral distance (dB) of ``deg`` against ``ref`` over 8-20 kHz, at 48 kHz.
+
+    The anchors' ``lsd_hf`` (``vectors48/README.md``): per 960-sample Hann frame (hop 480)
+    whose reference band power is above -70 dBFS, the rms over the 8-20 kHz bins of the
+    difference of the two power spectra in dB (each floored at 1e-10), then the mean over
+    the frames.  ``ref`` is the no-loss decode; both signals are compared over the shorter
+    length.  NaN when no frame passes the gate.  Needs only NumPy.
+    """
+    _rate(fs, (48000,))
+    x, r = _signal(deg, "deg"), _signal(ref, "ref")
+    n = min(len(x), len(r))
+    w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(LSD_FRAME) / LSD_FRAME)
+    f = np.fft.rfftfreq(LSD_FRAME, 1 / fs)
+    band = (f >= LSD_BAND[0]) & (f <= LSD_BAND[1])
+    norm = LSD_FRAME * np.sum(w ** 2)
+    vals = []
+    for s in range(0, n - LSD_FRAME + 1, LSD_HOP):
+        X = np.abs(np.fft.rfft(w * x[s:s + LSD_FRAME])[band]) ** 2
+        R = np.abs(np.fft.rfft(w * r[s:s + LSD_FRAME])[band]) ** 2
+        if 10 * np.log10(2 * np.sum(R) / norm + 1e-30) <= LSD_GATE_DBFS:
+            continue
+        d = 10 * np.log10(X + 1e-10) - 10 * np.log10(R + 1e-10)
+        vals.append(np.sqrt(np.mean(d ** 2)))
+    return float(np.mean(vals)) if vals else float("nan")

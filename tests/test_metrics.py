@@ -201,3 +201,28 @@ def test_missing_package_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "pesq", None)  # makes `import pesq` raise ImportError
     with pytest.raises(ImportError, match=r"dredfast\[metrics\]"):
         metrics.pesq_wb(np.zeros(16000), np.zeros(16000))
+
+
+def test_lsd_hf_definition():
+    """lsd_hf as vectors48/README.md defines it: 0 against itself, a uniform gain of g dB
+    gives g dB on every gated frame, frames whose reference band is under -70 dBFS are
+    left out (all of them: NaN), and a lost-frame decode is measurably worse."""
+    rng = np.random.default_rng(3)
+    n = 48000
+    t = np.arange(n) / 48000
+    # broadband noise plus a tone at 10 kHz: well above the gate in every frame
+    ref = 0.05 * rng.standard_normal(n) + 0.1 * np.sin(2 * np.pi * 10000 * t)
+    ref /= np.max(np.abs(ref)) * 1.01
+    assert metrics.lsd_hf(ref, ref) == 0.0
+    assert metrics.lsd_hf(ref * 10 ** (-6 / 20), ref) == pytest.approx(6.0, abs=1e-6)  # the 1e-10 floor: below 1e-8 here
+    # a 2 kHz tone has no band above 8 kHz beyond leakage under the gate: no frame counts
+    low = 0.5 * np.sin(2 * np.pi * 2000 * t)
+    assert np.isnan(metrics.lsd_hf(low, low))
+    # shorter signal: compared over the common length
+    assert metrics.lsd_hf(ref[:20000], ref) == 0.0
+    # a signal with its high band removed in some frames scores worse than one without
+    holes = ref.copy()
+    holes[9600:19200] = 0
+    assert metrics.lsd_hf(holes, ref) > 10
+    with pytest.raises(ValueError):
+        metrics.lsd_hf(ref, ref, fs=16000)
