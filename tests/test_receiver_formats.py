@@ -151,3 +151,45 @@ def test_hostile_streams_at_every_rate(libopus, fs):
         assert len(y) > 0 and len(y) % (fs // 400) == 0  # whole 2.5 ms units
     s = rx.stats
     assert s.normal + s.lbrr + s.dred + s.plc == count
+
+
+@pytest.mark.parametrize("stream", ["fb32", "celt64"])
+def test_high_band_fill_in_long_gaps(libopus, stream):
+    """Real fullband speech (vectors48fb), a 400 ms gap: the band above 9 kHz is filled from
+    the last frame's (first lost frame within 12 dB of the frame before the gap; libopus fills
+    hybrid with CELT noise and leaves CELT-only empty), and it fades on in a PLC gap (last
+    lost frame at least 15 dB under the first) but is held in a DRED gap (the speech goes on:
+    last lost frame within 6 dB of -20 dB under the frame before the gap)."""
+    import vectors
+    shared = vectors.shared_dir()
+    if shared is None or not (shared / "vectors48fb").is_dir():
+        pytest.skip("needs ../shared/vectors48fb")
+    pk = dredfast.read_packets(shared / "vectors48fb" / "bg_m_tuxpaint_02" / f"{stream}.pkts")
+    rx0 = dredfast.Receiver(48000)
+    clean = [rx0.decode(p) for p in pk]
+
+    def band_db(y):
+        Y = np.abs(np.fft.rfft(y * np.hanning(len(y)))) ** 2
+        f = np.fft.rfftfreq(len(y), 1 / 48000)
+        return 10 * np.log10(np.sum(Y[f >= 9000]) + 1e-20)
+
+    # a gap starting where the frame before it has a strong high band
+    levels = [band_db(y) for y in clean]
+    a = max(range(20, len(pk) - 40), key=lambda i: levels[i - 1])
+    lost = np.zeros(len(pk), bool)
+    lost[a:a + 20] = True
+    for use_dred in (False, True):
+        rx = dredfast.Receiver(48000, use_dred=use_dred)
+        out = []
+        for i, p in enumerate(pk[:a + 22]):
+            ahead = [None if lost[j] else pk[j] for j in range(i + 1, a + 21)] if lost[i] else []
+            out.append(rx.decode(None if lost[i] else p, lookahead=ahead))
+        before, first, last = band_db(out[a - 1]), band_db(out[a]), band_db(out[a + 19])
+        assert before - 12 < first < before + 1, (use_dred, before, first)
+        if use_dred:
+            # fb32 carries 200 ms of DRED: the older half of the gap is PLC, in the same gap
+            assert rx.stats.dred >= 10 and rx.stats.dred + rx.stats.plc == 20
+            assert abs(last - (before - 20)) < 6, (before, last)
+        else:
+            assert rx.stats.plc == 20
+            assert last < first - 15, (first, last)
