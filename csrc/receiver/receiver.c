@@ -543,11 +543,12 @@ static void hf_capture(df_receiver *rx)
  * back and forth (the turns are continuous, the spectrum is the last frame's),
  * as libopus's hybrid concealment fills the band above 8 kHz with CELT's noise
  * at the last band energies: 6 dB down in the first lost frame, 1.5 dB more
- * per 20 ms after it.  In a gap that DRED fills the speech goes on, and the
- * band stays at -20 dB once there; in a gap without DRED it fades on with the
- * PLC's own fade (measured on vectors48fb, 12 clips x 5 traces, PLC: PLCMOS
- * fb32 2.379 -> 2.404, celt64 2.395 -> 2.428 without the floor; DRED: fb32
- * 2.784 -> 2.775 and LSD-HF 6.45 -> 6.94 dB, so the floor stays there).  (libopus's own high band over the
+ * per 20 ms after it, down to a floor: -20 dB in a gap that DRED fills (the
+ * speech goes on), -26 dB in one without DRED (the PLC fades out).  Measured,
+ * fb32 after PLC, floor -20 dB / none / -26 dB: PLCMOS on vectors48fb (real
+ * fullband speech, 12 clips x 5 traces) 2.379 / 2.404 / 2.395 (libopus 2.431),
+ * LSD-HF on vectors48 (24 clips) 7.90 / 8.22 / 7.99 dB (libopus 7.08); after
+ * DRED no floor cost PLCMOS (2.784 -> 2.775) and LSD-HF (6.45 -> 6.94 dB).  (libopus's own high band over the
  * lost frames of the dev clips sits 2-7 dB below the no-loss decode's; a
  * 9 dB / 3 dB decay left ours 6-17 dB below it.) */
 static void add_hf(df_receiver *rx, float *y, int n)
@@ -686,7 +687,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     }
     if (rx->side_gap < 0) {
         rx->side_gap = ch == 2 && rx->stereo_side && !dred_ahead;
-        rx->hf_floor = dred_ahead ? 0.1f : 0.f;
+        rx->hf_floor = dred_ahead ? 0.1f : 0.05f;
         if (rx->side_gap) rx->ch_gain[0] = rx->ch_gain[1] = 1.f;
     }
     int64_t need = p16_needed(rx, rx->t_out, n);
