@@ -14,9 +14,11 @@ Per packet slot it chooses, as libopus 1.6.1 does with DRED enabled:
 
 The per-frame work happens in C (``csrc/receiver/receiver.c``): one call per slot.  The
 concealment runs at 16 kHz mono, as libopus's; at other rates its history is the played
-output brought to 16 kHz and its audio is brought back to the output rate and copied to
-both channels of a stereo output (libopus conceals stereo the same way).  See the C
-header for how the system decoder's history follows a concealment (``history``).
+output brought to 16 kHz and its audio is brought back to the output rate.  A stereo gap
+without DRED gets libopus's SILK stereo concealment (the neural mid, the side from the
+system decoder's own PLC); above 8 kHz a hybrid or CELT gap is filled with the last
+frame's band, decaying.  See the C header for how the system decoder's history follows a
+concealment (``history``).
 """
 from __future__ import annotations
 

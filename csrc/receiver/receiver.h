@@ -5,9 +5,8 @@
  * packet decoded by the system libopus; for a lost one, the LBRR of the
  * next packet; else the DRED of the first later packet that covers it; else
  * deep PLC.  The neural concealment runs at 16 kHz mono, as in libopus; its
- * history is the played output brought to 16 kHz, and its audio is brought
- * to the output rate and copied to every channel (libopus's CELT decoder
- * does the same: "for now, we just do mono PLC").
+ * history is the played output (the channels' mean) brought to 16 kHz, and
+ * its audio is brought back to the output rate.
  *
  * History and timing.  Normal audio is the system decoder's, unchanged.  At
  * rates other than 16 kHz the played output waits in a buffer; when a loss
@@ -17,15 +16,19 @@
  * audio does.  A concealed output frame is the PLC signal brought back to the
  * output rate, which needs PLC samples a little past the frame: the PLC
  * conceals one 10 ms frame ahead, and its state before that frame is kept to
- * be restored when the gap ends.  Stereo: the mono concealment goes to each
- * channel at that channel's level before the gap.  Hybrid streams: the band
- * above 8 kHz is filled with decaying noise at the last frame's level (libopus
- * fills it with CELT's noise PLC).  At 16 kHz mono the output is the PLC's own.
+ * be restored when the gap ends.  Stereo, in a gap without DRED: as libopus
+ * conceals SILK stereo, the concealment is the mid channel and the side is the
+ * system decoder's own PLC, run on a copy of its state; in a DRED gap the mid
+ * goes to each channel at that channel's level before the gap.  Hybrid and
+ * CELT streams: the band above 8.5 kHz is filled with the last frame's,
+ * decaying (libopus fills hybrid with CELT's noise PLC, CELT-only not at all).
+ * At 16 kHz mono the output is the PLC's own.
  *
  * The system decoder must move through a gap too.  For SILK-only and hybrid
  * streams the last concealed frame of a gap is re-encoded by a small SILK
  * encoder (the "shadow") and that packet decoded, so that SILK resumes from
- * the audio that was played, as libopus 1.6.1 does internally; the frames
+ * the audio that was played, as libopus 1.6.1 does internally (a stereo
+ * stream gets a stereo shadow packet, both channels the same); the frames
  * before it, and CELT streams, use the decoder's own PLC.
  * The first decoded audio after a gap is faded in from the concealment's
  * continuation.  No allocation after creation. */
