@@ -87,12 +87,13 @@ struct df_receiver {
 
     /* stereo: level of each channel against the mix over the last decoded frame */
     float ch_energy[2], mix_energy, ch_gain[2];
-    int stereo_side;     /* conceal stereo as mid (ours) + side (the system decoder's PLC) */
-    int side_gap;        /* ... in this gap (one without DRED); -1 until its first frame decides */
+    /* stereo gap without DRED: mid from our concealment, side from the system
+     * decoder's PLC (needs `probe`); -1 until the gap's first frame decides */
+    int side_gap;
     float xs[DF_RX_MAX_FADE]; /* side under the fade back into decoded audio */
     int xs_len;
-    /* high band of hybrid streams during a gap: the last frame's, decaying */
-    int hybrid;          /* the last decoded packet had a CELT layer (hybrid or CELT-only) */
+    /* high band of hybrid and CELT streams during a gap: the last frame's, decaying */
+    int celt_layer;      /* the last decoded packet had a CELT layer (hybrid or CELT-only) */
     int hf_on;           /* 1: output rate has a band above 8 kHz to fill */
     float hp_b[2][3], hp_a[2][2]; /* 4th-order Butterworth high-pass at 8.5 kHz, two biquads */
     float hf_buf[DF_RX_MAX_FADE];
@@ -355,6 +356,12 @@ static int probe_plc(df_receiver *rx, int n)
     return rx->lib.decode(rx->probe, NULL, 0, rx->pcm16, n, 0) == n;
 }
 
+/* Side signal (L - R) / 2 of sample i of interleaved 16-bit stereo, in [-1, 1]. */
+static inline float side_of(const int16_t *pcm, int i)
+{
+    return .5f / 32768.f * ((float)pcm[2 * i] - pcm[2 * i + 1]);
+}
+
 /* The pending concealed frame goes through the decoder's own PLC (it is not
  * the last of the gap): the probe already did that step when it was made. */
 static void pending_plc(df_receiver *rx)
@@ -446,7 +453,7 @@ static void resume(df_receiver *rx)
     if (fl && rx->side_gap > 0) {
         int q = rx->fs / 400, m = (fl + q - 1) / q * q;
         if (probe_plc(rx, m)) {
-            for (int i = 0; i < fl; i++) rx->xs[i] = .5f / 32768.f * ((float)rx->pcm16[2 * i] - rx->pcm16[2 * i + 1]);
+            for (int i = 0; i < fl; i++) rx->xs[i] = side_of(rx->pcm16, i);
             rx->xs_len = fl;
         }
     }
@@ -548,9 +555,9 @@ static void hf_capture(df_receiver *rx)
  * fb32 after PLC, floor -20 dB / none / -26 dB: PLCMOS on vectors48fb (real
  * fullband speech, 12 clips x 5 traces) 2.379 / 2.404 / 2.395 (libopus 2.431),
  * LSD-HF on vectors48 (24 clips) 7.90 / 8.22 / 7.99 dB (libopus 7.08); after
- * DRED no floor cost PLCMOS (2.784 -> 2.775) and LSD-HF (6.45 -> 6.94 dB).  (libopus's own high band over the
- * lost frames of the dev clips sits 2-7 dB below the no-loss decode's; a
- * 9 dB / 3 dB decay left ours 6-17 dB below it.) */
+ * DRED no floor cost PLCMOS (2.784 -> 2.775) and LSD-HF (6.45 -> 6.94 dB).
+ * (libopus's own high band over the lost frames of the dev clips sits 2-7 dB
+ * below the no-loss decode's; a 9 dB / 3 dB decay left ours 6-17 dB below it.) */
 static void add_hf(df_receiver *rx, float *y, int n)
 {
     float g = rx->hf_gain;
@@ -601,7 +608,7 @@ static int decode_packet(df_receiver *rx, const uint8_t *pkt, int32_t len, float
     rx->frame = ret;
     rx->started = 1;
     rx->silk_bw = silk_bandwidth(pkt[0]);
-    rx->hybrid = (pkt[0] >> 3) >= 12;
+    rx->celt_layer = (pkt[0] >> 3) >= 12;
     decoded(rx, ret, out);
     return ret;
 }
@@ -647,12 +654,10 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     const int64_t P = to16(rx, rx->t_out);
     rx->xf_len = rx->xf_pos = 0;
     if (!rx->concealed) {
-        if (ch == 2) {
-            stereo_gains(rx);
-        }
+        if (ch == 2) stereo_gains(rx);
         rx->side_gap = -1; /* decided below, once the DRED is known */
         rx->hf_gain = 0;
-        if (rx->hf_on && rx->hybrid) {
+        if (rx->hf_on && rx->celt_layer) {
             hf_capture(rx);
             if (rx->hf_len) rx->hf_gain = 0.5f; /* -6 dB */
         }
@@ -686,7 +691,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         }
     }
     if (rx->side_gap < 0) {
-        rx->side_gap = ch == 2 && rx->stereo_side && !dred_ahead;
+        rx->side_gap = rx->probe && !dred_ahead;
         rx->hf_floor = dred_ahead ? 0.1f : 0.05f;
         if (rx->side_gap) rx->ch_gain[0] = rx->ch_gain[1] = 1.f;
     }
@@ -729,7 +734,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         } else {
             /* Mid from the concealment; side from the decoder's own PLC, as
              * libopus conceals SILK stereo (deep PLC on the mid channel only). */
-            float sd = side ? .5f / 32768.f * ((float)side[2 * i] - side[2 * i + 1]) : 0.f;
+            float sd = side ? side_of(side, i) : 0.f;
             for (int j = 0; j < 2; j++) out[i * 2 + j] = to_i16(rx->ch_gain[j] * v + (j ? -sd : sd)) * (1.f / 32768.f);
         }
         y[i] = v;
@@ -790,7 +795,7 @@ void df_receiver_reset(df_receiver *rx)
     rx->enc_bw = 0;
     rx->dlen = -1;
     rx->dvalid = 0;
-    rx->hybrid = 0;
+    rx->celt_layer = 0;
     rx->hf_gain = 0;
     rx->hf_floor = 0.1f;
     rx->hf_len = 0;
@@ -838,11 +843,11 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
     int dsize = rx->lib.decoder_get_size(rx->ch);
     rx->dec_size = dsize;
     rx->dec = dsize > 0 ? malloc((size_t)dsize) : NULL;
-    rx->stereo_side = rx->ch == 2;
-    /* The decoder state is one flat block (libopus allocates it so), which is
-     * what makes a copy by memcpy a working decoder. */
-    if (rx->stereo_side) rx->probe = dsize > 0 ? malloc((size_t)dsize) : NULL;
-    if (!rx->plc || !rx->snap || !rx->scratch || !rx->dec || (rx->stereo_side && !rx->probe) || rx->lib.decoder_init(rx->dec, rx->fs, rx->ch) != 0) {
+    /* Stereo only.  The decoder state is one flat block (libopus allocates it
+     * so), which is what makes a copy by memcpy a working decoder. */
+    if (rx->ch == 2) rx->probe = dsize > 0 ? malloc((size_t)dsize) : NULL;
+    if (!rx->plc || !rx->snap || !rx->scratch || !rx->dec || (rx->ch == 2 && !rx->probe) ||
+        rx->lib.decoder_init(rx->dec, rx->fs, rx->ch) != 0) {
         snprintf(err, errlen, "cannot create the libopus decoder");
         df_receiver_destroy(rx);
         return NULL;
