@@ -37,6 +37,10 @@ SAMPLE_RATES = (8000, 12000, 16000, 24000, 48000)
 #: Longest cross-fade from a concealment back into decoded audio.
 MAX_CROSSFADE_MS = 40
 _KINDS = ("normal", "lbrr", "dred", "plc")
+#: Default of Receiver(plc_lookahead=): slots ahead the packet after a gap may be to steer
+#: the PLC (dev set after PLC, 24 clips x 5 traces, whole gap visible: PESQ-WB 1.621 -> 1.704,
+#: PLCMOS 2.866 -> 3.049, STOI 0.809 -> 0.833; see steer_plan in csrc/receiver/receiver.c).
+PLC_LOOKAHEAD = 50
 
 # Fade lengths at 16 kHz by (kind of the last concealed frame, system decoder followed by the
 # re-encoded concealment).  Measured on the dev set (24 clips x 5 traces, FARGAN), PESQ-WB:
@@ -66,6 +70,12 @@ class Receiver:
     ``weights_v10``: the model for DRED version 10, which libopus 1.5.x senders write (as
     :class:`DredDecoder`: None for the packaged libopus 1.5.2 model, False to ignore such
     DRED as libopus 1.6 does; ``stats.dred_unknown_version`` counts DRED that was ignored).
+    ``plc_lookahead``: look-ahead concealment.  In a gap that neither LBRR nor DRED
+    fills, if the packet after the gap is already in ``lookahead`` and at most this many
+    slots ahead, it is decoded and analysed and the neural PLC's predicted features are
+    steered to land on its own (the gap is interpolated instead of extrapolated).  0 turns
+    it off (libopus's behaviour); default 50 (any gap the jitter buffer can see the end
+    of, up to 1 s of 20 ms packets).  FARGAN only.
 
     Call :meth:`decode` once per packet slot, in order, with ``None`` for a packet that
     did not arrive; ``lookahead`` are the packets of the following slots that the
@@ -77,7 +87,8 @@ class Receiver:
                  weights: Optional[Union[Weights, PathLike]] = None, libopus: Optional[str] = None, *,
                  channels: int = 1, isa: Optional[str] = None, crossfade_ms: Optional[float] = None,
                  max_dred_ms: int = 1000, seed: int = 0, use_dred: bool = True, use_lbrr: bool = True,
-                 history: str = "shadow", weights_v10: Optional[Union[Weights, PathLike, bool]] = None):
+                 history: str = "shadow", weights_v10: Optional[Union[Weights, PathLike, bool]] = None,
+                 plc_lookahead: Optional[int] = None):
         if sample_rate not in SAMPLE_RATES or isinstance(sample_rate, bool):
             raise ValueError(f"sample_rate must be one of {SAMPLE_RATES}, got {sample_rate!r}")
         if channels not in (1, 2) or isinstance(channels, bool):
@@ -87,6 +98,12 @@ class Receiver:
         if history not in ("shadow", "stock"):
             raise ValueError(f"history must be 'shadow' or 'stock', got {history!r}")
         max_dred_ms = as_int(max_dred_ms, "max_dred_ms", 0, 1000)
+        if plc_lookahead is None:
+            plc_lookahead = 0 if vocoder == "lpcnet" else PLC_LOOKAHEAD
+        plc_lookahead = as_int(plc_lookahead, "plc_lookahead", 0, 1000)
+        if plc_lookahead and vocoder == "lpcnet":
+            raise ValueError("plc_lookahead needs vocoder='fargan'")
+        self.plc_lookahead = plc_lookahead
         if crossfade_ms is not None:
             ms = float(crossfade_ms)
             if not 0 <= ms <= MAX_CROSSFADE_MS:
@@ -123,7 +140,7 @@ class Receiver:
         self._core = _core.ReceiverCore(w._blob, stats._blob, isa_code(isa), self.sample_rate, self.channels,
                                         max_dred_ms, self.use_dred, self.use_lbrr, history == "shadow", fades,
                                         lib.where, None if w10 is None else w10._blob,
-                                        None if w10 is None else w10._blob)
+                                        None if w10 is None else w10._blob, plc_lookahead)
 
     @property
     def stats(self) -> ReceiverStats:

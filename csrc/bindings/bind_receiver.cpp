@@ -24,7 +24,7 @@ public:
     // or None to read version 12 only.
     ReceiverCore(const Blob &model, const Blob &stats, int isa, int sample_rate, int channels, int max_dred_ms,
                  bool use_dred, bool use_lbrr, bool shadow, std::vector<int> fades, const std::string &libopus,
-                 const Blob *model10, const Blob *stats10)
+                 const Blob *model10, const Blob *stats10, int steer_ahead)
     {
         char err[512] = {0};
         if (fades.size() != 4) throw py::value_error("fades must have 4 lengths");
@@ -47,6 +47,7 @@ public:
         cfg.use_lbrr = use_lbrr;
         cfg.shadow = shadow;
         for (int i = 0; i < 4; i++) cfg.fade[i] = fades[i];
+        cfg.steer_ahead = steer_ahead;
         rx_ = df_receiver_create(&cfg, &plc_, k_, dred_.get(), libopus.c_str(), err, sizeof err);
         if (!rx_) throw py::value_error(err);
         channels_ = channels;
@@ -126,10 +127,10 @@ void dfbind::bind_receiver(py::module_ &m)
 {
     py::class_<ReceiverCore>(m, "ReceiverCore")
         .def(py::init<const Blob &, const Blob &, int, int, int, int, bool, bool, bool, std::vector<int>,
-                      const std::string &, const Blob *, const Blob *>(),
+                      const std::string &, const Blob *, const Blob *, int>(),
              py::arg("model"), py::arg("stats"), py::arg("isa"), py::arg("sample_rate"), py::arg("channels"),
              py::arg("max_dred_ms"), py::arg("use_dred"), py::arg("use_lbrr"), py::arg("shadow"), py::arg("fades"),
-             py::arg("libopus"), py::arg("model10") = py::none(), py::arg("stats10") = py::none(),
+             py::arg("libopus"), py::arg("model10") = py::none(), py::arg("stats10") = py::none(), py::arg("steer_ahead") = 0,
              py::keep_alive<1, 2>(), py::keep_alive<1, 3>(), py::keep_alive<1, 13>(), py::keep_alive<1, 14>())
         .def("decode", &ReceiverCore::decode, py::arg("packet"), py::arg("ahead"))
         .def("reset", &ReceiverCore::reset)

@@ -55,6 +55,12 @@ typedef struct {
     int predict_pos;   /* history before this was already fed to the network */
     int blend;         /* 1: the last call was a concealment */
     int loss_count;
+    int primed;        /* 1: the burst's start already ran (df_deep_plc_prepare) */
+    /* Look-ahead steering: the predicted features are pulled towards `steer`,
+     * the features of a frame after the gap, reached steer_at concealed
+     * frames from now (of steer_total when it was set); -1: off. */
+    int steer_at, steer_total;
+    float steer[DF_DPLC_FEATURES];
     float pcm[DF_DPLC_BUF];                /* history, in [-1, 1] */
     float features[DF_DPLC_FEATURES];      /* last frame given to FARGAN */
     float cont_features[DF_DPLC_CONT_VECTORS * DF_DPLC_FEATURES];
@@ -73,6 +79,15 @@ void df_deep_plc_reset(df_deep_plc_state *st);
 void df_deep_plc_update(df_deep_plc_state *st, const int16_t *pcm);
 /* One concealed 10 ms frame (160 int16 samples). */
 void df_deep_plc_conceal(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st, int16_t *pcm);
+/* Runs the start of a burst (history analysis, network catch-up, FARGAN
+ * priming) before the first concealed frame, so that the analysis state is
+ * at the end of the history; the next conceal does not run it again. */
+void df_deep_plc_prepare(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st);
+/* Steers the predicted features of this burst towards `target` (20
+ * features), reached `at` concealed frames from now (0: the next one) and
+ * held after that; NULL turns steering off (as does the next update).
+ * Queued DRED frames are not steered. */
+void df_deep_plc_steer(df_deep_plc_state *st, const float *target, int at);
 void df_deep_plc_fec_clear(df_deep_plc_state *st);
 /* Queues one feature frame (20 values) or, with NULL, a skip.  Returns -1
  * (and queues nothing) when the queue already holds DF_DPLC_MAX_FEC frames. */

@@ -40,6 +40,7 @@ struct df_receiver {
      * own PLC, for the side signal; probe_ahead: it is `dec` after the pending
      * frame's PLC step (so that step is a swap) */
     void *probe;
+    void *fut;          /* look-ahead: a copy of `dec` that decodes the packet after a gap */
     int dec_size, probe_ahead;
     int enc_lookahead;
     df_deep_plc_state *plc, *snap, *scratch;
@@ -99,6 +100,11 @@ struct df_receiver {
     float hf_buf[DF_RX_MAX_FADE];
     int hf_len, hf_pos, hf_dir;
     float hf_gain, hf_floor;
+
+    /* look-ahead steering of the PLC (see steer_plan) */
+    int64_t steer_g;    /* PLC index of the gap end the target was made for (-1: none) */
+    df_analysis_state steer_enc;
+    float fut_mono[DF_RX_MAX_FRAME];
 
     int16_t pcm16[DF_RX_MAX_FRAME * 2];
     float tmp[DF_RX_MAX_FRAME + 64];
@@ -300,6 +306,53 @@ static int dred_rows(df_receiver *rx, int64_t gap, int queue)
 }
 
 /* ---------------------------------------------------------- concealment */
+
+static int packet_samples(const df_receiver *rx, const uint8_t *pkt, int32_t len);
+
+/* Look-ahead PLC.  The first packet after the gap, whose audio starts at PLC
+ * index g, is decoded on a copy of the system decoder; the analysis (a copy of
+ * the PLC's own, which is at the end of the history) is run over its first
+ * 20 ms, and the features of its second 10 ms frame become the target the
+ * predicted features are steered to.  The first frame only brings the
+ * analysis across the gap (its window and pitch memory reach into the
+ * past).  Packets shorter than 20 ms, or undecodable, steer nothing. */
+static void steer_plan(df_receiver *rx, const uint8_t *pkt, int32_t len, int64_t g)
+{
+    if (rx->steer_g == g) return;
+    rx->steer_g = g;
+    df_deep_plc_steer(rx->plc, NULL, 0);
+    int n = packet_samples(rx, pkt, len);
+    if (n <= 0 || to16(rx, n) < 2 * F16) return;
+    memcpy(rx->fut, rx->dec, (size_t)rx->dec_size);
+    if (rx->lib.decode(rx->fut, pkt, len, rx->pcm16, n, 0) != n) return;
+    float *m = rx->fut_mono, x[2 * F16];
+    const float sc = 1.f / 32768.f;
+    for (int i = 0; i < n; i++)
+        m[i] = rx->ch == 1 ? rx->pcm16[i] * sc : .5f * sc * ((float)rx->pcm16[2 * i] + rx->pcm16[2 * i + 1]);
+    if (rx->identity) {
+        memcpy(x, m, sizeof(x));
+    } else {
+        /* 16 kHz samples whose filter would reach before the packet are left
+         * at zero (they are early in the warm-up frame); those reaching past
+         * its end get the one-sided estimate. */
+        int s0 = 0;
+        while ((int64_t)s0 * rx->down.M / rx->down.L - rx->down.width + 1 < 0) s0++;
+        int64_t s1 = df_resampler_last_output(&rx->down, n - 1) + 1;
+        if (s1 > 2 * F16) s1 = 2 * F16;
+        memset(x, 0, sizeof(x));
+        if (s1 > s0) df_resample(&rx->down, m, 0, s0, (int)(s1 - s0), x + s0);
+        if (s1 < 2 * F16) df_resample_edge(&rx->down, m, 0, n, s1, 2 * F16 - (int)s1, x + s1);
+    }
+    for (int i = 0; i < 2 * F16; i++) x[i] *= 32768.f;
+    float feat[NF];
+    df_deep_plc_prepare(rx->model, rx->k, rx->plc);
+    rx->steer_enc = rx->plc->enc;
+    df_analysis_frame(&rx->model->analysis, rx->k, &rx->steer_enc, x, feat, NULL);
+    df_analysis_frame(&rx->model->analysis, rx->k, &rx->steer_enc, x + F16, feat, NULL);
+    /* The target frame is [g + F16, g + 2 F16); the next concealed one starts at p16_end. */
+    int64_t at = (g + F16 - rx->p16_end + F16 / 2) / F16;
+    df_deep_plc_steer(rx->plc, feat, (int)at);
+}
 
 /* Conceals 10 ms frames on `st` until the PLC timeline reaches `end`.
  * dred_pos: PLC index of the DRED packet (content), or -1. */
@@ -656,6 +709,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     if (!rx->concealed) {
         if (ch == 2) stereo_gains(rx);
         rx->side_gap = -1; /* decided below, once the DRED is known */
+        rx->steer_g = -1;
         rx->hf_gain = 0;
         if (rx->hf_on && rx->celt_layer) {
             hf_capture(rx);
@@ -690,6 +744,11 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
             dred_pos = -1;
         }
     }
+    /* Look-ahead PLC: not in a DRED gap, whose frames from the packet after
+     * it are real ones already (steering its PLC frames towards that packet
+     * would pull them towards audio the DRED frames come before). */
+    if (!dred_ahead && nxt >= 0 && nxt < rx->cfg.steer_ahead && rx->fut)
+        steer_plan(rx, ahead[nxt], ahead_len[nxt], P + (int64_t)(nxt + 1) * n16);
     if (rx->side_gap < 0) {
         rx->side_gap = rx->probe && !dred_ahead;
         rx->hf_floor = dred_ahead ? 0.1f : 0.05f;
@@ -804,6 +863,7 @@ void df_receiver_reset(df_receiver *rx)
     rx->probe_ahead = 0;
     rx->xs_len = 0;
     rx->side_gap = 0;
+    rx->steer_g = -1;
     memset(&rx->stats, 0, sizeof(rx->stats));
 }
 
@@ -846,7 +906,9 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
     /* Stereo only.  The decoder state is one flat block (libopus allocates it
      * so), which is what makes a copy by memcpy a working decoder. */
     if (rx->ch == 2) rx->probe = dsize > 0 ? malloc((size_t)dsize) : NULL;
+    if (rx->cfg.steer_ahead > 0) rx->fut = dsize > 0 ? malloc((size_t)dsize) : NULL;
     if (!rx->plc || !rx->snap || !rx->scratch || !rx->dec || (rx->ch == 2 && !rx->probe) ||
+        (rx->cfg.steer_ahead > 0 && !rx->fut) ||
         rx->lib.decoder_init(rx->dec, rx->fs, rx->ch) != 0) {
         snprintf(err, errlen, "cannot create the libopus decoder");
         df_receiver_destroy(rx);
@@ -910,6 +972,7 @@ void df_receiver_destroy(df_receiver *rx)
     free(rx->scratch);
     free(rx->dec);
     free(rx->probe);
+    free(rx->fut);
     free(rx->enc);
     df_opus_lib_close(&rx->lib);
     free(rx);

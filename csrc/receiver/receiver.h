@@ -31,7 +31,13 @@
  * stream gets a stereo shadow packet, both channels the same); the frames
  * before it, and CELT streams, use the decoder's own PLC.
  * The first decoded audio after a gap is faded in from the concealment's
- * continuation.  No allocation after creation. */
+ * continuation.
+ *
+ * Look-ahead (steer_ahead > 0): in a gap without DRED, when the packet after
+ * it has already arrived, it is decoded on a copy of the system decoder and
+ * analysed, and the PLC's predicted features are steered to land on its
+ * features (interpolation instead of extrapolation).  No allocation after
+ * creation. */
 #ifndef DREDFAST_RECEIVER_H
 #define DREDFAST_RECEIVER_H
 
@@ -59,6 +65,8 @@ typedef struct {
     int use_dred, use_lbrr;
     int shadow;       /* 1: re-encode concealed SILK frames for the system decoder */
     int fade[4];      /* fade lengths in output samples (0..DF_RX_MAX_FADE), by DF_RX_FADE_* */
+    int steer_ahead;  /* look-ahead PLC: the first packet after a gap steers the
+                       * concealment if it is at most this many slots ahead (0: off) */
 } df_receiver_config;
 
 typedef struct {
