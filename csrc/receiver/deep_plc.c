@@ -237,7 +237,10 @@ void df_deep_plc_conceal(const df_deep_plc_model *m, const df_kernels *k, df_dee
         float v = st->features[0] + att_table[st->loss_count];
         st->features[0] = v > -15 ? v : -15;
     }
-    if (!dred) steer_features(st, st->features);
+    if (dred)
+        st->steer_at = -1; /* real features have arrived: the steering has done its job */
+    else
+        steer_features(st, st->features);
     if (st->steer_at > 0) st->steer_at--; /* at the target and after it: held there */
     df_fargan_frame(&m->fargan, k, &st->fargan, st->features, out);
     for (int i = 0; i < FRAME; i++) pcm[i] = to_int16(out[i]);
