@@ -37,6 +37,7 @@ extern "C" {
 #define DF_DPLC_CONT_VECTORS 5
 #define DF_DPLC_BUF (15 * DF_DPLC_FRAME) /* (CONT_VECTORS + 10) frames of history */
 #define DF_DPLC_MAX_FEC 104
+#define DF_DPLC_MAX_HOLD 50 /* steered gaps up to this many 10 ms frames are not faded out */
 
 typedef struct {
     df_plc_model plc;
