@@ -8,7 +8,9 @@ For each dev clip, each of the anchors' five traces, each stream (``fb32`` hybri
 each mode, dredfast.Receiver(48000, channels of the stream) decodes libopus 1.6.1's packets
 the way the anchors were decoded (vectors48/README.md): ``plc`` conceals a lost packet at once
 (no look-ahead, DRED unused); ``dred`` fills a gap once the next packet has arrived (the
-receiver sees every packet up to it).  Scores exactly as the anchors: the 48 kHz output (left
+receiver sees every packet up to it).  ``plcla`` (ask for it in --modes): DRED unused, the
+gap filled once the next packet has arrived, so that the look-ahead PLC can use it; it is
+compared with libopus's ``plc`` rows (libopus's PLC does not look ahead).  Scores exactly as the anchors: the 48 kHz output (left
 channel for st64) downsampled by soxr VHQ to 16 kHz, ``deg = x16[104:104+N]``, PESQ-WB / STOI /
 PLCMOS against the clean clip; ``lsd_hf`` over 8-20 kHz against the receiver's own no-loss
 decode (which equals the system libopus's; the anchors use libopus 1.6.1's no-loss decode).
@@ -52,11 +54,12 @@ def clean_reference(shared: Path, vset: str, clip: str) -> Path:
 def decode(packets, lost, channels, mode, history):
     import dredfast
     rx = dredfast.Receiver(48000, channels=channels, history=history, use_dred=(mode == "dred"))
+    wait = mode in ("dred", "plcla")
     out = []
     n = len(packets)
     for i, p in enumerate(packets):
         ahead = []
-        if mode == "dred" and lost[i]:
+        if wait and lost[i]:
             for j in range(i + 1, n):
                 ahead.append(None if lost[j] else packets[j])
                 if not lost[j]:
@@ -125,7 +128,8 @@ def main():
         for m in modes:
             rs = [r for r in results if r["config"] == k and r["mode"] == m]
             ours = [np.nanmean([r[c] for r in rs]) for c in cols]
-            ref = [np.nanmean([float(anchor[(r["clip"], r["trace"], k, m)][c] or "nan") for r in rs]) for c in cols]
+            am = "plc" if m == "plcla" else m
+            ref = [np.nanmean([float(anchor[(r["clip"], r["trace"], k, am)][c] or "nan") for r in rs]) for c in cols]
             print(f"{k:8s} {m:5s} {len(rs):4d} |        {ours[0]:6.3f} {ours[1]:6.3f} {ours[2]:6.3f} {ours[3]:6.2f} |"
                   f"        {ref[0]:6.3f} {ref[1]:6.3f} {ref[2]:6.3f} {ref[3]:6.2f}")
 
