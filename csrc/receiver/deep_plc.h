@@ -12,6 +12,9 @@
  *                 synthesises it with FARGAN.
  *   fec_clear / fec_add   the DRED feature queue (NULL = "skip": predict
  *                 that frame instead).
+ *   steer(target) dredfast's look-ahead (not in libopus): the predicted
+ *                 frames of this burst are pulled towards the features of a
+ *                 frame known to follow the gap (see steer_features).
  *
  * The model (all networks and tables) is read-only and shared; the state
  * holds everything per stream, has no pointers and never allocates.
