@@ -331,13 +331,16 @@ static void steer_to_dred(df_receiver *rx, int64_t dpos)
 static int packet_samples(const df_receiver *rx, const uint8_t *pkt, int32_t len);
 
 /* Look-ahead PLC.  The first packet after the gap, whose audio starts at PLC
- * index g, is decoded on a copy of the system decoder; the analysis (a copy of
+ * index g, is decoded on a copy of the system decoder (lbrr: its LBRR frame,
+ * which will fill the slot before it, so the PLC frames before that are
+ * steered to land on the LBRR audio -- dev set, LBRR stream: PESQ-WB / STOI /
+ * PLCMOS 1.948 / 0.859 / 3.199 against the main frame, 1.978 / 0.864 / 3.275); the analysis (a copy of
  * the PLC's own, which is at the end of the history) is run over its first
  * 20 ms, and the features of its second 10 ms frame become the target the
  * predicted features are steered to.  The first frame only brings the
  * analysis across the gap (its window and pitch memory reach into the
  * past).  Packets shorter than 20 ms, or undecodable, steer nothing. */
-static void steer_plan(df_receiver *rx, const uint8_t *pkt, int32_t len, int64_t g)
+static void steer_plan(df_receiver *rx, const uint8_t *pkt, int32_t len, int64_t g, int lbrr)
 {
     if (rx->steer_g == g) return;
     rx->steer_g = g;
@@ -345,7 +348,13 @@ static void steer_plan(df_receiver *rx, const uint8_t *pkt, int32_t len, int64_t
     int n = packet_samples(rx, pkt, len);
     if (n <= 0 || to16(rx, n) < 2 * F16) return;
     memcpy(rx->fut, rx->dec, (size_t)rx->dec_size);
-    if (rx->lib.decode(rx->fut, pkt, len, rx->pcm16, n, 0) != n) return;
+    if (lbrr) {
+        /* the LBRR frame of the slot before the packet: its audio is what the gap ends on */
+        n = rx->frame;
+        if (to16(rx, n) < 2 * F16) return;
+        if (rx->lib.decode(rx->fut, pkt, len, rx->pcm16, n, 1) != n) return;
+        g -= to16(rx, n);
+    } else if (rx->lib.decode(rx->fut, pkt, len, rx->pcm16, n, 0) != n) return;
     float *m = rx->fut_mono, x[2 * F16];
     const float sc = 1.f / 32768.f;
     for (int i = 0; i < n; i++)
@@ -770,7 +779,8 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
      * DRED frame.  Measured on the dev set (24 clips x 5 traces), DRED used,
      * PESQ-WB / STOI / PLCMOS: 2.142 / 0.891 / 3.443 -> 2.217 / 0.906 / 3.682. */
     if (!dred_ahead && nxt >= 0 && nxt < rx->cfg.steer_ahead && rx->fut)
-        steer_plan(rx, ahead[nxt], ahead_len[nxt], P + (int64_t)(nxt + 1) * n16);
+        steer_plan(rx, ahead[nxt], ahead_len[nxt], P + (int64_t)(nxt + 1) * n16,
+                   nxt > 0 && rx->cfg.use_lbrr && df_packet_has_lbrr(ahead[nxt], ahead_len[nxt]) == 1);
     else if (dred_ahead && !is_dred && nxt < rx->cfg.steer_ahead && rx->fut)
         steer_to_dred(rx, P + (int64_t)(nxt + 1) * n16);
     if (rx->side_gap < 0) {
