@@ -326,6 +326,7 @@ def _simulate_common(args, speech, packets, title: str) -> int:
                        dred_ms=args.dred_ms, dred_bitrate=args.dred_bitrate, packet_loss_pct=args.loss_pct,
                        vocoder=args.vocoder, jitter_ms=args.jitter_ms, libopus=args.libopus,
                        weights=args.weights, isa=args.isa, metrics=want_metrics, history=args.history,
+                       plc_lookahead=args.plc_lookahead,
                        progress=lambda i, total: bar.update(i) if i % 25 == 0 or i == total else None)
     except (OSError, ValueError, ImportError) as e:
         bar.close()
@@ -519,10 +520,13 @@ def _receiver_options(p: argparse.ArgumentParser, jitter_ms: int = 60) -> None:
     p.add_argument("--vocoder", default="fargan", choices=["fargan", "lpcnet"], help="concealment vocoder")
     p.add_argument("--jitter-ms", type=int, default=jitter_ms,
                    help=f"jitter buffer: how far ahead the receiver may look for the DRED / LBRR of a lost "
-                        f"packet (default {jitter_ms} ms)")
+                        f"packet, and for the packet after a gap (default {jitter_ms} ms)")
     p.add_argument("--history", default="shadow", choices=["shadow", "stock"],
                    help="how the system decoder follows a concealment: re-encoded concealed audio "
                         "(default) or its own PLC")
+    p.add_argument("--plc-lookahead", type=int, default=None, metavar="SLOTS",
+                   help="look-ahead concealment: steer the PLC to the packet after a gap if it is at most "
+                        "this many slots ahead (default 50; 0 = extrapolate only, as libopus)")
     p.add_argument("--no-metrics", action="store_true", help="skip PESQ-WB / STOI / PLCMOS")
     p.add_argument("--weights", default=None, help="DNNw weight blob (default: packaged)")
     p.add_argument("--isa", default=None, choices=list(ISA_NAMES), help="kernel path")

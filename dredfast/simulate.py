@@ -73,14 +73,16 @@ def simulate(speech: np.ndarray, lost: Sequence[bool], *, packets: Optional[List
              packet_loss_pct: int = 20, vocoder: str = "fargan", jitter_ms: int = 60,
              libopus: Optional[str] = None, weights=None, isa: Optional[str] = None,
              metrics: bool = True, use_dred: bool = True, use_lbrr: bool = True,
-             crossfade_ms: Optional[float] = None, history: str = "shadow", progress: Optional[Callable[[int, int], None]] = None) -> SimResult:
+             crossfade_ms: Optional[float] = None, history: str = "shadow", plc_lookahead: Optional[int] = None,
+             progress: Optional[Callable[[int, int], None]] = None) -> SimResult:
     """Runs 16 kHz ``speech`` through Opus encoding (or takes ``packets``), drops the packets
     marked in ``lost`` (one flag per 20 ms packet, True = lost; shorter traces are an error),
     and decodes the rest with a :class:`dredfast.Receiver` whose jitter buffer holds
     ``jitter_ms`` of later packets (its look-ahead for DRED and LBRR).
 
     ``metrics=True`` adds PESQ-WB, STOI (against ``speech``) and PLCMOS (needs the
-    ``dredfast[metrics]`` extra).  ``use_dred``, ``use_lbrr``, ``crossfade_ms``, ``history``:
+    ``dredfast[metrics]`` extra).  ``use_dred``, ``use_lbrr``, ``crossfade_ms``, ``history``,
+    ``plc_lookahead``:
     as for :class:`dredfast.Receiver`.
     """
     from .receiver import Receiver
@@ -110,7 +112,8 @@ def simulate(speech: np.ndarray, lost: Sequence[bool], *, packets: Optional[List
     lost = lost[:n]
     depth = max(0, int(jitter_ms) // 20)
     rx = Receiver(vocoder=vocoder, weights=weights, libopus=libopus, isa=isa, use_dred=use_dred,
-                  use_lbrr=use_lbrr, crossfade_ms=crossfade_ms, history=history)
+                  use_lbrr=use_lbrr, crossfade_ms=crossfade_ms, history=history, plc_lookahead=plc_lookahead)
+    settings["plc_lookahead"] = rx.plc_lookahead
     out, kinds = [], []
     for i in range(n):
         pkt = None if lost[i] else packets[i]

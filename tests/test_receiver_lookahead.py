@@ -88,6 +88,21 @@ def test_every_output_format(libopus, rate, channels):
     assert sum(not np.array_equal(a, b) for a, b in zip(on, off)) >= lost.sum() * 0.9
 
 
+def test_simulate_and_cli_take_it(libopus, v96, tmp_path):
+    from dredfast.simulate import simulate
+    speech = np.zeros(len(v96) * 320, np.float32)
+    lost = _pattern(len(v96))
+    on = simulate(speech, lost, packets=v96, metrics=False, use_dred=False, use_lbrr=False)
+    off = simulate(speech, lost, packets=v96, metrics=False, use_dred=False, use_lbrr=False, plc_lookahead=0)
+    assert on.settings["plc_lookahead"] == dredfast.receiver.PLC_LOOKAHEAD and off.settings["plc_lookahead"] == 0
+    assert not np.array_equal(on.output, off.output)
+    from dredfast.cli import main
+    wav, out = tmp_path / "in.wav", tmp_path / "out.wav"
+    from dredfast.audio import write_wav
+    write_wav(wav, np.zeros(16000, np.float32))
+    assert main(["simulate", str(wav), "--loss", "20", "--plc-lookahead", "0", "-o", str(out), "--no-metrics"]) == 0
+
+
 def test_bad_arguments(libopus):
     with pytest.raises(ValueError):
         dredfast.Receiver(plc_lookahead=-1)
