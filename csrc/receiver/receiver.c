@@ -280,6 +280,14 @@ static int dred_for(df_receiver *rx, const uint8_t *pkt, int32_t len)
     return rx->dvalid;
 }
 
+/* floor((gap + 40 offset) / 160): where the DRED rows of a PLC frame that
+ * starts `gap` samples before the DRED packet begin (see dred_rows). */
+static int64_t dred_base(const df_receiver *rx, int64_t gap)
+{
+    int64_t num = gap + 40 * (int64_t)rx->doffset;
+    return num >= 0 ? num / F16 : -((-num + F16 - 1) / F16);
+}
+
 /* libopus 1.6.1's feature rows for one lost 10 ms PLC frame that starts
  * `gap` samples (16 kHz) before the DRED packet (opus_decode_native with
  * frame_size 10 ms): row init - i - 2 + floor((gap + 40 offset) / 160) for
@@ -289,8 +297,7 @@ static int dred_for(df_receiver *rx, const uint8_t *pkt, int32_t len)
 static int dred_rows(df_receiver *rx, int64_t gap, int queue)
 {
     int init = rx->plc->blend ? 0 : 2;
-    int64_t num = gap + 40 * (int64_t)rx->doffset;
-    int64_t base = num >= 0 ? num / F16 : -((-num + F16 - 1) / F16);
+    int64_t base = dred_base(rx, gap);
     int real = 0;
     if (queue) df_deep_plc_fec_clear(rx->plc);
     for (int i = 0; i <= init; i++) {
@@ -321,8 +328,7 @@ static void steer_to_dred(df_receiver *rx, int64_t dpos)
     while (p < dpos && dred_rows(rx, dpos - p, 0) == 0) p += F16;
     rx->plc->blend = saved;
     if (p >= dpos) return;
-    int64_t num = dpos - p + 40 * (int64_t)rx->doffset;
-    int64_t r = (num >= 0 ? num / F16 : -((-num + F16 - 1) / F16)) - 2;
+    int64_t r = dred_base(rx, dpos - p) - 2; /* the row that frame takes (dred_rows, init 0) */
     if (r > 4 * rx->dlatents - 1) r = 4 * rx->dlatents - 1;
     if (r < 0) r = 0;
     df_deep_plc_steer(rx->plc, rx->dfeat + r * NF, (int)((p - rx->p16_end) / F16));
