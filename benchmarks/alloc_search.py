@@ -12,8 +12,9 @@ Training data, kept apart from what the allocation is judged on (the dev clips o
   20 % / burst 3, 25 % / burst 15, libopus's loss generator at 20 %; seeds 101-104, none
   of them the anchors' traces), plus no loss.
 
-Each candidate split (primary share of the total, LBRR, DRED duration; DRED gets the rest)
-is encoded by dredfast.Encoder with that Split (its total-rate cap on), decoded by the
+Each candidate split (primary share of the total, LBRR, DRED duration and quantisers; DRED
+gets the rest, or with a ``dcap`` a steady dcap x (1 - share) of the total per packet while
+the primary's bitrate is steered to hold the total: ``Split.hold="primary"``) is encoded by dredfast.Encoder with that Split (its total-rate cap on), decoded by the
 Receiver with look-ahead covering the whole gap (as the anchors were decoded), and scored
 with PESQ-WB, STOI and PLCMOS.  One CSV row per candidate x clip x trace, with the real mean
 bitrate of the packets.  ``--summarize`` prints the means per candidate and trace group and
@@ -30,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
-FIELDS = ["total", "share", "lbrr", "dred_ms", "q0", "dq", "clip", "trace", "pesq_wb", "stoi", "plcmos", "kbps"]
+FIELDS = ["total", "share", "lbrr", "dred_ms", "q0", "dq", "dcap", "clip", "trace", "pesq_wb", "stoi", "plcmos", "kbps"]
 
 
 def training_clips(n):
@@ -52,21 +53,22 @@ def training_traces(n_packets):
 
 
 def candidates(total):
-    """(share, lbrr, dred_ms, q0, dq) tried at ``total``: the primary's share of the total
+    """(share, lbrr, dred_ms, q0, dq, dcap) tried at ``total``: the primary's share of the total
     (DRED gets what the primary leaves, latents trimmed to fit), DRED's quantisers around
     libopus's own choice for that bitrate (q0 9 at 24 kb/s, 6 at 40 kb/s; dQ 5), LBRR in the
     primary, no DRED; share -1 = libopus 1.6.1's own split (``allocation="libopus"``)."""
     shares, q = {16000: ((0.625, 0.75, 0.875), 10), 24000: ((0.583, 0.667, 0.75), 9),
                  40000: ((0.5, 0.6, 0.7), 6)}.get(total, ((0.5, 0.6, 0.7), 8))
     mid = shares[1]
-    out = [(1.0, False, 0, 0, 0), (-1, False, 1000, 0, 0)]
-    out += [(s, False, 1000, q, 5) for s in shares]
-    out += [(mid, False, 1000, max(0, q - 3), 5), (mid, False, 1000, min(15, q + 3), 5),
-            (mid, False, 1000, q, 7), (mid, False, 1000, q, 3), (shares[2], True, 1000, q, 5)]
+    out = [(1.0, False, 0, 0, 0, 0), (-1, False, 1000, 0, 0, 0)]
+    out += [(s, False, 1000, q, 5, 0) for s in shares]
+    out += [(mid, False, 1000, max(0, q - 3), 5, 0), (mid, False, 1000, min(15, q + 3), 5, 0),
+            (mid, False, 1000, q, 7, 0), (mid, False, 1000, q, 3, 0), (shares[2], True, 1000, q, 5, 0)]
+    out += [(mid, False, 1000, q, 5, 1.0), (mid, False, 1000, max(0, q - 2), 5, 1.0)]  # steered primary
     return out
 
 
-def encode(x, total, share, lbrr, dred_ms, q0, dq, loss_pct=20):
+def encode(x, total, share, lbrr, dred_ms, q0, dq, dcap=0, loss_pct=20):
     from dredfast.allocation import Split
     from dredfast.encoder import Encoder
     from dredfast.simulate import FRAME
@@ -74,8 +76,9 @@ def encode(x, total, share, lbrr, dred_ms, q0, dq, loss_pct=20):
         enc = Encoder(bitrate=total, packet_loss_pct=loss_pct, lbrr=False, dred_ms=1000)
     else:
         primary = int(round(total * share))
-        split = Split(primary, lbrr, dred_ms, total - primary if dred_ms else 0, q0 if dred_ms else None,
-                      dq if dred_ms else None)
+        dred = (int(round(dcap * (total - primary))) if dcap else total - primary) if dred_ms else 0
+        split = Split(primary, lbrr, dred_ms, dred, q0 if dred_ms else None, dq if dred_ms else None,
+                      hold="primary" if dcap and dred_ms else "dred")
         enc = Encoder(bitrate=total, packet_loss_pct=loss_pct, allocation=split)
     padded = np.zeros((-(-len(x) // FRAME) + 1) * FRAME, np.float32)
     padded[:len(x)] = x
@@ -94,26 +97,27 @@ def run(args):
         if new:
             w.writeheader()
         todo = [(t, c) for t in totals for c in candidates(t)]
-        if args.candidates:  # "total:share:lbrr:dred_ms:q0:dq;..."
+        if args.candidates:  # "total:share:lbrr:dred_ms:q0:dq[:dcap];..."
             todo = []
             for c in args.candidates.split(";"):
-                t, share, lbrr, ms, q0, dq = c.split(":")
-                todo.append((int(t), (float(share), bool(int(lbrr)), int(ms), int(q0), int(dq))))
-        for total, (share, lbrr, ms, q0, dq) in todo:
+                t, share, lbrr, ms, q0, dq, *dcap = c.split(":")
+                todo.append((int(t), (float(share), bool(int(lbrr)), int(ms), int(q0), int(dq),
+                                      float(dcap[0]) if dcap else 0.0)))
+        for total, (share, lbrr, ms, q0, dq, dcap) in todo:
             t0 = time.time()
             rows = []
             for clip in clips:
                 x, _ = read_wav(clip)
-                pk = encode(x, total, share, lbrr, ms, q0, dq)
+                pk = encode(x, total, share, lbrr, ms, q0, dq, dcap)
                 for name, lost in traces.items():
                     r = simulate(x, lost, packets=pk, jitter_ms=100000)
-                    rows.append(dict(total=total, share=share, lbrr=int(lbrr), dred_ms=ms, q0=q0, dq=dq,
+                    rows.append(dict(total=total, share=share, lbrr=int(lbrr), dred_ms=ms, q0=q0, dq=dq, dcap=dcap,
                                      clip=clip.stem,
                                      trace=name, kbps=round(r.bitrate / 1000, 3), **r.metrics))
             w.writerows(rows)
             f.flush()
             lossy = [r for r in rows if r["trace"] != "none"]
-            print(f"{total} share {share} lbrr {int(lbrr)} dred {ms} q0 {q0} dq {dq}: lossy PESQ "
+            print(f"{total} share {share} lbrr {int(lbrr)} dred {ms} q0 {q0} dq {dq} dcap {dcap}: lossy PESQ "
                   f"{np.mean([r['pesq_wb'] for r in lossy]):.3f} PLCMOS {np.mean([r['plcmos'] for r in lossy]):.3f}"
                   f" | no loss {np.mean([r['pesq_wb'] for r in rows if r['trace'] == 'none']):.3f}"
                   f" | {np.mean([r['kbps'] for r in rows]):.2f} kb/s | {time.time() - t0:.0f} s", flush=True)
@@ -124,14 +128,15 @@ GROUP_LOSS = {"none": 0, "low": 10, "mid": 20}
 
 
 def _key(r):
-    return int(r["total"]), float(r["share"]), int(r["lbrr"]), int(r["dred_ms"]), int(r["q0"]), int(r["dq"])
+    return (int(r["total"]), float(r["share"]), int(r["lbrr"]), int(r["dred_ms"]), int(r["q0"]), int(r["dq"]),
+            float(r.get("dcap") or 0))  # CSVs from before the steered primary have no dcap: 0
 
 
 def summarize(path, plot=None):
     rows = list(csv.DictReader(open(path)))
     keys = sorted({_key(r) for r in rows})
     table = {}
-    print(f"{'total':>6s} {'share':>6s} {'lbrr':>4s} {'dred':>5s} {'q0':>3s} {'dq':>3s} {'kb/s':>6s} | " +
+    print(f"{'total':>6s} {'share':>6s} {'lbrr':>4s} {'dred':>5s} {'q0':>3s} {'dq':>3s} {'dcap':>4s} {'kb/s':>6s} | " +
           " | ".join(f"{g:>4s} PESQ PLCMOS" for g in GROUPS))
     for k in keys:
         rs = [r for r in rows if _key(r) == k]
@@ -143,13 +148,15 @@ def summarize(path, plot=None):
             if k[1] >= 0:  # not libopus's own split
                 table.setdefault((k[0], g), []).append((p, m, k))
         kbps = np.mean([float(r["kbps"]) for r in rs])
-        print(f"{k[0]:6d} {k[1]:6.3f} {k[2]:4d} {k[3]:5d} {k[4]:3d} {k[5]:3d} {kbps:6.2f} | " + " | ".join(cells))
+        print(f"{k[0]:6d} {k[1]:6.3f} {k[2]:4d} {k[3]:5d} {k[4]:3d} {k[5]:3d} {k[6]:4.2f} {kbps:6.2f} | " + " | ".join(cells))
     print("\nbest by mean PESQ-WB, within 0.01 of it the higher PLCMOS "
-          "(TABLE rows: total, loss, share, lbrr, dred_ms, q0, dq):")
+          "(TABLE rows: total, loss, share, lbrr, dred_ms, q0, dq, DRED share or None):")
     for (total, g), cands in sorted(table.items()):
         top = max(c[0] for c in cands)
         p, m, k = max((c for c in cands if c[0] >= top - 0.01), key=lambda c: (c[1], c[0]))
-        print(f"    ({total}, {GROUP_LOSS[g]}, {k[1]}, {bool(k[2])}, {k[3]}, {k[4]}, {k[5]}),  # PESQ {p:.3f} PLCMOS {m:.3f}")
+        dshare = round(k[6] * (1 - k[1]), 3) if k[6] and k[3] else None
+        print(f"    ({total}, {GROUP_LOSS[g]}, {k[1]}, {bool(k[2])}, {k[3]}, {k[4]}, {k[5]}, {dshare}),"
+              f"  # PESQ {p:.3f} PLCMOS {m:.3f}")
     if plot:
         _plot(rows, keys, plot)
 
@@ -165,7 +172,8 @@ def _plot(rows, keys, path):
     colours = dict(zip(sorted({k[0] for k in keys}), ("C0", "C1", "C2", "C3", "C4")))
     for total in sorted({k[0] for k in keys}):
         q = collections.Counter(k[4] for k in keys if k[0] == total and k[5] == 5).most_common(1)[0][0]
-        line = [k for k in keys if k[0] == total and not k[2] and k[1] >= 0 and (k[3] == 0 or (k[3] == 1000 and k[4] == q and k[5] == 5))]
+        line = [k for k in keys if k[0] == total and not k[2] and k[1] >= 0 and not k[6]
+                and (k[3] == 0 or (k[3] == 1000 and k[4] == q and k[5] == 5))]
         own = [k for k in keys if k[0] == total and k[1] < 0]
         if len(line) < 2:
             continue  # a total searched at one share only (32 kb/s) has no curve
@@ -191,7 +199,7 @@ def main():
     ap.add_argument("--totals", default="16000,24000,40000")
     ap.add_argument("--clips", type=int, default=6)
     ap.add_argument("--out", default="alloc_search.csv")
-    ap.add_argument("--candidates", default=None, help="total:share:lbrr:dred_ms:q0:dq;... instead of the grid")
+    ap.add_argument("--candidates", default=None, help="total:share:lbrr:dred_ms:q0:dq[:dcap];... instead of the grid")
     ap.add_argument("--summarize", default=None)
     ap.add_argument("--plot", default=None)
     args = ap.parse_args()

@@ -10,6 +10,10 @@ jitter-buffer look-ahead covering the whole gap (a lost frame is filled once the
 packet has arrived, as the anchors were decoded by opus_demo).  Scores: PESQ-WB, STOI,
 PLCMOS (dredfast.metrics, as the anchors), and the real mean bitrate of the packets.
 
+dredfast's primary is coded (and every stream decoded) by the libopus dredfast loads
+(``DREDFAST_LIBOPUS`` or the usual search: dredfast/_libopus.py); the header line names it.
+A wheel carries libopus 1.6.1, the same encoder as the anchors'.
+
 libopus's side at the same total (20 % loss signalled, DRED 1 s requested, no LBRR: its
 budget rules take DRED's share out of the total):
 
@@ -140,8 +144,9 @@ def main():
         with ProcessPoolExecutor(args.jobs) as ex:
             for rows in ex.map(run_clip, jobs):
                 results += rows
+    from dredfast._libopus import libopus_version
     print(f"{len(clips)} dev clips x {len(TRACES)} anchor traces (lossy) and no loss; look-ahead covers the gap; "
-          f"senders told {args.loss_pct} % loss")
+          f"senders told {args.loss_pct} % loss; dredfast's primary encoder and decoder: {libopus_version()}")
     print(f"{'total':>6s} | {'dredfast auto: lossy PESQ STOI PLCMOS':>38s} | {'no loss PESQ PLCMOS':>19s} | {'kb/s':>5s} || "
           f"{'libopus 1.6.1: lossy PESQ STOI PLCMOS':>38s} | {'no loss PESQ PLCMOS':>19s} | {'kb/s':>5s} || dPESQ dPLCMOS")
     summary = []

@@ -546,6 +546,10 @@ cdef class OpusEncoder(_Handle):
         """The bitrate libopus uses (``OPUS_GET_BITRATE``)."""
         return self._ctl_get(_GET_BITRATE, "OPUS_GET_BITRATE")
 
+    def set_bitrate(self, bitrate: int) -> None:
+        """Target bitrate in b/s for the following packets (``OPUS_SET_BITRATE``)."""
+        self._ctl_set(_SET_BITRATE, as_int(bitrate, "bitrate", 500, 512000), "OPUS_SET_BITRATE")
+
     cdef tuple _frame(self, pcm):
         x = np.asarray(pcm)
         cdef bint is_float

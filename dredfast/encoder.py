@@ -45,7 +45,9 @@ class Encoder:
     measured table); ``lbrr``, ``dred_ms`` and ``dred_bitrate`` are then decided for you
     (``dred_bitrate`` must stay None).  A :class:`dredfast.allocation.Split` spends the
     total that way instead.  In both cases each packet's DRED is capped so that the mean
-    bitrate of the packets stays within ``bitrate`` (:class:`dredfast.allocation.TotalRateCap`);
+    bitrate of the packets stays within ``bitrate`` (:class:`dredfast.allocation.TotalRateCap`),
+    and with ``Split.hold == "primary"`` (the automatic split's) the primary's bitrate is
+    steered packet by packet to hold the total while DRED keeps a steady share;
     ``split`` holds the choice.
     """
 
@@ -74,6 +76,8 @@ class Encoder:
             if dred_bitrate is not None:
                 raise ValueError("allocation='auto' chooses the DRED bitrate itself: leave dred_bitrate=None")
             split = auto_split(bitrate, packet_loss_pct) if allocation == "auto" else allocation
+            if split.hold not in ("dred", "primary"):
+                raise ValueError(f"Split.hold must be 'dred' or 'primary', got {split.hold!r}")
             self.split = split
             lbrr, dred_ms, dred_bitrate = split.lbrr, split.dred_ms, split.dred_bitrate
             self._cap = TotalRateCap(bitrate, frame_ms)
@@ -129,6 +133,9 @@ class Encoder:
         stereo."""
         x = _pcm(pcm, self.frame_samples, self.channels)
         with self._lock:
+            steer = self._cap is not None and self.split.hold == "primary"
+            if steer:
+                self._opus.set_bitrate(self._cap.primary_target(self.primary_bitrate))
             packet = self._opus.encode(x)
             # libopus codes hybrid and CELT packets over 20 ms as 20 ms frames (TOC
             # configurations 12-31; SILK is 0-11), and DRED after the first of them.
@@ -139,7 +146,10 @@ class Encoder:
                 first = packet_info(packet)["frame_lengths"][0] + 1
                 cap = multiframe_max_bytes(self._bitrate, self._dred.budget.bitrate, self._dred.frame_ms, first)
             if self._cap is not None:
-                cap = self._cap.room(len(packet)) if cap is None else min(cap, self._cap.room(len(packet)))
+                room = self._cap.room(len(packet))
+                if steer:
+                    room = min(room, self._cap.dred_room(self.split.dred_bitrate))
+                cap = room if cap is None else min(cap, room)
             payload = self._dred.push(x, multiframe=multi, max_bytes=cap)
             if payload:
                 try:

@@ -25,7 +25,12 @@ def _kbps(packets, frame_ms=20):
 @pytest.mark.parametrize("loss", [0, 5, 10, 20, 50, 100])
 def test_split_adds_up(total, loss):
     s = auto_split(total, loss)
-    assert s.primary_bitrate + s.dred_bitrate == total
+    if s.hold == "dred":
+        assert s.primary_bitrate + s.dred_bitrate == total
+    else:
+        # Steered primary: DRED's per-packet ceiling and the primary's nominal rate are each
+        # within the total; the credit cap holds their sum.
+        assert s.primary_bitrate <= total and 0 < s.dred_bitrate <= total
     assert s.primary_bitrate >= total // 3
     assert (s.dred_ms == 0) == (s.dred_bitrate == 0)
 
@@ -37,8 +42,9 @@ def test_no_loss_means_no_redundancy():
 
 
 def test_table_rows_are_whole():
-    for total, loss, share, lbrr, dred_ms, q0, dq in TABLE:
+    for total, loss, share, lbrr, dred_ms, q0, dq, dred_share in TABLE:
         assert 0 < share <= 1 and 0 <= dred_ms <= 1040 and isinstance(lbrr, bool)
+        assert dred_share is None or (dred_ms > 0 and 0 < dred_share <= 1)
         assert 0 <= q0 <= 15 and 0 <= dq <= 7
         assert 6000 <= total <= 510000 and 0 <= loss <= 100
 
@@ -90,6 +96,8 @@ def test_bad_allocation_arguments():
                 Split(16000, False, 1000, 8000, primary_loss_pct=101)):
         with pytest.raises(ValueError):
             dredfast.Encoder(bitrate=24000, allocation=bad)
+    with pytest.raises(ValueError, match="hold"):
+        dredfast.Encoder(bitrate=24000, allocation=Split(16000, False, 1000, 8000, hold="both"))
     with pytest.raises(ValueError):
         auto_split(1000, 20)
     with pytest.raises(ValueError):
@@ -118,3 +126,33 @@ def test_auto_uses_the_table_quantisers(libopus):
     # A Split may tell the primary encoder another loss rate than the expected one.
     enc = dredfast.Encoder(bitrate=24000, allocation=Split(16000, False, 1000, 8000, 9, 5, primary_loss_pct=0))
     assert len(enc.encode(np.zeros(320, np.float32))) > 0
+
+
+def test_rate_cap_steering():
+    cap = TotalRateCap(24000, 20)  # 60 bytes per packet
+    assert cap.dred_room(12000) == 30 - 5           # 12 kb/s of DRED: 30 bytes a packet, less framing
+    assert cap.primary_target(15000) == 15000 - 8 * 120  # no credit yet: 2 packets' worth short of the setpoint
+    cap.credit = 2 * 60
+    assert cap.primary_target(15000) == 15000        # at the setpoint: the nominal rate
+    cap.credit = 1000
+    assert cap.primary_target(15000) == 15000 + 8 * 880
+    cap.credit = 1e6
+    assert cap.primary_target(15000) == 22500        # at most 1.5 x nominal
+    cap.credit = -1e6
+    assert cap.primary_target(15000) == 7500         # at least half
+    assert cap.primary_target(8000) == 6000          # and never below 6 kb/s
+
+
+def test_steered_primary_keeps_dred_in_every_speech_packet(libopus, speech):
+    """hold="primary" steers the primary's bitrate so that DRED keeps its share: almost
+    every packet of active speech carries DRED, where hold="dred" leaves it out after large
+    primary packets; both stay within the total."""
+    def run(hold):
+        split = Split(15000, False, 160, 12600, 9, 5, hold=hold)
+        pk = dredfast.Encoder(bitrate=24000, packet_loss_pct=20, allocation=split).encode_all(speech)
+        active = [p for p in pk if len(p) > 30]  # speech (silence packets are a few bytes)
+        return pk, np.mean([dredfast.find_dred_payload(p) is not None for p in active])
+    pk_d, with_d = run("dred")
+    pk_p, with_p = run("primary")
+    assert _kbps(pk_d) <= 24.0 and _kbps(pk_p) <= 24.0
+    assert with_p >= 0.95 and with_p > with_d
