@@ -123,6 +123,10 @@ def run(args):
                   f" | {np.mean([r['kbps'] for r in rows]):.2f} kb/s | {time.time() - t0:.0f} s", flush=True)
 
 
+#: The split must not cost intelligibility against libopus's own (issue 15: STOI not below
+#: libopus): candidates whose mean STOI falls more than this below libopus's split on the same
+#: group are not chosen (about the spread of STOI between equivalent candidates on 6 clips).
+STOI_SLACK = 0.005
 GROUPS = {"none": ("none",), "low": ("ge10_b6",), "mid": ("ge20_b3", "ge25_b15", "lossgen20")}
 GROUP_LOSS = {"none": 0, "low": 10, "mid": 20}
 
@@ -135,25 +139,32 @@ def _key(r):
 def summarize(path, plot=None):
     rows = list(csv.DictReader(open(path)))
     keys = sorted({_key(r) for r in rows})
-    table = {}
+    table, own_stoi = {}, {}
     print(f"{'total':>6s} {'share':>6s} {'lbrr':>4s} {'dred':>5s} {'q0':>3s} {'dq':>3s} {'dcap':>4s} {'kb/s':>6s} | " +
-          " | ".join(f"{g:>4s} PESQ PLCMOS" for g in GROUPS))
+          " | ".join(f"{g:>4s} PESQ  STOI  PLCMOS" for g in GROUPS))
     for k in keys:
         rs = [r for r in rows if _key(r) == k]
         cells = []
         for g, traces in GROUPS.items():
             sel = [r for r in rs if r["trace"] in traces]
             p, m = np.mean([float(r["pesq_wb"]) for r in sel]), np.mean([float(r["plcmos"]) for r in sel])
-            cells.append(f"     {p:.3f}  {m:.3f}")
+            st = np.mean([float(r["stoi"]) for r in sel])
+            cells.append(f"     {p:.3f}  {st:.3f}  {m:.3f}")
             if k[1] >= 0:  # not libopus's own split
-                table.setdefault((k[0], g), []).append((p, m, k))
+                table.setdefault((k[0], g), []).append((p, m, k, st))
+            else:
+                own_stoi[(k[0], g)] = st
         kbps = np.mean([float(r["kbps"]) for r in rs])
         print(f"{k[0]:6d} {k[1]:6.3f} {k[2]:4d} {k[3]:5d} {k[4]:3d} {k[5]:3d} {k[6]:4.2f} {kbps:6.2f} | " + " | ".join(cells))
-    print("\nbest by mean PESQ-WB, within 0.01 of it the higher PLCMOS "
+    print(f"\nbest by mean PESQ-WB among the candidates whose mean STOI is at least libopus's own split's "
+          f"- {STOI_SLACK} (where it was measured), within 0.01 of it the higher PLCMOS "
           "(TABLE rows: total, loss, share, lbrr, dred_ms, q0, dq, DRED share or None):")
     for (total, g), cands in sorted(table.items()):
+        floor = own_stoi.get((total, g))
+        if floor is not None:
+            cands = [c for c in cands if c[3] >= floor - STOI_SLACK] or cands
         top = max(c[0] for c in cands)
-        p, m, k = max((c for c in cands if c[0] >= top - 0.01), key=lambda c: (c[1], c[0]))
+        p, m, k, _ = max((c for c in cands if c[0] >= top - 0.01), key=lambda c: (c[1], c[0]))
         dshare = round(k[6] * (1 - k[1]), 3) if k[6] and k[3] else None
         print(f"    ({total}, {GROUP_LOSS[g]}, {k[1]}, {bool(k[2])}, {k[3]}, {k[4]}, {k[5]}, {dshare}),"
               f"  # PESQ {p:.3f} PLCMOS {m:.3f}")

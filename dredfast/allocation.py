@@ -6,16 +6,16 @@ LBRR on at 24-32 kb/s no DRED at all).  ``Encoder(bitrate=TOTAL, allocation="aut
 instead picks the split that scored best in a measurement:
 
 * :func:`auto_split` reads :data:`TABLE` (primary share of the total, LBRR on/off, DRED
-  duration and quantisers q0/dQ, by total bitrate and expected loss) and gives a
-  :class:`Split`; DRED gets the rest of the total.  Measured: without loss everything
-  goes to the primary; under loss fine quantisers over few latents beat coarse ones
-  over the whole second (what ``own_budget``'s duration-first rule gives), and LBRR
-  from libopus 1.3 costs more than it brings.
+  duration and quantisers q0/dQ, DRED's steady share, by total bitrate and expected loss)
+  and gives a :class:`Split`.  Measured: without loss everything goes to the primary;
+  under loss DRED with fine quantisers and a steady share per packet, the primary's
+  bitrate steered around it, beats DRED taking what the primary leaves.
 * :class:`TotalRateCap` holds the stream to the total: the primary packets' real sizes
   are counted, and each packet's DRED may only use what is left of the total's credit
   (a token bucket that keeps at most ``window_ms`` of unused credit), so the mean
   bitrate of the produced packets stays at or below the total whenever the primary
-  encoder alone does (libopus 1.3's VBR spends 92-95 % of its target on speech).
+  encoder alone does; with ``Split.hold == "primary"`` it also sets the primary's
+  bitrate before each packet so that credit stays banked for DRED.
 
 The table comes from ``benchmarks/alloc_search.py`` (training speech other than the dev
 set, loss patterns from :mod:`dredfast.lossmodels`, not the anchors' traces); its
@@ -61,11 +61,14 @@ class Split:
     hold: str = "dred"
 
 
-#: (total b/s, expected loss %) -> (primary share of the total, LBRR, DRED ms, q0, dQ).
-#: Measured by benchmarks/alloc_search.py (benchmarks/allocation/README.md): the best mean
-#: PESQ-WB of the candidates tried at that total on the training speech under the
-#: generated losses of that rate (0: no loss; 10: Gilbert 10 %; 20: Gilbert 20 % / 25 % and
-#: the loss generator at 20 %).
+#: (total b/s, expected loss %) -> (primary share of the total, LBRR, DRED ms, q0, dQ, DRED
+#: share: the most one packet's DRED may carry, as a fraction of the total, with the primary
+#: steered; None: DRED gets what the primary leaves, ``hold="dred"``).
+#: Measured by benchmarks/alloc_search.py (benchmarks/allocation/README.md), primary coded by
+#: libopus 1.6.1: the best mean PESQ-WB of the candidates tried at that total, among those
+#: whose STOI is within 0.005 of libopus's own split's or above, on the training speech
+#: under the generated losses of that rate (0: no loss; 10: Gilbert 10 %; 20: Gilbert 20 % /
+#: 25 % and the loss generator at 20 %).
 TABLE: Tuple[Tuple[int, int, float, bool, int, int, int, Optional[float]], ...] = (
     # total, loss, primary share, lbrr, dred_ms, q0, dq, DRED share (None: hold="dred")
     (24000, 0, 1.0, False, 0, 0, 0, None),
@@ -75,7 +78,7 @@ TABLE: Tuple[Tuple[int, int, float, bool, int, int, int, Optional[float]], ...] 
     (40000, 10, 0.5, False, 1000, 5, 4, 0.5),
     (24000, 20, 0.6, False, 160, 9, 5, 0.56),
     (32000, 20, 0.45, False, 1000, 5, 5, 0.55),
-    (40000, 20, 0.5, False, 1000, 4, 5, 0.5),
+    (40000, 20, 0.5, False, 1000, 5, 5, 0.5),
 )
 
 #: DRED below this many b/s carries too little to help (the 2-byte prefix, the

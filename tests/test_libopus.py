@@ -406,6 +406,11 @@ def test_encoder_options_and_checks(lib):
         OpusEncoder(max_bandwidth="huge")
     st = OpusEncoder(48000, 2, bitrate=64000)
     assert len(st.encode(np.zeros((960, 2), np.float32))) >= 1
+    b = OpusEncoder(bitrate=24000)
+    b.set_bitrate(12000)  # per packet, as dredfast's steered primary does
+    assert b.bitrate == 12000
+    with pytest.raises(ValueError):
+        b.set_bitrate(100)
     a = OpusEncoder()
     p1 = [a.encode(_speech()[320 * i:320 * (i + 1)]) for i in range(5)]
     a.reset()
