@@ -136,11 +136,15 @@ def _key(r):
             float(r.get("dcap") or 0))  # CSVs from before the steered primary have no dcap: 0
 
 
-def summarize(path, plot=None):
+def summarize(path, plot=None, quiet=False):
+    """Prints the means per candidate and group and returns the TABLE rows the CSV selects:
+    {(total, loss): (total, loss, share, lbrr, dred_ms, q0, dq, DRED share or None)}."""
+    out = print if not quiet else (lambda *a, **k: None)
+    chosen = {}
     rows = list(csv.DictReader(open(path)))
     keys = sorted({_key(r) for r in rows})
     table, own_stoi = {}, {}
-    print(f"{'total':>6s} {'share':>6s} {'lbrr':>4s} {'dred':>5s} {'q0':>3s} {'dq':>3s} {'dcap':>4s} {'kb/s':>6s} | " +
+    out(f"{'total':>6s} {'share':>6s} {'lbrr':>4s} {'dred':>5s} {'q0':>3s} {'dq':>3s} {'dcap':>4s} {'kb/s':>6s} | " +
           " | ".join(f"{g:>4s} PESQ  STOI  PLCMOS" for g in GROUPS))
     for k in keys:
         rs = [r for r in rows if _key(r) == k]
@@ -155,8 +159,8 @@ def summarize(path, plot=None):
             else:
                 own_stoi[(k[0], g)] = st
         kbps = np.mean([float(r["kbps"]) for r in rs])
-        print(f"{k[0]:6d} {k[1]:6.3f} {k[2]:4d} {k[3]:5d} {k[4]:3d} {k[5]:3d} {k[6]:4.2f} {kbps:6.2f} | " + " | ".join(cells))
-    print(f"\nbest by mean PESQ-WB among the candidates whose mean STOI is at least libopus's own split's "
+        out(f"{k[0]:6d} {k[1]:6.3f} {k[2]:4d} {k[3]:5d} {k[4]:3d} {k[5]:3d} {k[6]:4.2f} {kbps:6.2f} | " + " | ".join(cells))
+    out(f"\nbest by mean PESQ-WB among the candidates whose mean STOI is at least libopus's own split's "
           f"- {STOI_SLACK} (where it was measured), within 0.01 of it the higher PLCMOS "
           "(TABLE rows: total, loss, share, lbrr, dred_ms, q0, dq, DRED share or None):")
     for (total, g), cands in sorted(table.items()):
@@ -166,10 +170,12 @@ def summarize(path, plot=None):
         top = max(c[0] for c in cands)
         p, m, k, _ = max((c for c in cands if c[0] >= top - 0.01), key=lambda c: (c[1], c[0]))
         dshare = round(k[6] * (1 - k[1]), 3) if k[6] and k[3] else None
-        print(f"    ({total}, {GROUP_LOSS[g]}, {k[1]}, {bool(k[2])}, {k[3]}, {k[4]}, {k[5]}, {dshare}),"
-              f"  # PESQ {p:.3f} PLCMOS {m:.3f}")
+        chosen[(total, GROUP_LOSS[g])] = (total, GROUP_LOSS[g], k[1], bool(k[2]), k[3], k[4], k[5], dshare)
+        out(f"    ({total}, {GROUP_LOSS[g]}, {k[1]}, {bool(k[2])}, {k[3]}, {k[4]}, {k[5]}, {dshare}),"
+            f"  # PESQ {p:.3f} PLCMOS {m:.3f}")
     if plot:
         _plot(rows, keys, plot)
+    return chosen
 
 
 def _plot(rows, keys, path):

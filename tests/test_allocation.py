@@ -156,3 +156,18 @@ def test_steered_primary_keeps_dred_in_every_speech_packet(libopus, speech):
     pk_p, with_p = run("primary")
     assert _kbps(pk_d) <= 24.0 and _kbps(pk_p) <= 24.0
     assert with_p >= 0.95 and with_p > with_d
+
+
+def test_table_is_what_the_search_chose():
+    """Every TABLE row is the candidate benchmarks/alloc_search.py's rule picks from the
+    committed measurements (benchmarks/allocation/alloc_search.csv): the table is not edited
+    by hand away from its evidence."""
+    import importlib.util
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("alloc_search", root / "benchmarks" / "alloc_search.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    chosen = mod.summarize(root / "benchmarks" / "allocation" / "alloc_search.csv", quiet=True)
+    for row in TABLE:
+        assert chosen[row[:2]] == row, row
