@@ -28,6 +28,7 @@
  * gain after PLC over the stock history fell from 0.05 to 0.017 with one. */
 #define SHADOW_WARMUP 2
 #define MAX_PACKET 1500
+#define HF_HIST (3 * 48000 / 100) /* 30 ms at the highest output rate */
 
 struct df_receiver {
     df_receiver_config cfg;
@@ -93,12 +94,18 @@ struct df_receiver {
     int side_gap;
     float xs[DF_RX_MAX_FADE]; /* side under the fade back into decoded audio */
     int xs_len;
-    /* high band of hybrid and CELT streams during a gap: the last frame's, decaying */
-    int celt_layer;      /* the last decoded packet had a CELT layer (hybrid or CELT-only) */
+    /* high band (above 8 kHz) during a gap: the last frame's, decaying */
     int hf_on;           /* 1: output rate has a band above 8 kHz to fill */
     float hp_b[2][3], hp_a[2][2]; /* 4th-order Butterworth high-pass at 8.5 kHz, two biquads */
-    float hf_buf[DF_RX_MAX_FADE];
+    float hf_buf[2][DF_RX_MAX_FADE]; /* [0]: mono; stereo: one per channel */
     int hf_len, hf_pos, hf_dir;
+    /* stereo: the newest 30 ms of each played channel (a ring), so that each
+     * channel's gap is filled with its own high band: the two channels' bands
+     * above 8 kHz are far from equal (a mix of them sits about 6 dB LSD-HF from
+     * either channel on vectors48's st64 streams) */
+    float och[2][HF_HIST];
+    int och_w, och_n;
+    float hf2[2 * DF_RX_MAX_FRAME]; /* stereo high band of the frame being concealed, interleaved */
     float hf_gain, hf_floor;
 
     /* look-ahead steering of the PLC (see steer_plan) */
@@ -109,6 +116,7 @@ struct df_receiver {
     int16_t pcm16[DF_RX_MAX_FRAME * 2];
     float tmp[DF_RX_MAX_FRAME + 64];
     float stmp[2048];
+    float stmp2[HF_HIST];
     float sh2[2 * 1920]; /* stereo shadow input: up to 120 ms at 16 kHz, two channels */
     df_receiver_stats stats;
 };
@@ -562,6 +570,19 @@ static void resume(df_receiver *rx)
     rx->concealed = 0;
 }
 
+/* Appends n played stereo samples (interleaved) to the per-channel ring. */
+static void stereo_history(df_receiver *rx, const float *out, int n)
+{
+    if (!rx->hf_on) return;
+    int i0 = n > HF_HIST ? n - HF_HIST : 0;
+    for (int i = i0; i < n; i++) {
+        rx->och[0][rx->och_w] = out[2 * i];
+        rx->och[1][rx->och_w] = out[2 * i + 1];
+        rx->och_w = rx->och_w + 1 == HF_HIST ? 0 : rx->och_w + 1;
+    }
+    rx->och_n = rx->och_n + (n - i0) > HF_HIST ? HF_HIST : rx->och_n + (n - i0);
+}
+
 /* Output of a decoded frame (pcm16, n per channel): faded in from the
  * concealment if one is ending, then remembered as history. */
 static void decoded(df_receiver *rx, int n, float *out)
@@ -598,6 +619,7 @@ static void decoded(df_receiver *rx, int n, float *out)
         rx->ch_energy[0] = e0;
         rx->ch_energy[1] = e1;
         rx->mix_energy = em;
+        stereo_history(rx, out, n);
     }
     history_push(rx, mono, n);
     rx->t_out += n;
@@ -616,12 +638,8 @@ static void stereo_gains(df_receiver *rx)
 
 /* The band above 8.5 kHz of the newest 20 ms of played output (mono), through
  * the high-pass run over the 10 ms before them first: the fill of a gap. */
-static void hf_capture(df_receiver *rx)
+static void high_band(const df_receiver *rx, const float *x, int n, int w, float *hf)
 {
-    int n = rx->fs / 50, w = rx->fs / 100;
-    rx->hf_len = 0;
-    if (rx->oh_n < n + w) return;
-    const float *x = rx->oh + rx->oh_n - n - w;
     float m[2][2] = {{0, 0}, {0, 0}};
     for (int i = 0; i < n + w; i++) {
         float v = x[i];
@@ -631,31 +649,65 @@ static void hf_capture(df_receiver *rx)
             m[k][1] = rx->hp_b[k][2] * v - rx->hp_a[k][1] * y;
             v = y;
         }
-        if (i >= w) rx->hf_buf[i - w] = v;
+        if (i >= w) hf[i - w] = v;
+    }
+}
+
+static void hf_capture(df_receiver *rx)
+{
+    int n = rx->fs / 50, w = rx->fs / 100;
+    rx->hf_len = 0;
+    if (rx->ch == 2) {
+        if (rx->och_n < n + w) return;
+        for (int c = 0; c < 2; c++) {
+            float *x = rx->stmp2; /* the ring unrolled, oldest first */
+            for (int i = 0; i < n + w; i++) x[i] = rx->och[c][(rx->och_w - (n + w) + i + HF_HIST) % HF_HIST];
+            high_band(rx, x, n, w, rx->hf_buf[c]);
+        }
+    } else {
+        if (rx->oh_n < n + w) return;
+        high_band(rx, rx->oh + rx->oh_n - n - w, n, w, rx->hf_buf[0]);
     }
     rx->hf_len = n;
     rx->hf_pos = n - 1;
     rx->hf_dir = -1;
 }
 
-/* Adds the captured high band to a concealed frame (mono, n samples), played
+/* Adds the captured high band to a concealed frame (n samples; for stereo,
+ * interleaved, each channel its own band), played
  * back and forth (the turns are continuous, the spectrum is the last frame's),
  * as libopus's hybrid concealment fills the band above 8 kHz with CELT's noise
  * at the last band energies: 6 dB down in the first lost frame, 1.5 dB more
- * per 20 ms after it, down to a floor: -20 dB in a gap that DRED fills (the
+ * per 20 ms after it, down to a floor: -10 dB in a gap that DRED fills (the
  * speech goes on), -26 dB in one without DRED (the PLC fades out).  Measured,
  * fb32 after PLC, floor -20 dB / none / -26 dB: PLCMOS on vectors48fb (real
  * fullband speech, 12 clips x 5 traces) 2.379 / 2.404 / 2.395 (libopus 2.431),
  * LSD-HF on vectors48 (24 clips) 7.90 / 8.22 / 7.99 dB (libopus 7.08); after
- * DRED no floor cost PLCMOS (2.784 -> 2.775) and LSD-HF (6.45 -> 6.94 dB).
+ * DRED no floor cost PLCMOS (2.784 -> 2.775) and LSD-HF (6.45 -> 6.94 dB), and
+ * a floor of -10 dB instead of -20 dB lowered LSD-HF on every hybrid and SILK
+ * stream of both sets (vectors48fb fb32 6.40 -> 5.83, celt64 5.56 -> 5.06, st64
+ * 6.26 -> 5.76; vectors48 fb32 7.27 -> 7.20, st64 7.27 -> 7.26, v24 at 48 kHz
+ * 7.37 -> 7.30; celt64 4.39 -> 4.44, libopus 5.29), PESQ-WB and PLCMOS within
+ * 0.004.
  * (libopus's own high band over the lost frames of the dev clips sits 2-7 dB
- * below the no-loss decode's; a 9 dB / 3 dB decay left ours 6-17 dB below it.) */
+ * below the no-loss decode's; a 9 dB / 3 dB decay left ours 6-17 dB below it.)
+ * SILK-only streams decoded above 16 kHz get the same fill: above 8 kHz they
+ * hold the decoder's resampler images and noise floor, which the neural
+ * concealment (16 kHz, brought up by our own filter) leaves empty.  Measured on
+ * vectors48's v24 stream at 48 kHz (24 clips x 5 traces) without / with it:
+ * after PLC LSD-HF 9.07 / 7.85 dB, PLCMOS 2.977 / 3.092 (libopus 6.92, 3.109);
+ * after DRED LSD-HF 7.57 / 7.37 dB (libopus 6.36), PESQ-WB within 0.003. */
 static void add_hf(df_receiver *rx, float *y, int n)
 {
     float g = rx->hf_gain;
     const float d = powf(10.f, -1.5f / 20.f / (float)(rx->fs / 50)); /* 1.5 dB per 20 ms */
     for (int i = 0; i < n; i++) {
-        y[i] += g * rx->hf_buf[rx->hf_pos];
+        if (rx->ch == 2) {
+            y[2 * i] += g * rx->hf_buf[0][rx->hf_pos];
+            y[2 * i + 1] += g * rx->hf_buf[1][rx->hf_pos];
+        } else {
+            y[i] += g * rx->hf_buf[0][rx->hf_pos];
+        }
         int next = rx->hf_pos + rx->hf_dir;
         if (next < 0 || next >= rx->hf_len) rx->hf_dir = -rx->hf_dir; /* turn: repeat the end sample */
         else rx->hf_pos = next;
@@ -700,7 +752,6 @@ static int decode_packet(df_receiver *rx, const uint8_t *pkt, int32_t len, float
     rx->frame = ret;
     rx->started = 1;
     rx->silk_bw = silk_bandwidth(pkt[0]);
-    rx->celt_layer = (pkt[0] >> 3) >= 12;
     decoded(rx, ret, out);
     return ret;
 }
@@ -750,7 +801,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         rx->side_gap = -1; /* decided below, once the DRED is known */
         rx->steer_g = -1;
         rx->hf_gain = 0;
-        if (rx->hf_on && rx->celt_layer) {
+        if (rx->hf_on) {
             hf_capture(rx);
             if (rx->hf_len) rx->hf_gain = 0.5f; /* -6 dB */
         }
@@ -795,14 +846,23 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         steer_to_dred(rx, P + (int64_t)(nxt + 1) * n16);
     if (rx->side_gap < 0) {
         rx->side_gap = rx->probe && !dred_ahead;
-        rx->hf_floor = dred_ahead ? 0.1f : 0.05f;
+        rx->hf_floor = dred_ahead ? 0.316f : 0.05f; /* -10 dB / -26 dB: see add_hf */
         if (rx->side_gap) rx->ch_gain[0] = rx->ch_gain[1] = 1.f;
     }
     int64_t need = p16_needed(rx, rx->t_out, n);
     conceal_until(rx, rx->plc, need, P + n16, dred_pos);
     float *y = rx->tmp;
     render(rx, rx->t_out, n, y);
-    if (rx->hf_gain > 0) add_hf(rx, y, n);
+    float *hf2 = NULL;
+    if (rx->hf_gain > 0) {
+        if (ch == 2) {
+            hf2 = rx->hf2;
+            memset(hf2, 0, (size_t)(2 * n) * sizeof(float));
+            add_hf(rx, hf2, n);
+        } else {
+            add_hf(rx, y, n);
+        }
+    }
     /* The system decoder moves through the frame too. */
     const int shadowed = rx->cfg.shadow && rx->silk_bw && is_shadow_frame(n16) && rx->enc;
     const int16_t *side = NULL;
@@ -838,10 +898,16 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
             /* Mid from the concealment; side from the decoder's own PLC, as
              * libopus conceals SILK stereo (deep PLC on the mid channel only). */
             float sd = side ? side_of(side, i) : 0.f;
-            for (int j = 0; j < 2; j++) out[i * 2 + j] = to_i16(rx->ch_gain[j] * v + (j ? -sd : sd)) * (1.f / 32768.f);
+            for (int j = 0; j < 2; j++) {
+                /* with the decoder's side, the difference between the channels'
+                 * high bands is in it already: the fill goes to the mid */
+                float h = !hf2 ? 0.f : side ? .5f * (hf2[2 * i] + hf2[2 * i + 1]) : hf2[2 * i + j];
+                out[i * 2 + j] = to_i16(rx->ch_gain[j] * v + (j ? -sd : sd) + h) * (1.f / 32768.f);
+            }
         }
         y[i] = v;
     }
+    if (ch == 2) stereo_history(rx, out, n);
     /* The played output joins the history buffer (its samples before the
      * PLC's position are skipped when fed). */
     history_push(rx, y, n);
@@ -898,10 +964,10 @@ void df_receiver_reset(df_receiver *rx)
     rx->enc_bw = 0;
     rx->dlen = -1;
     rx->dvalid = 0;
-    rx->celt_layer = 0;
     rx->hf_gain = 0;
     rx->hf_floor = 0.1f;
     rx->hf_len = 0;
+    rx->och_n = rx->och_w = 0;
     rx->ch_energy[0] = rx->ch_energy[1] = rx->mix_energy = 0;
     rx->ch_gain[0] = rx->ch_gain[1] = 1.f;
     rx->probe_ahead = 0;
