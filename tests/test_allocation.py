@@ -163,11 +163,19 @@ def test_table_is_what_the_search_chose():
     committed measurements (benchmarks/allocation/alloc_search.csv): the table is not edited
     by hand away from its evidence."""
     import importlib.util
+    import sys
     from pathlib import Path
     root = Path(__file__).resolve().parents[1]
     spec = importlib.util.spec_from_file_location("alloc_search", root / "benchmarks" / "alloc_search.py")
     mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    # The script puts the checkout first on sys.path (to run from it); left there, processes
+    # started later (Dask workers in test_evaluate.py) would import the source tree instead of
+    # the installed package.
+    saved = list(sys.path)
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path[:] = saved
     chosen = mod.summarize(root / "benchmarks" / "allocation" / "alloc_search.csv", quiet=True)
     for row in TABLE:
         assert chosen[row[:2]] == row, row
