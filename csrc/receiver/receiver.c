@@ -29,6 +29,8 @@
 #define SHADOW_WARMUP 2
 #define MAX_PACKET 1500
 #define HF_HIST (3 * 48000 / 100) /* 30 ms at the highest output rate */
+#define HF_FLOOR_DRED 0.316f      /* -10 dB: the high-band fill's floor in a DRED gap (see hf_next) */
+#define HF_FLOOR_PLC 0.05f        /* -26 dB: in a gap without DRED */
 
 struct df_receiver {
     df_receiver_config cfg;
@@ -105,7 +107,6 @@ struct df_receiver {
      * either channel on vectors48's st64 streams) */
     float och[2][HF_HIST];
     int och_w, och_n;
-    float hf2[2 * DF_RX_MAX_FRAME]; /* stereo high band of the frame being concealed, interleaved */
     float hf_gain, hf_floor;
 
     /* look-ahead steering of the PLC (see steer_plan) */
@@ -115,8 +116,7 @@ struct df_receiver {
 
     int16_t pcm16[DF_RX_MAX_FRAME * 2];
     float tmp[DF_RX_MAX_FRAME + 64];
-    float stmp[2048];
-    float stmp2[HF_HIST];
+    float stmp[2048];   /* scratch: history_catch_up's 16 kHz samples, hf_capture's unrolled ring */
     float sh2[2 * 1920]; /* stereo shadow input: up to 120 ms at 16 kHz, two channels */
     df_receiver_stats stats;
 };
@@ -660,7 +660,7 @@ static void hf_capture(df_receiver *rx)
     if (rx->ch == 2) {
         if (rx->och_n < n + w) return;
         for (int c = 0; c < 2; c++) {
-            float *x = rx->stmp2; /* the ring unrolled, oldest first */
+            float *x = rx->stmp; /* the ring unrolled, oldest first (HF_HIST <= 2048) */
             for (int i = 0; i < n + w; i++) x[i] = rx->och[c][(rx->och_w - (n + w) + i + HF_HIST) % HF_HIST];
             high_band(rx, x, n, w, rx->hf_buf[c]);
         }
@@ -673,8 +673,8 @@ static void hf_capture(df_receiver *rx)
     rx->hf_dir = -1;
 }
 
-/* Adds the captured high band to a concealed frame (n samples; for stereo,
- * interleaved, each channel its own band), played
+/* The next sample of the captured high band (h[0]; stereo: h[0], h[1], each
+ * channel its own band) for a concealed frame, played
  * back and forth (the turns are continuous, the spectrum is the last frame's),
  * as libopus's hybrid concealment fills the band above 8 kHz with CELT's noise
  * at the last band energies: 6 dB down in the first lost frame, 1.5 dB more
@@ -697,23 +697,15 @@ static void hf_capture(df_receiver *rx)
  * vectors48's v24 stream at 48 kHz (24 clips x 5 traces) without / with it:
  * after PLC LSD-HF 9.07 / 7.85 dB, PLCMOS 2.977 / 3.092 (libopus 6.92, 3.109);
  * after DRED LSD-HF 7.57 / 7.37 dB (libopus 6.36), PESQ-WB within 0.003. */
-static void add_hf(df_receiver *rx, float *y, int n)
+static inline void hf_next(df_receiver *rx, float decay, float *h)
 {
-    float g = rx->hf_gain;
-    const float d = powf(10.f, -1.5f / 20.f / (float)(rx->fs / 50)); /* 1.5 dB per 20 ms */
-    for (int i = 0; i < n; i++) {
-        if (rx->ch == 2) {
-            y[2 * i] += g * rx->hf_buf[0][rx->hf_pos];
-            y[2 * i + 1] += g * rx->hf_buf[1][rx->hf_pos];
-        } else {
-            y[i] += g * rx->hf_buf[0][rx->hf_pos];
-        }
-        int next = rx->hf_pos + rx->hf_dir;
-        if (next < 0 || next >= rx->hf_len) rx->hf_dir = -rx->hf_dir; /* turn: repeat the end sample */
-        else rx->hf_pos = next;
-        if (g > rx->hf_floor) g *= d;
-    }
-    rx->hf_gain = g;
+    const float g = rx->hf_gain;
+    h[0] = g * rx->hf_buf[0][rx->hf_pos];
+    if (rx->ch == 2) h[1] = g * rx->hf_buf[1][rx->hf_pos];
+    int next = rx->hf_pos + rx->hf_dir;
+    if (next < 0 || next >= rx->hf_len) rx->hf_dir = -rx->hf_dir; /* turn: repeat the end sample */
+    else rx->hf_pos = next;
+    if (g > rx->hf_floor) rx->hf_gain = g * decay;
 }
 
 /* ------------------------------------------------------------ decoding */
@@ -846,23 +838,15 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         steer_to_dred(rx, P + (int64_t)(nxt + 1) * n16);
     if (rx->side_gap < 0) {
         rx->side_gap = rx->probe && !dred_ahead;
-        rx->hf_floor = dred_ahead ? 0.316f : 0.05f; /* -10 dB / -26 dB: see add_hf */
+        rx->hf_floor = dred_ahead ? HF_FLOOR_DRED : HF_FLOOR_PLC;
         if (rx->side_gap) rx->ch_gain[0] = rx->ch_gain[1] = 1.f;
     }
     int64_t need = p16_needed(rx, rx->t_out, n);
     conceal_until(rx, rx->plc, need, P + n16, dred_pos);
     float *y = rx->tmp;
     render(rx, rx->t_out, n, y);
-    float *hf2 = NULL;
-    if (rx->hf_gain > 0) {
-        if (ch == 2) {
-            hf2 = rx->hf2;
-            memset(hf2, 0, (size_t)(2 * n) * sizeof(float));
-            add_hf(rx, hf2, n);
-        } else {
-            add_hf(rx, y, n);
-        }
-    }
+    const int fill = rx->hf_gain > 0;
+    const float decay = fill ? powf(10.f, -1.5f / 20.f / (float)(rx->fs / 50)) : 1.f; /* 1.5 dB per 20 ms */
     /* The system decoder moves through the frame too. */
     const int shadowed = rx->cfg.shadow && rx->silk_bw && is_shadow_frame(n16) && rx->enc;
     const int16_t *side = NULL;
@@ -891,21 +875,25 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         if (sys_decode(rx, NULL, 0, n, 0) == n && rx->side_gap) side = rx->pcm16;
     }
     for (int i = 0; i < n; i++) {
-        float v = to_i16(y[i]) * (1.f / 32768.f); /* played at 16 bits, as decoded audio */
+        float h[2] = {0.f, 0.f};
+        if (fill) hf_next(rx, decay, h);
         if (ch == 1) {
+            float v = to_i16(y[i] + h[0]) * (1.f / 32768.f); /* played at 16 bits, as decoded audio */
             out[i] = v;
+            y[i] = v;
         } else {
+            float v = to_i16(y[i]) * (1.f / 32768.f);
             /* Mid from the concealment; side from the decoder's own PLC, as
              * libopus conceals SILK stereo (deep PLC on the mid channel only). */
             float sd = side ? side_of(side, i) : 0.f;
             for (int j = 0; j < 2; j++) {
                 /* with the decoder's side, the difference between the channels'
                  * high bands is in it already: the fill goes to the mid */
-                float h = !hf2 ? 0.f : side ? .5f * (hf2[2 * i] + hf2[2 * i + 1]) : hf2[2 * i + j];
-                out[i * 2 + j] = to_i16(rx->ch_gain[j] * v + (j ? -sd : sd) + h) * (1.f / 32768.f);
+                float hj = side ? .5f * (h[0] + h[1]) : h[j];
+                out[i * 2 + j] = to_i16(rx->ch_gain[j] * v + (j ? -sd : sd) + hj) * (1.f / 32768.f);
             }
+            y[i] = v;
         }
-        y[i] = v;
     }
     if (ch == 2) stereo_history(rx, out, n);
     /* The played output joins the history buffer (its samples before the
@@ -965,7 +953,7 @@ void df_receiver_reset(df_receiver *rx)
     rx->dlen = -1;
     rx->dvalid = 0;
     rx->hf_gain = 0;
-    rx->hf_floor = 0.1f;
+    rx->hf_floor = HF_FLOOR_DRED;
     rx->hf_len = 0;
     rx->och_n = rx->och_w = 0;
     rx->ch_energy[0] = rx->ch_energy[1] = rx->mix_energy = 0;
