@@ -145,7 +145,6 @@ class TotalRateCap:
     HORIZON_MS = 1000
 
     def __init__(self, total_bitrate: int, frame_ms: int, window_ms: int = 1000):
-        self.total = total_bitrate
         self.frame_ms = frame_ms
         self.per_packet = total_bitrate * frame_ms / 8000.0
         self.max_credit = total_bitrate * window_ms / 8000.0

@@ -72,6 +72,7 @@ class Encoder:
                       weights=weights, isa=isa)
         self.split: Optional[Split] = None
         self._cap: Optional[TotalRateCap] = None
+        self._steer = False  # the primary's bitrate set before each packet (Split.hold == "primary")
         if isinstance(allocation, Split) or allocation == "auto":
             if dred_bitrate is not None:
                 raise ValueError("allocation='auto' chooses the DRED bitrate itself: leave dred_bitrate=None")
@@ -81,6 +82,7 @@ class Encoder:
             self.split = split
             lbrr, dred_ms, dred_bitrate = split.lbrr, split.dred_ms, split.dred_bitrate
             self._cap = TotalRateCap(bitrate, frame_ms)
+            self._steer = split.hold == "primary"
         elif allocation != "libopus":
             raise ValueError(f"allocation must be 'libopus', 'auto' or a Split, got {allocation!r}")
         if self.split is not None:
@@ -133,7 +135,7 @@ class Encoder:
         stereo."""
         x = _pcm(pcm, self.frame_samples, self.channels)
         with self._lock:
-            steer = self._cap is not None and self.split.hold == "primary"
+            steer = self._steer
             if steer:
                 self._opus.set_bitrate(self._cap.primary_target(self.primary_bitrate))
             packet = self._opus.encode(x)
