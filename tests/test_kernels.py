@@ -101,6 +101,8 @@ def random_layer_blob(rng, kind, nin, nout, prefix="t"):
 
 @pytest.mark.parametrize("kind,nin,nout", [
     ("dense", 4, 8), ("dense", 12, 16), ("dense", 20, 8), ("dense", 36, 24), ("dense", 1024, 64),
+    # 32-output groups with every input tail (AVX-512 runs four 8-output blocks together)
+    ("dense", 8, 32), ("dense", 44, 40), ("dense", 60, 72), ("dense", 52, 96), ("dense", 4, 32),
     ("sparse", 4, 8), ("sparse", 28, 40), ("sparse", 512, 96), ("sparse", 2048, 16),
     ("float", 1, 1), ("float", 13, 21), ("float", 7, 40), ("float", 33, 3),
 ])
