@@ -105,6 +105,8 @@ def random_layer_blob(rng, kind, nin, nout, prefix="t"):
     ("dense", 8, 32), ("dense", 44, 40), ("dense", 60, 72), ("dense", 52, 96), ("dense", 4, 32),
     ("sparse", 4, 8), ("sparse", 28, 40), ("sparse", 512, 96), ("sparse", 2048, 16),
     ("float", 1, 1), ("float", 13, 21), ("float", 7, 40), ("float", 33, 3),
+    # the shapes of plc_dense_out, FARGAN's gain layers, and 32 + 32 + 8 outputs
+    ("float", 128, 30), ("float", 192, 4), ("float", 80, 1), ("float", 20, 72),
 ])
 def test_random_layers(kind, nin, nout):
     rng = np.random.default_rng(nin + 7 * nout)
