@@ -421,6 +421,24 @@ static void conceal_until(df_receiver *rx, df_deep_plc_state *st, int64_t end, i
     }
 }
 
+/* Extends the PLC timeline to `end` by repeating its last `period` samples. */
+static void repeat_period(df_receiver *rx, int period, int64_t end)
+{
+    if (end <= rx->p16_end) return;
+    const int m = (int)(end - rx->p16_end);
+    if (period < 32) period = 32; /* FARGAN's shortest; a guard for a fresh state */
+    p16_room(rx, m);
+    float *t = p16_at(rx, rx->p16_end);
+    const int64_t have = rx->p16_end - rx->p16_base;
+    if (have < period) {
+        /* (not reached after a concealment, which leaves >= 10 ms behind) */
+        memset(t, 0, (size_t)m * sizeof(float));
+    } else {
+        for (int i = 0; i < m; i++) t[i] = t[i - period];
+    }
+    rx->p16_end += m;
+}
+
 /* PLC index one past the last one the up filter reads for output samples
  * [t, t + n). */
 static int64_t p16_needed(const df_receiver *rx, int64_t t, int n)
@@ -530,16 +548,28 @@ static void resume(df_receiver *rx)
     int fl = rx->cfg.fade[slot];
     const int64_t P = (int64_t)to16(rx, rx->t_out); /* PLC index of the output's position */
     int64_t need = fl ? p16_needed(rx, rx->t_out, fl) : 0;
+    /* FARGAN goes on for one PLC frame past the output's position and as far
+     * as the shadow encoder reads; the rest of the fade (after DRED: 20 ms)
+     * is that continuation's last pitch period repeated, which the fade
+     * weighs less and less.  Measured on the dev set (24 clips x 5 traces,
+     * 16 kHz) against FARGAN for the whole fade: after DRED PESQ-WB 2.214 vs
+     * 2.217, PLCMOS 3.720 vs 3.727, PLC and LBRR unchanged (their fade is
+     * 2.5 ms); one FARGAN frame fewer per DRED gap (about 7 % of the
+     * receiver's instructions on the lossgen 20 % trace). */
+    int64_t synth = P + F16;
     if (rx->pend_n) {
         int64_t e = rx->pend_pos + rx->enc_lookahead + rx->pend_n;
         if (e > need) need = e;
+        if (e > synth) synth = e;
     }
+    if (synth > need) synth = need;
     /* The continuation comes from the PLC going on as if the loss went on,
      * on a scratch copy: the real state must stay where the output is. */
     int64_t real_end = rx->p16_end;
     if (need > rx->p16_end) {
         memcpy(rx->scratch, rx->plc, sizeof(*rx->plc));
-        conceal_until(rx, rx->scratch, need, -1, -1);
+        conceal_until(rx, rx->scratch, synth, -1, -1);
+        repeat_period(rx, rx->scratch->fargan.last_period, need);
     }
     if (fl) render(rx, rx->t_out, fl, rx->xf);
     rx->xf_len = fl;
