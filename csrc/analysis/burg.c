@@ -34,6 +34,7 @@ void df_burg_model_init(df_burg_model *m)
     for (int b = 0; b < NB; b++)
         for (int c = 0; c < NB; c++)
             m->dct[b * NB + c] = (float)(cos((b + .5) * c * PI_D / NB) * (c == 0 ? sqrt(.5) : 1.));
+    for (int i = 0; i < DF_BURG_ORDER; i++) m->bw[i] = pow(.995, i + 1); /* the same pow as per call, once */
 }
 
 /* ---- Burg ------------------------------------------------------------ */
@@ -173,7 +174,7 @@ static void half_cepstrum(const df_burg_model *m, const float *pcm, float *cep)
     /* the inverse filter 1 - sum a_i z^-i, slightly bandwidth-expanded */
     memset(x, 0, sizeof(x));
     x[0] = 1;
-    for (int i = 0; i < DF_BURG_ORDER; i++) x[i + 1] = (float)(-lpc[i] * pow(.995, i + 1));
+    for (int i = 0; i < DF_BURG_ORDER; i++) x[i + 1] = (float)(-lpc[i] * m->bw[i]);
     for (int n = 0; n < DF_BURG_NFFT; n++) {
         xin[n].r = x[n];
         xin[n].i = 0;

@@ -25,6 +25,7 @@ extern "C" {
 typedef struct {
     df_fft320 fft;                    /* the analysis's 320-point FFT tables */
     float dct[DF_BURG_BANDS * DF_BURG_BANDS]; /* [band][coefficient] */
+    double bw[DF_BURG_ORDER];         /* .995^(i+1): the inverse filter's bandwidth expansion */
 } df_burg_model;
 
 void df_burg_model_init(df_burg_model *m);
