@@ -58,40 +58,44 @@ public:
     ReceiverCore &operator=(const ReceiverCore &) = delete;
 
     // (audio float32 (n,) or (n, 2), kind, bad)
+    // The packet and look-ahead lists go through member buffers that keep their
+    // capacity, so a call allocates nothing but the returned array.  Calls on
+    // one object are serialised by the Python wrapper's lock.
     py::tuple decode(const py::object &packet, const py::list &ahead)
     {
-        std::vector<py::bytes> keep;  // keeps the bytes alive while the GIL is released
-        std::vector<const uint8_t *> ptr;
-        std::vector<int32_t> len;
+        keep_.clear();
+        ptr_.clear();
+        len_.clear();
         const uint8_t *p = nullptr;
         int32_t plen = 0;
         if (!packet.is_none()) {
             auto b = packet.cast<py::bytes>();
             auto v = as_view(b);
             if (v.size() > INT32_MAX) throw py::value_error("packet too large");
-            keep.push_back(b);
+            keep_.push_back(b);
             p = reinterpret_cast<const uint8_t *>(v.data());
             plen = static_cast<int32_t>(v.size());
         }
         for (auto item : ahead) {
             if (item.is_none()) {
-                ptr.push_back(nullptr);
-                len.push_back(-1);
+                ptr_.push_back(nullptr);
+                len_.push_back(-1);
                 continue;
             }
             auto b = item.cast<py::bytes>();
             auto v = as_view(b);
             if (v.size() > INT32_MAX) throw py::value_error("packet too large");
-            keep.push_back(b);
-            ptr.push_back(reinterpret_cast<const uint8_t *>(v.data()));
-            len.push_back(static_cast<int32_t>(v.size()));
+            keep_.push_back(b);
+            ptr_.push_back(reinterpret_cast<const uint8_t *>(v.data()));
+            len_.push_back(static_cast<int32_t>(v.size()));
         }
         int kind = 0, bad = 0, n;
         {
-            py::gil_scoped_release nogil;
-            n = df_receiver_decode(rx_, p, plen, ptr.data(), len.data(), static_cast<int>(ptr.size()), out_.data(),
+            py::gil_scoped_release nogil;  // keep_ holds the bytes alive meanwhile
+            n = df_receiver_decode(rx_, p, plen, ptr_.data(), len_.data(), static_cast<int>(ptr_.size()), out_.data(),
                                    &kind, &bad);
         }
+        keep_.clear();  // with the GIL: drops the references
         f32array y = channels_ == 1 ? f32array(n) : f32array({n, channels_});
         std::memcpy(y.mutable_data(), out_.data(), sizeof(float) * static_cast<size_t>(n) * channels_);
         return py::make_tuple(y, kind, bad != 0);
@@ -119,6 +123,9 @@ private:
     df_receiver *rx_ = nullptr;
     int channels_ = 1;
     std::vector<float> out_;
+    std::vector<py::bytes> keep_;  // per call: the packets, alive while the GIL is released
+    std::vector<const uint8_t *> ptr_;
+    std::vector<int32_t> len_;
 };
 
 }  // namespace
