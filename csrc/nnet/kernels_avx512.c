@@ -48,6 +48,14 @@ static inline void store_scaled(float *out, __m256i acc, const float *scale, con
     _mm256_storeu_ps(out, _mm256_add_ps(y, _mm256_loadu_ps(subias)));
 }
 
+/* The inputs after the last whole 16 of a block (a multiple of 4), four at
+ * a time on 256 bits; integer sums, so the order does not matter. */
+static inline void tail8(__m256i *acc, const int8_t *w, const uint8_t *x, int left)
+{
+    for (int j = 0; j < left; j += 4, w += 32)
+        *acc = _mm256_dpbusd_epi32(*acc, _mm256_set1_epi32(load4(x + j)), _mm256_loadu_si256((const __m256i *)(const void *)w));
+}
+
 /* One 8-output block: two chains of 16 inputs per step. */
 static inline void dense_block1(const int8_t *w, int cols, float *out, const uint8_t *x, const float *scale,
                                 const float *subias)
@@ -58,23 +66,9 @@ static inline void dense_block1(const int8_t *w, int cols, float *out, const uin
         a = _mm512_dpbusd_epi32(a, next_8_inputs(x + j), _mm512_loadu_si512((const void *)w));
         b = _mm512_dpbusd_epi32(b, next_8_inputs(x + j + 8), _mm512_loadu_si512((const void *)(w + 64)));
     }
-    if (j + 8 <= cols) {
-        a = _mm512_dpbusd_epi32(a, next_8_inputs(x + j), _mm512_loadu_si512((const void *)w));
-        w += 64;
-        j += 8;
-    }
     __m256i acc = fold(a, b);
-    if (j < cols)
-        acc = _mm256_dpbusd_epi32(acc, _mm256_set1_epi32(load4(x + j)), _mm256_loadu_si256((const __m256i *)(const void *)w));
+    if (j < cols) tail8(&acc, w, x + j, cols - j);
     store_scaled(out, acc, scale, subias);
-}
-
-/* The inputs after the last whole 16 of a block (a multiple of 4), four at
- * a time on 256 bits; integer sums, so the order does not matter. */
-static inline void tail8(__m256i *acc, const int8_t *w, const uint8_t *x, int left)
-{
-    for (int j = 0; j < left; j += 4, w += 32)
-        *acc = _mm256_dpbusd_epi32(*acc, _mm256_set1_epi32(load4(x + j)), _mm256_loadu_si256((const __m256i *)(const void *)w));
 }
 
 /* Four 8-output blocks at once (32 outputs, 16 inputs per step): vpdpbusd

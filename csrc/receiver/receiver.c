@@ -112,6 +112,7 @@ struct df_receiver {
     float och[2][HF_HIST];
     int och_w, och_n;
     float hf_gain, hf_floor;
+    float hf_decay;     /* per output sample: 1.5 dB per 20 ms */
 
     /* look-ahead steering of the PLC (see steer_plan) */
     int64_t steer_g;    /* PLC index of the gap end the target was made for (-1: none) */
@@ -731,7 +732,7 @@ static void hf_capture(df_receiver *rx)
  * vectors48's v24 stream at 48 kHz (24 clips x 5 traces) without / with it:
  * after PLC LSD-HF 9.07 / 7.85 dB, PLCMOS 2.977 / 3.092 (libopus 6.92, 3.109);
  * after DRED LSD-HF 7.57 / 7.37 dB (libopus 6.36), PESQ-WB within 0.003. */
-static inline void hf_next(df_receiver *rx, float decay, float *h)
+static inline void hf_next(df_receiver *rx, float *h)
 {
     const float g = rx->hf_gain;
     h[0] = g * rx->hf_buf[0][rx->hf_pos];
@@ -739,7 +740,7 @@ static inline void hf_next(df_receiver *rx, float decay, float *h)
     int next = rx->hf_pos + rx->hf_dir;
     if (next < 0 || next >= rx->hf_len) rx->hf_dir = -rx->hf_dir; /* turn: repeat the end sample */
     else rx->hf_pos = next;
-    if (g > rx->hf_floor) rx->hf_gain = g * decay;
+    if (g > rx->hf_floor) rx->hf_gain = g * rx->hf_decay;
 }
 
 /* ------------------------------------------------------------ decoding */
@@ -880,7 +881,6 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     float *y = rx->tmp;
     render(rx, rx->t_out, n, y);
     const int fill = rx->hf_gain > 0;
-    const float decay = fill ? powf(10.f, -1.5f / 20.f / (float)(rx->fs / 50)) : 1.f; /* 1.5 dB per 20 ms */
     /* The system decoder moves through the frame too. */
     const int shadowed = rx->cfg.shadow && rx->silk_bw && is_shadow_frame(n16) && rx->enc;
     const int16_t *side = NULL;
@@ -910,7 +910,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     }
     for (int i = 0; i < n; i++) {
         float h[2] = {0.f, 0.f};
-        if (fill) hf_next(rx, decay, h);
+        if (fill) hf_next(rx, h);
         if (ch == 1) {
             float v = to_i16(y[i] + h[0]) * (1.f / 32768.f); /* played at 16 bits, as decoded audio */
             out[i] = v;
@@ -1065,6 +1065,7 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
         rx->lib.encoder_ctl(rx->enc, DF_OPUS_GET_LOOKAHEAD, &la);
         rx->enc_lookahead = la;
     }
+    rx->hf_decay = powf(10.f, -1.5f / 20.f / (float)(rx->fs / 50));
     rx->identity = rx->fs == 16000;
     if (!rx->identity) {
         if (df_resampler_init(&rx->down, rx->fs, 16000, HALF_WIDTH) || df_resampler_init(&rx->up, 16000, rx->fs, HALF_WIDTH)) {
