@@ -25,10 +25,19 @@ typedef struct {
     float h[DF_RS_MAX_PHASES][DF_RS_MAX_TAPS];
 } df_resampler;
 
-/* half_width16: the filter's half length in samples of the lower of the two
+/* The filter's shape.  DF_RS_SINC: a Kaiser-windowed sinc cut off at 1.02
+ * times the lower rate's Nyquist frequency.  DF_RS_SILK_UP (from 16 kHz up
+ * only): the response of libopus's SILK resampler, which brings every SILK
+ * and hybrid stream from 16 kHz to the output rate -- a slow roll-off from
+ * 7.5 kHz that lets through images of the 6.5-8 kHz band down to about
+ * 9.8 kHz, then nothing (see resampler.c). */
+enum { DF_RS_SINC = 0, DF_RS_SILK_UP = 1 };
+
+/* half_width_low: the filter's half length in samples of the lower of the two
  * rates (the same filter sharpness whichever way it converts).  0, or -1 if
- * the rates are not 8/12/16/24/48 kHz or the filter would not fit. */
-int df_resampler_init(df_resampler *r, int fs_in, int fs_out, int half_width_low);
+ * the rates are not 8/12/16/24/48 kHz, the filter would not fit, or the shape
+ * does not apply to this conversion. */
+int df_resampler_init(df_resampler *r, int fs_in, int fs_out, int half_width_low, int shape);
 
 /* Input samples either side of an output sample the filter reads. */
 static inline int df_resampler_width(const df_resampler *r) { return r->width; }
