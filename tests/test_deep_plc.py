@@ -378,6 +378,26 @@ def test_burg_cepstrum_matches_textbook_maths():
     assert worst < 0.1, worst
 
 
+def test_burg_cepstrum_same_bits_on_every_isa(isa):
+    """The Burg cepstrum's FFT runs vectorised on AVX2 / AVX-512 (the analysis's FFT, same
+    operation order): every kernel path gives the portable path's bits, on speech, coloured
+    noise, near-silence and full-scale frames (the PLC network's input must not depend on
+    the CPU; the deep-PLC conformance tests check the whole chain against libopus too)."""
+    from importlib.resources import files
+    from dredfast.audio import read_wav
+    rng = np.random.default_rng(11)
+    speech, _ = read_wav(str(files("dredfast.data") / "demo_speech.wav"))
+    frames = [np.asarray(speech[16000:16000 + 160 * 200], np.float32),
+              np.round(rng.normal(0, 3000, 160 * 50)).astype(np.float32),
+              np.round(rng.normal(0, 1, 160 * 20)).astype(np.float32),
+              np.tile(np.array([32767] * 40 + [-32768] * 40, np.float32), 20)]
+    x = np.concatenate(frames)
+    ref = DeepPLC(isa="scalar")._model.burg(x)
+    got = DeepPLC(isa=isa)._model.burg(x)
+    assert np.all(np.isfinite(ref))
+    np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
+
+
 def test_extreme_inputs_stay_defined():
     """Hostile but valid input: full-scale square waves, DC, silence (Burg's prediction
     gain limit and zero-energy paths) and absurd DRED features must give int16 output

@@ -78,20 +78,44 @@ static inline void bfly4(cv x0, cv t1, cv t2, cv t3, cv *o)
 }
 
 /* Pass 2 on one set of 8 lanes (offset p in each of the four rows of 20
- * that start at base); mask limits loads and stores to the valid lanes. */
-static inline void pass2_lanes(float *re, float *im, int base, int p, const __m256 *w, __m256i mask)
+ * that start at base). */
+static inline void pass2_lanes(float *re, float *im, int base, int p, const __m256 *w)
+{
+    cv x[4], o[4];
+    #pragma GCC unroll 16
+    for (int q = 0; q < 4; q++) x[q] = ld(re, im, base + 20 * q + p);
+    bfly4(x[0], cmul(x[1], w[0], w[1]), cmul(x[2], w[2], w[3]), cmul(x[3], w[4], w[5]), o);
+    #pragma GCC unroll 16
+    for (int q = 0; q < 4; q++) st(re, im, base + 20 * q + p, o[q]);
+}
+
+/* Pass 2 on lanes 16..19 of the rows of two blocks at once (base0 in the low
+ * half, base1 in the high half, each with its own twiddles): the rows'
+ * last four lanes without masked loads and stores, which are slow on AMD. */
+static inline __m256 ld2(const float *a, int i0, int i1)
+{
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(a + i0)), _mm_loadu_ps(a + i1), 1);
+}
+
+static inline void st2(float *a, int i0, int i1, __m256 v)
+{
+    _mm_storeu_ps(a + i0, _mm256_castps256_ps128(v));
+    _mm_storeu_ps(a + i1, _mm256_extractf128_ps(v, 1));
+}
+
+static inline void pass2_tails(float *re, float *im, int base0, int base1, const __m256 *w)
 {
     cv x[4], o[4];
     #pragma GCC unroll 16
     for (int q = 0; q < 4; q++) {
-        x[q].r = _mm256_maskload_ps(re + base + 20 * q + p, mask);
-        x[q].i = _mm256_maskload_ps(im + base + 20 * q + p, mask);
+        x[q].r = ld2(re, base0 + 20 * q + 16, base1 + 20 * q + 16);
+        x[q].i = ld2(im, base0 + 20 * q + 16, base1 + 20 * q + 16);
     }
     bfly4(x[0], cmul(x[1], w[0], w[1]), cmul(x[2], w[2], w[3]), cmul(x[3], w[4], w[5]), o);
     #pragma GCC unroll 16
     for (int q = 0; q < 4; q++) {
-        _mm256_maskstore_ps(re + base + 20 * q + p, mask, o[q].r);
-        _mm256_maskstore_ps(im + base + 20 * q + p, mask, o[q].i);
+        st2(re, base0 + 20 * q + 16, base1 + 20 * q + 16, o[q].r);
+        st2(im, base0 + 20 * q + 16, base1 + 20 * q + 16, o[q].i);
     }
 }
 
@@ -105,20 +129,25 @@ void df_an_fft320_avx2(const df_an_fft_tw *tw, float *re, float *im, float *ore,
         #pragma GCC unroll 16
         for (int q = 0; q < 4; q++) st(re, im, p + 80 * q, o[q]);
     }
-    /* pass 2: per k3 (block of 80), rows of 20 lanes, one twiddle per row */
+    /* pass 2: per k3 (block of 80), rows of 20 lanes, one twiddle per row;
+     * lanes 16..19 two blocks at a time */
     {
-        const __m256i all = _mm256_set1_epi32(-1);
-        const __m256i low4 = _mm256_setr_epi32(-1, -1, -1, -1, 0, 0, 0, 0);
+        __m256 w[4][6];
         for (int k3 = 0; k3 < 4; k3++) {
-            __m256 w[6];
             #pragma GCC unroll 16
             for (int q = 0; q < 3; q++) {
-                w[2 * q] = _mm256_set1_ps(tw->c[q][k3][0]);
-                w[2 * q + 1] = _mm256_set1_ps(tw->c[q][k3][1]);
+                w[k3][2 * q] = _mm256_set1_ps(tw->c[q][k3][0]);
+                w[k3][2 * q + 1] = _mm256_set1_ps(tw->c[q][k3][1]);
             }
-            pass2_lanes(re, im, 80 * k3, 0, w, all);
-            pass2_lanes(re, im, 80 * k3, 8, w, all);
-            pass2_lanes(re, im, 80 * k3, 16, w, low4);
+            pass2_lanes(re, im, 80 * k3, 0, w[k3]);
+            pass2_lanes(re, im, 80 * k3, 8, w[k3]);
+        }
+        for (int k3 = 0; k3 < 4; k3 += 2) {
+            __m256 wt[6];
+            #pragma GCC unroll 16
+            for (int i = 0; i < 6; i++)
+                wt[i] = _mm256_insertf128_ps(w[k3][i], _mm256_castps256_ps128(w[k3 + 1][i]), 1);
+            pass2_tails(re, im, 80 * k3, 80 * (k3 + 1), wt);
         }
     }
     /* pass 3: gather rows of 16 lanes (k2, k3) for each (q0, q1) into the

@@ -5,14 +5,7 @@
 #ifndef DREDFAST_ANALYSIS_AVX2_H
 #define DREDFAST_ANALYSIS_AVX2_H
 
-/* Twiddle tables of the vectorised 320-point FFT, filled at model init
- * from the same float twiddles the portable FFT uses (W = exp(-2 pi i/320)). */
-typedef struct {
-    float c[3][4][2];     /* W^(20 q k3), q = 1..3, k3 < 4: second radix-4 pass */
-    float b[3][2][16];    /* W^(5 q k), k < 16: third radix-4 pass, per lane */
-    float a[4][2][64];    /* W^(q k), k < 64: radix-5 pass, per lane */
-    float r5[2][2];       /* W^64, W^128: the radix-5 roots */
-} df_an_fft_tw;
+#include "fft320.h"
 
 /* Forward 320-point FFT in libopus's 5x4x4x4 operation order on split
  * re/im arrays.  in_re/in_im hold the already scaled input in natural order

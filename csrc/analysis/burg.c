@@ -11,6 +11,8 @@
  *  - log10 is the exact (libm, double) one here, not the approximation the
  *    feature analysis uses: libopus's freq.c calls plain log10. */
 #include "burg.h"
+#include "analysis_avx2.h"
+#include "../nnet/kernels.h"
 
 #include <math.h>
 #include <string.h>
@@ -22,6 +24,13 @@
 #define COND_FAC 1e-5f
 #define MAX_ORDER 16
 #define PI_D 3.14159265358979323846
+#define NBINS 160 /* bins the bands read: band_edge[NB - 1] * 4 */
+
+#ifdef DF_HAVE_X86
+#define USE_AVX2(k) ((k) && (k)->isa >= DF_ISA_AVX2)
+#else
+#define USE_AVX2(k) 0
+#endif
 
 static const int band_edge[NB] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 34, 40};
 
@@ -29,6 +38,7 @@ void df_burg_model_init(df_burg_model *m)
 {
     memset(m, 0, sizeof(*m));
     df_fft320_init(&m->fft);
+    df_an_fft_tw_init(&m->fft_tw, &m->fft);
     /* DCT-II rows without the sqrt(2/N) factor; the argument is formed as
      * ((b + .5) c) pi / N so the zero entries round like libopus's table. */
     for (int b = 0; b < NB; b++)
@@ -161,11 +171,11 @@ float df_burg_lpc(float *A, const float *x, float min_inv_gain, int L, int nb_su
 
 /* ---- cepstrum of one 5 ms half ---------------------------------------- */
 
-static void half_cepstrum(const df_burg_model *m, const float *pcm, float *cep)
+static void half_cepstrum(const df_burg_model *m, const df_kernels *k, const float *pcm, float *cep)
 {
     float pre[HALF], lpc[DF_BURG_ORDER], x[DF_BURG_NFFT];
     float E[NB], Ly[NB];
-    df_cpx xin[DF_BURG_NFFT], X[DF_BURG_NFFT];
+    df_cpx X[DF_BURG_NFFT];
     float g, loudest = -2, follow = -2;
 
     for (int i = 0; i < HALF - 1; i++) pre[i] = pcm[i + 1] - PREEMPH * pcm[i];
@@ -175,11 +185,29 @@ static void half_cepstrum(const df_burg_model *m, const float *pcm, float *cep)
     memset(x, 0, sizeof(x));
     x[0] = 1;
     for (int i = 0; i < DF_BURG_ORDER; i++) x[i + 1] = (float)(-lpc[i] * m->bw[i]);
-    for (int n = 0; n < DF_BURG_NFFT; n++) {
-        xin[n].r = x[n];
-        xin[n].i = 0;
+    if (USE_AVX2(k)) {
+#ifdef DF_HAVE_X86
+        /* the same FFT vectorised (analysis_avx2.c), same bits; the input
+         * scaled as the portable FFT scales it (scale * 0 = +0) */
+        float re[DF_BURG_NFFT], im[DF_BURG_NFFT], ore[DF_BURG_NFFT], oim[DF_BURG_NFFT];
+        for (int n = 0; n < DF_BURG_NFFT; n++) {
+            re[n] = (1.f / DF_FFT320_N) * x[n];
+            im[n] = 0.f;
+        }
+        df_an_fft320_avx2(&m->fft_tw, re, im, ore, oim, 0);
+        for (int n = 0; n < NBINS; n++) {
+            X[n].r = ore[n];
+            X[n].i = oim[n];
+        }
+#endif
+    } else {
+        df_cpx xin[DF_BURG_NFFT];
+        for (int n = 0; n < DF_BURG_NFFT; n++) {
+            xin[n].r = x[n];
+            xin[n].i = 0;
+        }
+        df_fft320_forward(&m->fft, xin, X);
     }
-    df_fft320_forward(&m->fft, xin, X);
     /* band energies of the model spectrum 1/|A|^2 (triangular bands) */
     {
         float acc[NB] = {0};
@@ -221,11 +249,11 @@ static void half_cepstrum(const df_burg_model *m, const float *pcm, float *cep)
     cep[0] += -4;
 }
 
-void df_burg_cepstrum(const df_burg_model *m, const float *x, float *out)
+void df_burg_cepstrum(const df_burg_model *m, const df_kernels *k, const float *x, float *out)
 {
     float a[NB], b[NB];
-    half_cepstrum(m, x, a);
-    half_cepstrum(m, x + HALF, b);
+    half_cepstrum(m, k, x, a);
+    half_cepstrum(m, k, x + HALF, b);
     for (int i = 0; i < NB; i++) {
         out[i] = (float)(.5 * (a[i] + b[i]));
         out[NB + i] = a[i] - b[i];

@@ -11,6 +11,7 @@
 #define DREDFAST_BURG_H
 
 #include "fft320.h"
+#include "../nnet/nnet.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,13 +25,16 @@ extern "C" {
 
 typedef struct {
     df_fft320 fft;                    /* the analysis's 320-point FFT tables */
+    df_an_fft_tw fft_tw;              /* the same twiddles per SIMD lane (AVX2 FFT) */
     float dct[DF_BURG_BANDS * DF_BURG_BANDS]; /* [band][coefficient] */
     double bw[DF_BURG_ORDER];         /* .995^(i+1): the inverse filter's bandwidth expansion */
 } df_burg_model;
 
 void df_burg_model_init(df_burg_model *m);
-/* x: 160 samples in int16 scale; out: 36 values. */
-void df_burg_cepstrum(const df_burg_model *m, const float *x, float *out);
+/* x: 160 samples in int16 scale; out: 36 values.  k: the kernel table in
+ * use (its ISA picks the FFT; every path gives the same bits), or NULL for
+ * the portable code. */
+void df_burg_cepstrum(const df_burg_model *m, const df_kernels *k, const float *x, float *out);
 
 /* Burg's method as libopus's float SILK code runs it (double accumulators,
  * float products where libopus has them).  x holds nb_subfr subframes of

@@ -19,6 +19,22 @@ void df_fft320_init(df_fft320 *t)
                     t->slot[q0 + 5 * q1 + 20 * q2 + 80 * q3] = (short)(64 * q0 + 16 * q1 + 4 * q2 + q3);
 }
 
+void df_an_fft_tw_init(df_an_fft_tw *tw, const df_fft320 *t)
+{
+    for (int q = 1; q < 5; q++)
+        for (int c = 0; c < 2; c++) {
+            if (q < 4)
+                for (int k3 = 0; k3 < 4; k3++) tw->c[q - 1][k3][c] = t->twiddle[20 * q * k3][c];
+            if (q < 4)
+                for (int k = 0; k < 16; k++) tw->b[q - 1][c][k] = t->twiddle[5 * q * k][c];
+            for (int k = 0; k < 64; k++) tw->a[q - 1][c][k] = t->twiddle[q * k][c];
+        }
+    for (int c = 0; c < 2; c++) {
+        tw->r5[0][c] = t->twiddle[64][c];
+        tw->r5[1][c] = t->twiddle[128][c];
+    }
+}
+
 /* ---- 320-point complex FFT -------------------------------------------
  *
  * libopus runs these transforms in single precision with a mixed-radix

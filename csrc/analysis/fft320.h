@@ -22,7 +22,17 @@ typedef struct {
     short slot[DF_FFT320_N];       /* input position -> digit-reversed work slot */
 } df_fft320;
 
+/* Twiddle tables of the vectorised 320-point FFT (analysis_avx2.c), made
+ * from the same float twiddles the portable FFT uses (W = exp(-2 pi i/320)). */
+typedef struct {
+    float c[3][4][2];     /* W^(20 q k3), q = 1..3, k3 < 4: second radix-4 pass */
+    float b[3][2][16];    /* W^(5 q k), k < 16: third radix-4 pass, per lane */
+    float a[4][2][64];    /* W^(q k), k < 64: radix-5 pass, per lane */
+    float r5[2][2];       /* W^64, W^128: the radix-5 roots */
+} df_an_fft_tw;
+
 void df_fft320_init(df_fft320 *t);
+void df_an_fft_tw_init(df_an_fft_tw *tw, const df_fft320 *t);
 /* out = DFT(in) / 320 (out must not alias in). */
 void df_fft320_forward(const df_fft320 *t, const df_cpx *in, df_cpx *out);
 

@@ -90,18 +90,7 @@ int df_analysis_model_init(df_analysis_model *m, const df_blob *blob, char *err,
         for (int j = 0; j < width; j++) m->bin_frac[start + j] = (float)j / width;
     }
     /* per-lane copies for the vectorised FFT (see analysis_avx2.c) */
-    for (int q = 1; q < 5; q++)
-        for (int c = 0; c < 2; c++) {
-            if (q < 4)
-                for (int k3 = 0; k3 < 4; k3++) m->fft_tw.c[q - 1][k3][c] = m->fft.twiddle[20 * q * k3][c];
-            if (q < 4)
-                for (int k = 0; k < 16; k++) m->fft_tw.b[q - 1][c][k] = m->fft.twiddle[5 * q * k][c];
-            for (int k = 0; k < 64; k++) m->fft_tw.a[q - 1][c][k] = m->fft.twiddle[q * k][c];
-        }
-    for (int c = 0; c < 2; c++) {
-        m->fft_tw.r5[0][c] = m->fft.twiddle[64][c];
-        m->fft_tw.r5[1][c] = m->fft.twiddle[128][c];
-    }
+    df_an_fft_tw_init(&m->fft_tw, &m->fft);
     return df_pitchdnn_bind(&m->pitch, blob, err, errlen);
 }
 

@@ -53,7 +53,7 @@ public:
         const float *x = pcm.data();
         {
             py::gil_scoped_release nogil;
-            for (py::ssize_t i = 0; i < n; i++) df_burg_cepstrum(&m_->burg, x + i * DF_BURG_FRAME, o + i * DF_BURG_OUT);
+            for (py::ssize_t i = 0; i < n; i++) df_burg_cepstrum(&m_->burg, k_, x + i * DF_BURG_FRAME, o + i * DF_BURG_OUT);
         }
         return out;
     }

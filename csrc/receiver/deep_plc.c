@@ -155,7 +155,7 @@ static void start_burst(const df_deep_plc_model *m, const df_kernels *k, df_deep
     while (st->analysis_pos + FRAME <= BUF) {
         float x[FRAME], in[DF_PLC_INPUTS], feat[NF];
         for (int i = 0; i < FRAME; i++) x[i] = 32768.f * st->pcm[st->analysis_pos + i];
-        df_burg_cepstrum(&m->burg, x, in);
+        df_burg_cepstrum(&m->burg, k, x, in);
         df_analysis_frame(&m->analysis, k, &st->enc, x, feat, NULL);
         memcpy(st->features, feat, sizeof(feat));
         /* After a gap the first analysed frame only warms the analysis up
