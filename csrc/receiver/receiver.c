@@ -55,6 +55,7 @@ struct df_receiver {
     /* rates */
     int fs, ch, identity;
     df_resampler down, up;
+    df_resampler up_hist; /* 24/48 kHz: the sinc filter, for what the history is told was played */
     int64_t t_out;      /* output samples per channel so far */
 
     /* played output at the output rate, mono (input of the down filter) */
@@ -75,6 +76,7 @@ struct df_receiver {
     int frame;          /* output samples per channel of the last frame */
     int started, concealed, conceal_dred, shadowed;
     float xf[DF_RX_MAX_FADE];
+    float xfh[DF_RX_MAX_FADE]; /* the same continuation through up_hist (see render_hist) */
     int xf_len, xf_pos;
     const float *fade_tab;
     float fades[4][DF_RX_MAX_FADE];
@@ -99,10 +101,6 @@ struct df_receiver {
      * decoder's PLC (needs `probe`); -1 until the gap's first frame decides */
     int side_gap;
     float xs[DF_RX_MAX_FADE]; /* side under the fade back into decoded audio */
-    /* onset of a gap: the step between the last played sample and the
-     * concealment, faded out over the first 2.5 ms (see onset_step) */
-    float last_out[2], last_out2[2], onset_e[2], onset_d[2], onset_v0, onset_v1, onset_tab[DF_RX_MAX_FADE];
-    int onset_len, onset_pos, onset_pending;
     int xs_len;
     /* high band (above 8 kHz) during a gap: the last frame's, decaying */
     int hf_on;           /* 1: output rate has a band above 8 kHz to fill */
@@ -125,6 +123,7 @@ struct df_receiver {
 
     int16_t pcm16[DF_RX_MAX_FRAME * 2];
     float tmp[DF_RX_MAX_FRAME + 64];
+    float tmp_h[DF_RX_MAX_FRAME];
     float stmp[2048];   /* scratch: history_catch_up's 16 kHz samples, hf_capture's unrolled ring */
     float sh2[2 * 1920]; /* stereo shadow input: up to 120 ms at 16 kHz, two channels */
     df_receiver_stats stats;
@@ -466,6 +465,22 @@ static void render(df_receiver *rx, int64_t t, int n, float *y)
         df_resample(&rx->up, rx->p16, rx->p16_base, t, n, y);
 }
 
+/* The concealment as the PLC's history sees it.  What is played goes up
+ * through the SILK-shaped filter (resampler.c), whose images of the 6-8 kHz
+ * band reach 8-9.8 kHz as in libopus's decoded frames; the history's down
+ * filter would fold those back into 7.5-8 kHz of the 16 kHz timeline, and
+ * that small change, through the PLC network's state, moved the scores of
+ * later gaps at random (PLCMOS of 8-run subsets by up to 0.02 either way).
+ * So the history is told the concealment through the sinc filter, as before
+ * the SILK shape: its 16 kHz timeline does not depend on the played images. */
+static void render_hist(df_receiver *rx, int64_t t, int n, float *y)
+{
+    if (rx->identity)
+        memcpy(y, p16_at(rx, t), (size_t)n * sizeof(float));
+    else
+        df_resample(&rx->up_hist, rx->p16, rx->p16_base, t, n, y);
+}
+
 /* ------------------------------------------------------ system decoder */
 
 static int sys_decode(df_receiver *rx, const uint8_t *pkt, int32_t len, int n, int fec)
@@ -580,7 +595,10 @@ static void resume(df_receiver *rx)
         conceal_until(rx, rx->scratch, synth, -1, -1);
         repeat_period(rx, rx->scratch->fargan.last_period, need);
     }
-    if (fl) render(rx, rx->t_out, fl, rx->xf);
+    if (fl) {
+        render(rx, rx->t_out, fl, rx->xf);
+        render_hist(rx, rx->t_out, fl, rx->xfh);
+    }
     rx->xf_len = fl;
     rx->xf_pos = 0;
     rx->fade_tab = rx->fades[slot];
@@ -629,33 +647,36 @@ static void decoded(df_receiver *rx, int n, float *out)
     const int ch = rx->ch;
     const float sc = 1.f / 32768.f;
     for (int i = 0; i < n * ch; i++) out[i] = rx->pcm16[i] * sc;
+    float *mono = rx->tmp;
+    int faded = 0; /* samples of out whose history version is in mono already */
     if (rx->xf_pos < rx->xf_len) {
         int m = rx->xf_len - rx->xf_pos;
         if (m > n) m = n;
         for (int i = 0; i < m; i++) {
-            float f = rx->fade_tab[rx->xf_pos + i], c = rx->xf[rx->xf_pos + i];
+            float f = rx->fade_tab[rx->xf_pos + i], c = rx->xf[rx->xf_pos + i], ch_ = rx->xfh[rx->xf_pos + i];
             float sd = rx->xf_pos + i < rx->xs_len ? rx->xs[rx->xf_pos + i] : 0.f;
+            float hm = 0;
             for (int j = 0; j < ch; j++) {
-                float v = f * out[i * ch + j] + (1 - f) * (ch == 2 ? rx->ch_gain[j] * c + (j ? -sd : sd) : c);
-                /* what is played is what the history remembers: 16-bit */
+                float d = out[i * ch + j];
+                float v = f * d + (1 - f) * (ch == 2 ? rx->ch_gain[j] * c + (j ? -sd : sd) : c);
+                float vh = f * d + (1 - f) * (ch == 2 ? rx->ch_gain[j] * ch_ + (j ? -sd : sd) : ch_);
+                /* what is played is what the history remembers: 16-bit
+                 * (through the history's own filter, see render_hist) */
                 out[i * ch + j] = to_i16(v) * sc;
+                hm += to_i16(vh) * sc;
             }
+            mono[i] = ch == 2 ? .5f * hm : hm;
         }
+        faded = m;
         rx->xf_pos += m;
     }
-    if (n > 0)
-        for (int j = 0; j < ch; j++) {
-            rx->last_out2[j] = n > 1 ? out[(n - 2) * ch + j] : rx->last_out[j];
-            rx->last_out[j] = out[(n - 1) * ch + j];
-        }
-    float *mono = rx->tmp;
     if (ch == 1) {
-        memcpy(mono, out, (size_t)n * sizeof(float));
+        memcpy(mono + faded, out + faded, (size_t)(n - faded) * sizeof(float));
     } else {
         float e0 = 0, e1 = 0, em = 0;
         for (int i = 0; i < n; i++) {
             float l = out[2 * i], r = out[2 * i + 1], m = .5f * (l + r);
-            mono[i] = m;
+            if (i >= faded) mono[i] = m;
             e0 += l * l;
             e1 += r * r;
             em += m * m;
@@ -695,36 +716,6 @@ static void high_band(const df_receiver *rx, const float *x, int n, int w, float
         }
         if (i >= w) hf[i - w] = v;
     }
-}
-
-/* The concealment at the output rate is the 16 kHz timeline brought up by
- * our filter, while the audio played before it is the decoder's own, with
- * its band above 8 kHz and a history whose last samples the down filter
- * could only estimate one-sided: the two do not meet.  Measured on v24 at
- * 48 kHz (en_f_allison_01, its vector trace), the second difference at a
- * gap's first sample had a median of 74 (16-bit units) against 21 in the
- * no-loss decode -- a click, whose splatter above 8 kHz also showed in
- * LSD-HF.  So the concealment starts from where the played audio was going:
- * the step between them one sample back (with the fill and the side as they
- * start) is added to the first 2.5 ms, fading out, and the difference of
- * their slopes to the first 0.5 ms.  After it, 4 clips x v24 / st64 / fb32,
- * the medians are those of the no-loss decode (e.g. v24 17 / 21); vectors48
- * (24 clips x 5 traces), LSD-HF after DRED st64 7.29 -> 6.37 dB, fb32 7.22 ->
- * 6.40 (with the SILK-shaped up filter, resampler.c; the step alone: 7.05,
- * 7.01), PLC rows 0.3-0.5 dB lower.  Not at 16 kHz mono, where the history is
- * the played audio itself. */
-static void onset_step(df_receiver *rx)
-{
-    rx->onset_len = rx->onset_pos = rx->onset_pending = 0;
-    if ((rx->identity && rx->ch == 1) || rx->t_out < 2) return;
-    const int64_t lo = rx->identity ? rx->t_out - 2 : (int64_t)to16(rx, rx->t_out - 2) - rx->up.width - 1;
-    if (lo < rx->p16_base) return; /* the timeline does not reach back there (after a reset) */
-    float v[2];
-    render(rx, rx->t_out - 2, 2, v);
-    rx->onset_v0 = v[1];
-    rx->onset_v1 = v[0];
-    rx->onset_pending = 1; /* the step itself once the fill and side are known */
-    rx->onset_len = rx->fs / 400;
 }
 
 static void hf_capture(df_receiver *rx)
@@ -862,7 +853,6 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     const int n16 = to16(rx, n);
     const int64_t P = to16(rx, rx->t_out);
     rx->xf_len = rx->xf_pos = 0;
-    const int first = !rx->concealed;
     if (!rx->concealed) {
         if (ch == 2) stereo_gains(rx);
         rx->side_gap = -1; /* decided below, once the DRED is known */
@@ -918,9 +908,9 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     }
     int64_t need = p16_needed(rx, rx->t_out, n);
     conceal_until(rx, rx->plc, need, P + n16, dred_pos);
-    float *y = rx->tmp;
+    float *y = rx->tmp, *yh = rx->tmp_h;
     render(rx, rx->t_out, n, y);
-    if (first) onset_step(rx);
+    render_hist(rx, rx->t_out, n, yh);
     const int fill = rx->hf_gain > 0;
     /* The system decoder moves through the frame too. */
     const int shadowed = rx->cfg.shadow && rx->silk_bw && is_shadow_frame(n16) && rx->enc;
@@ -952,56 +942,28 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     for (int i = 0; i < n; i++) {
         float h[2] = {0.f, 0.f};
         if (fill) hf_next(rx, h);
-        /* what is added to the concealment in each channel: the high-band fill,
-         * the side (stereo, from the decoder's PLC) */
-        float add[2];
-        const float sd = side ? side_of(side, i) : 0.f;
         if (ch == 1) {
-            add[0] = h[0];
-        } else {
-            /* with the decoder's side, the difference between the channels'
-             * high bands is in it already: the fill goes to the mid */
-            for (int j = 0; j < 2; j++) add[j] = (side ? .5f * (h[0] + h[1]) : h[j]) + (j ? -sd : sd);
-        }
-        if (rx->onset_pending) {
-            /* the step against the concealment one sample back, with the fill
-             * and the side as they start (they go on from the played audio) */
-            for (int j = 0; j < ch; j++) {
-                const float g = ch == 2 ? rx->ch_gain[j] : 1.f;
-                rx->onset_e[j] = rx->last_out[j] - g * rx->onset_v0 - add[j];
-                rx->onset_d[j] = (rx->last_out[j] - rx->last_out2[j]) - g * (rx->onset_v0 - rx->onset_v1);
-            }
-            if (side) {
-                /* the side is the decoder's, continuous already: the mid alone takes the step */
-                rx->onset_e[0] = rx->onset_e[1] = .5f * (rx->onset_e[0] + rx->onset_e[1]);
-                rx->onset_d[0] = rx->onset_d[1] = .5f * (rx->onset_d[0] + rx->onset_d[1]);
-            }
-            rx->onset_pending = 0;
-        }
-        if (rx->onset_pos < rx->onset_len) {
-            const float w = rx->onset_tab[rx->onset_pos++];
-            /* the slope's mismatch, continued for a few samples only (24, 0.5 ms
-             * at 48 kHz), so that it cannot grow into a bump */
-            const int k = rx->onset_pos - 1;
-            const float ws = k < 24 ? (1.f - k / 24.f) * (1.f - k / 24.f) : 0.f;
-            for (int j = 0; j < ch; j++) add[j] += w * rx->onset_e[j] + ws * (k + 1) * rx->onset_d[j];
-        }
-        if (ch == 1) {
-            float v = to_i16(y[i] + add[0]) * (1.f / 32768.f); /* played at 16 bits, as decoded audio */
+            float v = to_i16(y[i] + h[0]) * (1.f / 32768.f); /* played at 16 bits, as decoded audio */
             out[i] = v;
-            y[i] = v;
+            yh[i] = to_i16(yh[i] + h[0]) * (1.f / 32768.f);
         } else {
+            float v = to_i16(y[i]) * (1.f / 32768.f);
             /* Mid from the concealment; side from the decoder's own PLC, as
              * libopus conceals SILK stereo (deep PLC on the mid channel only). */
-            float v = to_i16(y[i]) * (1.f / 32768.f);
-            for (int j = 0; j < 2; j++) out[i * 2 + j] = to_i16(rx->ch_gain[j] * v + add[j]) * (1.f / 32768.f);
-            y[i] = v;
+            float sd = side ? side_of(side, i) : 0.f;
+            for (int j = 0; j < 2; j++) {
+                /* with the decoder's side, the difference between the channels'
+                 * high bands is in it already: the fill goes to the mid */
+                float hj = side ? .5f * (h[0] + h[1]) : h[j];
+                out[i * 2 + j] = to_i16(rx->ch_gain[j] * v + (j ? -sd : sd) + hj) * (1.f / 32768.f);
+            }
+            yh[i] = to_i16(yh[i]) * (1.f / 32768.f);
         }
     }
     if (ch == 2) stereo_history(rx, out, n);
     /* The played output joins the history buffer (its samples before the
      * PLC's position are skipped when fed). */
-    history_push(rx, y, n);
+    history_push(rx, yh, n);
     rx->shadowed = shadowed;
     rx->t_out += n;
     rx->concealed = 1;
@@ -1058,8 +1020,6 @@ void df_receiver_reset(df_receiver *rx)
     rx->hf_gain = 0;
     rx->hf_floor = HF_FLOOR_DRED;
     rx->hf_len = 0;
-    rx->onset_len = rx->onset_pos = rx->onset_pending = 0;
-    rx->last_out[0] = rx->last_out[1] = 0;
     rx->och_n = rx->och_w = 0;
     rx->ch_energy[0] = rx->ch_energy[1] = rx->mix_energy = 0;
     rx->ch_gain[0] = rx->ch_gain[1] = 1.f;
@@ -1139,7 +1099,9 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
     rx->hf_decay = powf(10.f, -1.5f / 20.f / (float)(rx->fs / 50));
     rx->identity = rx->fs == 16000;
     if (!rx->identity) {
-        if (df_resampler_init(&rx->down, rx->fs, 16000, HALF_WIDTH, DF_RS_SINC) || df_resampler_init(&rx->up, 16000, rx->fs, HALF_WIDTH, rx->fs > 16000 ? DF_RS_SILK_UP : DF_RS_SINC)) {
+        if (df_resampler_init(&rx->down, rx->fs, 16000, HALF_WIDTH, DF_RS_SINC) ||
+            df_resampler_init(&rx->up, 16000, rx->fs, HALF_WIDTH, rx->fs > 16000 ? DF_RS_SILK_UP : DF_RS_SINC) ||
+            df_resampler_init(&rx->up_hist, 16000, rx->fs, HALF_WIDTH, DF_RS_SINC)) {
             snprintf(err, errlen, "cannot build the resampling filters");
             df_receiver_destroy(rx);
             return NULL;
@@ -1158,11 +1120,6 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
             rx->hp_a[k][0] = (float)(-2 * cw / a0);
             rx->hp_a[k][1] = (float)((1 - alpha) / a0);
         }
-    }
-    {
-        /* the onset step's fade: raised cosine from 1 down to 0 over 2.5 ms */
-        const int len = rx->fs / 400;
-        for (int i = 0; i < len; i++) rx->onset_tab[i] = (float)(0.5 + 0.5 * cos(DF_RX_PI * (i + 0.5) / len));
     }
     for (int s = 0; s < 4; s++) {
         int len = cfg->fade[s];

@@ -33,18 +33,31 @@ static int rate_ok(int fs)
     return fs == 8000 || fs == 12000 || fs == 16000 || fs == 24000 || fs == 48000;
 }
 
-/* Magnitude response (dB at frequencies in Hz) of libopus's SILK resampler
- * from 16 kHz up, measured through libopus's own decoder: vectors/' v24
- * packets of 12 dev clips decoded at 16 and at 48 kHz, the ratio of the two
- * outputs' Welch spectra (100 ms segments) at f below 8 kHz and at the image
- * 16 kHz - f above it (libopus 1.3.1 as the system decoder; the resampler is
- * the same in 1.6.1).  From 9.9 kHz on the measurement reaches the decoders'
- * rounding noise (-65 dB); the target goes on falling to -100 dB, so that
- * the images of strong low harmonics around 16 kHz stay under that noise. */
-static const double silk_up_hz[] = {0, 7400, 7500, 7600, 7700, 7800, 7900, 8000, 8100, 8200, 8300, 8400,
-                                    8500, 8700, 8900, 9100, 9300, 9500, 9700, 9900, 10100, 10400, 24000};
-static const double silk_up_db[] = {0, 0, -.1, -.2, -.5, -.9, -1.7, -3.1, -5.0, -7.5, -10.3, -13.4,
-                                    -16.6, -23.3, -30.2, -37.4, -44.9, -52.6, -60.2, -68, -76, -100, -100};
+/* Magnitude response (dB at frequencies in Hz) of the up filter: flat to
+ * 8.05 kHz (as sharp as the sinc filter's edge: a duller concealment costs
+ * PLCMOS against the decoded frames around it), then the roll-off of
+ * libopus's SILK resampler, which brings every SILK and hybrid stream to
+ * the output rate.  That roll-off was measured through libopus's own
+ * decoder: vectors/' v24 packets of 12 dev clips decoded at 16 and at
+ * 48 kHz, the ratio of the two outputs' Welch spectra (100 ms segments) at
+ * the image 16 kHz - f of f (libopus 1.3.1 and 1.6.1 alike): -7.5 dB at
+ * 8.2 kHz, -16.6 at 8.5, -33.8 at 9, -52.6 at 9.5, then the decoders'
+ * rounding noise (-65 dB) from 9.9 kHz on; the target goes on falling to
+ * -100 dB, so that the images of strong low harmonics around 16 kHz stay
+ * under that noise.  Our sinc filter let through images 8-9 kHz 10-20 dB
+ * weaker than the decoded frames around a gap have, and images around 16 kHz
+ * of up to -69 dB: in vectors48's hybrid streams, whose band above 8 kHz
+ * is only that, the concealed frames' band sat 20 dB low at 8.5-9 kHz and up
+ * to 15 dB high around 16 kHz.  With this shape, vectors48 after DRED (24
+ * clips x 5 traces): LSD-HF st64 7.29 -> 6.75 dB, fb32 7.22 -> 6.76, v24 at
+ * 48 kHz 7.29 -> 6.82 (libopus 5.85 / 6.27 / 6.36); on real fullband speech
+ * (vectors48fb, 12 clips x 5 traces, DRED) PESQ-WB and PLCMOS unchanged
+ * (fb32 2.389 / 3.000 against 2.391 / 3.000, st64 2.233 / 2.940 against
+ * 2.232 / 2.942) and LSD-HF lower (5.83 -> 5.73, 5.75 -> 5.63 dB). */
+static const double silk_up_hz[] = {0, 8160, 8161, 8200, 8300, 8400, 8500, 8700, 8900,
+                                    9100, 9300, 9500, 9700, 9900, 10100, 10400, 24000};
+static const double silk_up_db[] = {0, 0, -6.5, -7.5, -10.3, -13.4, -16.6, -23.3, -30.2,
+                                    -37.4, -44.9, -52.6, -60.2, -68, -76, -100, -100};
 
 /* Zero-phase impulse response, at u input samples from the centre, of that
  * target taken as piecewise linear in amplitude between its points: per
@@ -88,9 +101,11 @@ int df_resampler_init(df_resampler *r, int fs_in, int fs_out, int half_width_low
      * 1.02 3.303; a half length of 12 was 0.05-0.2 lower still).  The Kaiser
      * window (beta 6, about 60 dB) keeps images and aliases down. */
     double fc = 0.5 * 1.02 * (r->L < r->M ? (double)r->L / r->M : 1.0);
-    /* The SILK shape is smooth already; its window (beta 8, about 80 dB side
-     * lobes) only has to keep the truncation's ripple under its -100 dB. */
-    const double beta = shape == DF_RS_SILK_UP ? 8.0 : 6.0, norm = bessel_i0(beta);
+    /* The SILK shape's window: beta 8 (about 80 dB side lobes) keeps the
+     * truncation's ripple near its -100 dB; the window smears the target by
+     * a few hundred Hz (realised: -0.4 dB at 7.8 kHz, -13.5 at 8.5, -30.2 at 9,
+     * under -95 dB from 11 kHz; test_resampler.c checks it). */
+    const double beta = shape == DF_RS_SILK_UP ? 7.0 : 6.0, norm = bessel_i0(beta);
     for (int p = 0; p < r->L; p++) {
         double frac = (double)p / r->L, sum = 0;
         for (int j = 0; j < 2 * r->width; j++) {
