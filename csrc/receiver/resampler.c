@@ -34,8 +34,8 @@ static int rate_ok(int fs)
 }
 
 /* Magnitude response (dB at frequencies in Hz) of the up filter: flat to
- * 8.05 kHz (as sharp as the sinc filter's edge: a duller concealment costs
- * PLCMOS against the decoded frames around it), then the roll-off of
+ * the sinc filter's edge at 8.16 kHz (a duller concealment costs PLCMOS
+ * against the decoded frames around it), then the roll-off of
  * libopus's SILK resampler, which brings every SILK and hybrid stream to
  * the output rate.  That roll-off was measured through libopus's own
  * decoder: vectors/' v24 packets of 12 dev clips decoded at 16 and at
@@ -48,12 +48,10 @@ static int rate_ok(int fs)
  * weaker than the decoded frames around a gap have, and images around 16 kHz
  * of up to -69 dB: in vectors48's hybrid streams, whose band above 8 kHz
  * is only that, the concealed frames' band sat 20 dB low at 8.5-9 kHz and up
- * to 15 dB high around 16 kHz.  With this shape, vectors48 after DRED (24
- * clips x 5 traces): LSD-HF st64 7.29 -> 6.75 dB, fb32 7.22 -> 6.76, v24 at
- * 48 kHz 7.29 -> 6.82 (libopus 5.85 / 6.27 / 6.36); on real fullband speech
- * (vectors48fb, 12 clips x 5 traces, DRED) PESQ-WB and PLCMOS unchanged
- * (fb32 2.389 / 3.000 against 2.391 / 3.000, st64 2.233 / 2.940 against
- * 2.232 / 2.942) and LSD-HF lower (5.83 -> 5.73, 5.75 -> 5.63 dB). */
+ * to 15 dB high around 16 kHz.  With this shape (and the receiver's
+ * history kept on the sinc filter, receiver.c render_hist), vectors48 after
+ * DRED (24 clips x 5 traces): LSD-HF st64 7.29 -> 6.76 dB, fb32 7.22 ->
+ * 6.75, v24 at 48 kHz 7.29 -> 6.83 (libopus 5.85 / 6.27 / 6.36). */
 static const double silk_up_hz[] = {0, 8160, 8161, 8200, 8300, 8400, 8500, 8700, 8900,
                                     9100, 9300, 9500, 9700, 9900, 10100, 10400, 24000};
 static const double silk_up_db[] = {0, 0, -6.5, -7.5, -10.3, -13.4, -16.6, -23.3, -30.2,
@@ -101,10 +99,10 @@ int df_resampler_init(df_resampler *r, int fs_in, int fs_out, int half_width_low
      * 1.02 3.303; a half length of 12 was 0.05-0.2 lower still).  The Kaiser
      * window (beta 6, about 60 dB) keeps images and aliases down. */
     double fc = 0.5 * 1.02 * (r->L < r->M ? (double)r->L / r->M : 1.0);
-    /* The SILK shape's window: beta 8 (about 80 dB side lobes) keeps the
-     * truncation's ripple near its -100 dB; the window smears the target by
-     * a few hundred Hz (realised: -0.4 dB at 7.8 kHz, -13.5 at 8.5, -30.2 at 9,
-     * under -95 dB from 11 kHz; test_resampler.c checks it). */
+    /* The SILK shape's window: beta 7 (about 70 dB side lobes); it smears the
+     * target by a few hundred Hz (realised: -0.2 dB at 7.8 kHz, -1.4 at 8,
+     * -13.6 at 8.5, -30.6 at 9, under -85 dB from 11 kHz; test_resampler.c
+     * checks it). */
     const double beta = shape == DF_RS_SILK_UP ? 7.0 : 6.0, norm = bessel_i0(beta);
     for (int p = 0; p < r->L; p++) {
         double frac = (double)p / r->L, sum = 0;

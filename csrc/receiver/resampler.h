@@ -27,10 +27,10 @@ typedef struct {
 
 /* The filter's shape.  DF_RS_SINC: a Kaiser-windowed sinc cut off at 1.02
  * times the lower rate's Nyquist frequency.  DF_RS_SILK_UP (from 16 kHz up
- * only): the response of libopus's SILK resampler, which brings every SILK
- * and hybrid stream from 16 kHz to the output rate -- a slow roll-off from
- * 7.5 kHz that lets through images of the 6.5-8 kHz band down to about
- * 9.8 kHz, then nothing (see resampler.c). */
+ * only): flat to the sinc's edge (8.16 kHz), then the roll-off of libopus's
+ * SILK resampler, which brings every SILK and hybrid stream from 16 kHz to
+ * the output rate -- it lets images of the 6-8 kHz band through down to
+ * about 9.8 kHz -- and nothing beyond (see resampler.c). */
 enum { DF_RS_SINC = 0, DF_RS_SILK_UP = 1 };
 
 /* half_width_low: the filter's half length in samples of the lower of the two
