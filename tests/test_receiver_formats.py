@@ -230,3 +230,34 @@ def test_stereo_high_band_fill_per_channel(libopus):
     assert rx.stats.dred == 10
     assert first_r < first_l - 20, (first_l, first_r)
 
+
+
+
+def test_output_does_not_depend_on_where_the_receiver_lives(libopus):
+    """Receivers alive at once (so at different addresses) given the same stream and losses
+    give the same samples: vectors48's stereo st64 with the lossgen trace, whose first gap
+    (packets 2-4) makes the down filter reach before the first played sample.  That must
+    read silence, not whatever lies in front of the buffer: up to d09f45d it read the
+    receiver's own fields there (from that commit a pointer among them).  A weak detector of
+    that bug -- on that build it failed in 1 of 4 runs (the fields' bits are often tiny as
+    floats); separate processes differed in 3 of 5 -- but an invariant worth keeping."""
+    import vectors
+    shared = vectors.shared_dir()
+    if shared is None or not (shared / "vectors48").is_dir():
+        pytest.skip("needs ../shared/vectors48")
+    pk = dredfast.read_packets(shared / "vectors48" / "en_f_allison_01" / "st64.pkts")[:60]
+    lost = np.resize(np.asarray(dredfast.load_trace(shared / "traces" / "lossgen" / "lossgen_loss20_seed1.txt"),
+                                bool), len(pk))
+    rxs = [dredfast.Receiver(48000, channels=2) for _ in range(4)]
+    outs = [[] for _ in rxs]
+    for i, p in enumerate(pk):
+        ahead = []
+        if lost[i]:
+            for j in range(i + 1, len(pk)):
+                ahead.append(None if lost[j] else pk[j])
+                if not lost[j]:
+                    break
+        for rx, out in zip(rxs, outs):
+            out.append(rx.decode(None if lost[i] else p, lookahead=ahead))
+    for out in outs[1:]:
+        np.testing.assert_array_equal(np.concatenate(outs[0]), np.concatenate(out))

@@ -60,13 +60,15 @@ struct df_receiver {
     int64_t t_out;      /* output samples per channel so far */
 
     /* played output at the output rate, mono (input of the down filter) */
-    float oh[OH_CAP];
+    float oh_mem[DF_RS_MAX_TAPS + OH_CAP];
+    float *oh;          /* oh_mem after a zero prefix (see df_receiver_create) */
     int64_t oh_t0;      /* output index of oh[0] */
     int oh_n;
     int64_t s_next;     /* next 16 kHz history sample to compute */
 
     /* PLC timeline: everything the PLC has seen or produced, by PLC index */
-    float p16[P16_CAP];
+    float p16_mem[DF_RS_MAX_TAPS + P16_CAP];
+    float *p16;         /* p16_mem after a zero prefix */
     int64_t p16_base, p16_end;
     int16_t fb[F16];    /* history samples waiting for a whole 10 ms frame */
     int fb_n;
@@ -1057,6 +1059,16 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    /* The filters read up to their width before the first sample they are
+     * given: at the start of a stream (or of a short first frame) that is
+     * before the buffers' first element.  A prefix of zeros (never written:
+     * the buffers are trimmed by moving their contents, not the prefix)
+     * stands for the silence before the stream.  Without it the down filter
+     * read the struct fields in front of oh -- a pointer among them, so the
+     * PLC history of a gap in the first 2 ms of 48 kHz output, and all
+     * output after it, depended on where the receiver was allocated. */
+    rx->oh = rx->oh_mem + DF_RS_MAX_TAPS;
+    rx->p16 = rx->p16_mem + DF_RS_MAX_TAPS;
     rx->cfg = *cfg;
     rx->model = plc;
     rx->k = k;
