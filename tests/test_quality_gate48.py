@@ -71,6 +71,11 @@ def _decode(packets: List[bytes], lost: np.ndarray, channels: int, mode: str) ->
     return (y if channels == 1 else y[:, 0]).astype(np.float64)
 
 
+def _anchor_rows(path: Path) -> List[Dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
 @pytest.fixture(scope="module")
 def gate48_runs(libopus):
     pytest.importorskip("pesq")
@@ -84,10 +89,8 @@ def gate48_runs(libopus):
     from dredfast.metrics import lsd_hf, pesq_wb, plcmos, stoi
 
     base = shared / "vectors48fb"
-    anchors: Dict = {}
-    with open(base / "quality_anchor48fb_dev.csv", newline="") as f:
-        for r in csv.DictReader(f):
-            anchors[(r["clip"], r["trace"], r["config"], r["mode"])] = r
+    anchors = {(r["clip"], r["trace"], r["config"], r["mode"]): r
+               for r in _anchor_rows(base / "quality_anchor48fb_dev.csv")}
     clips = sorted(json.loads((base / "settings.json").read_text())["clips"])[::CLIPS_EVERY]
     runs = []
     for clip in clips:
@@ -148,11 +151,8 @@ def test_lsd_hf_of_upsampled_streams_after_dred(libopus, stream):
     if shared is None or not (shared / "vectors48").is_dir():
         pytest.skip("needs ../shared/vectors48")
     base = shared / "vectors48"
-    anchors: Dict = {}
-    with open(base / "quality_anchor48_dev.csv", newline="") as f:
-        for r in csv.DictReader(f):
-            if r["config"] == stream and r["mode"] == "dred":
-                anchors[(r["clip"], r["trace"])] = float(r["lsd_hf"])
+    anchors = {(r["clip"], r["trace"]): float(r["lsd_hf"]) for r in _anchor_rows(base / "quality_anchor48_dev.csv")
+               if r["config"] == stream and r["mode"] == "dred"}
     clips = sorted({c for c, _ in anchors})[::4]
     traces = sorted({t for _, t in anchors})
     assert len(clips) == 6 and len(traces) == 5
