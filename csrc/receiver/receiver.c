@@ -143,7 +143,9 @@ static int16_t to_i16(float v)
 }
 
 /* 16 kHz samples in n output samples (frames are multiples of 2.5 ms). */
-static int to16(const df_receiver *rx, int64_t n) { return (int)(n * 16000 / rx->fs); }
+/* n output samples in 16 kHz samples.  int64: an output position passes
+ * 2^31 samples at 16 kHz after 37 hours, and a call may last that long. */
+static int64_t to16(const df_receiver *rx, int64_t n) { return n * 16000 / rx->fs; }
 
 static float *p16_at(df_receiver *rx, int64_t idx) { return rx->p16 + (idx - rx->p16_base); }
 
@@ -206,7 +208,7 @@ static void history_catch_up(df_receiver *rx)
      * reaches past the newest output get a one-sided estimate, so that the
      * PLC's history ends exactly where the played audio does and its
      * continuation joins it without a lag. */
-    const int64_t last = (int64_t)to16(rx, rx->t_out) - 1;
+    const int64_t last = to16(rx, rx->t_out) - 1;
     const int64_t exact = df_resampler_last_output(&rx->down, rx->oh_t0 + rx->oh_n - 1);
     int64_t keep_from = last + 1 - (int64_t)HIST_FRAMES * F16;
     /* Whole PLC frames that end before keep_from: silence, not filtered
@@ -573,7 +575,7 @@ static void resume(df_receiver *rx)
     if (!rx->concealed) return;
     int slot = (rx->conceal_dred ? 0 : 1) + (rx->shadowed ? 0 : 2);
     int fl = rx->cfg.fade[slot];
-    const int64_t P = (int64_t)to16(rx, rx->t_out); /* PLC index of the output's position */
+    const int64_t P = to16(rx, rx->t_out); /* PLC index of the output's position */
     int64_t need = fl ? p16_needed(rx, rx->t_out, fl) : 0;
     /* FARGAN goes on for one PLC frame past the output's position and as far
      * as the shadow encoder reads; the rest of the fade (after DRED: 20 ms)
@@ -853,7 +855,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         rx->stats.plc++;
         return n;
     }
-    const int n16 = to16(rx, n);
+    const int n16 = (int)to16(rx, n); /* one packet slot: at most 120 ms */
     const int64_t P = to16(rx, rx->t_out);
     rx->xf_len = rx->xf_pos = 0;
     if (!rx->concealed) {
