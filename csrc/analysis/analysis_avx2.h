@@ -6,6 +6,15 @@
 #define DREDFAST_ANALYSIS_AVX2_H
 
 #include "fft320.h"
+#include "../nnet/kernels.h"
+
+/* The vectorised loops serve the AVX2 and AVX-512 kernel tables; k may be
+ * NULL (portable code). */
+#ifdef DF_HAVE_X86
+#define DF_AN_USE_AVX2(k) ((k) && (k)->isa >= DF_ISA_AVX2)
+#else
+#define DF_AN_USE_AVX2(k) 0
+#endif
 
 /* Forward 320-point FFT in libopus's 5x4x4x4 operation order on split
  * re/im arrays.  in_re/in_im hold the already scaled input in natural order

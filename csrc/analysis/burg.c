@@ -26,11 +26,6 @@
 #define PI_D 3.14159265358979323846
 #define NBINS 160 /* bins the bands read: band_edge[NB - 1] * 4 */
 
-#ifdef DF_HAVE_X86
-#define USE_AVX2(k) ((k) && (k)->isa >= DF_ISA_AVX2)
-#else
-#define USE_AVX2(k) 0
-#endif
 
 static const int band_edge[NB] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 34, 40};
 
@@ -185,7 +180,7 @@ static void half_cepstrum(const df_burg_model *m, const df_kernels *k, const flo
     memset(x, 0, sizeof(x));
     x[0] = 1;
     for (int i = 0; i < DF_BURG_ORDER; i++) x[i + 1] = (float)(-lpc[i] * m->bw[i]);
-    if (USE_AVX2(k)) {
+    if (DF_AN_USE_AVX2(k)) {
 #ifdef DF_HAVE_X86
         /* the same FFT vectorised (analysis_avx2.c), same bits; the input
          * scaled as the portable FFT scales it (scale * 0 = +0) */

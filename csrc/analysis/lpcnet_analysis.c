@@ -36,12 +36,6 @@
 #include "log2_approx.h"
 #include "../nnet/kernels.h"
 
-/* The vectorised loops (analysis_avx2.c) serve the AVX2 and AVX-512 tables. */
-#ifdef DF_HAVE_X86
-#define USE_AVX2(k) ((k)->isa >= DF_ISA_AVX2)
-#else
-#define USE_AVX2(k) 0
-#endif
 
 #define PREEMPH 0.85f
 #define DELAY 80                 /* pitch analysis lag behind the frame, samples */
@@ -102,7 +96,7 @@ static void real_dft(const df_analysis_model *m, const df_kernels *kt, const flo
                      float *Xi)
 {
     const float scale = 1.f / DF_AN_WINDOW;
-    if (USE_AVX2(kt)) {
+    if (DF_AN_USE_AVX2(kt)) {
         float re[DF_AN_WINDOW], im[DF_AN_WINDOW], ore[DF_AN_WINDOW], oim[DF_AN_WINDOW];
         /* the portable FFT's input scaling, scale * x and scale * 0 (= +0) */
         for (int n = 0; n < DF_AN_WINDOW; n++) {
@@ -182,7 +176,7 @@ static void lpc_from_cepstrum(const df_analysis_model *m, const df_kernels *kt, 
      * sum runs over the coefficients in order; the bands are independent,
      * so the loop runs across them (vectorisable, same roundings). */
     float s[DF_AN_DCT_PAD] = {0};
-    if (USE_AVX2(kt))
+    if (DF_AN_USE_AVX2(kt))
         df_an_dct24_avx2(s, c, (const float (*)[24])m->idct, NB);
     else
         for (int j = 0; j < NB; j++)
@@ -203,7 +197,7 @@ static void lpc_from_cepstrum(const df_analysis_model *m, const df_kernels *kt, 
     /* autocorrelation = inverse DFT of the (real, even) power spectrum,
      * done like libopus: forward FFT of the full Hermitian spectrum (the
      * mirrored half has imaginary parts -0), read backwards, times 320 */
-    if (USE_AVX2(kt)) {
+    if (DF_AN_USE_AVX2(kt)) {
         /* same input as below, scaled as the FFT scales it: the mirrored
          * half's imaginary parts are -0 * scale = -0 */
         const float scale = 1.f / DF_AN_WINDOW;
@@ -284,7 +278,7 @@ __attribute__((target("fma"))) static void xcorr_fma(const float *x, const float
 static void xcorr_avx2_order(const df_kernels *kt, const float *x, const float *y, float *out,
                              int n, int nlags)
 {
-    if (USE_AVX2(kt)) {
+    if (DF_AN_USE_AVX2(kt)) {
         df_an_xcorr_avx2(x, y, out, n, nlags);
         return;
     }
@@ -349,7 +343,7 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
     /* IF features: per low bin, the phase advance since the previous frame
      * (unit complex number) and the bin's log power, clamped to [-1, 1]. */
     if_feat[0] = MAXF(-1.f, MINF(1.f, (1.f / 64) * (10.f * log10_f(1e-15f + Xr[0] * Xr[0]) - 6.f)));
-    if (USE_AVX2(k)) {
+    if (DF_AN_USE_AVX2(k)) {
         df_an_if_features_avx2(if_feat, Xr, Xi, st->prev_re, st->prev_im, DF_AN_IF_BINS);
     } else {
         for (int i = 1; i < DF_AN_IF_BINS; i++) {
@@ -369,7 +363,7 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
     /* 3. floored log spectrum -> cepstrum */
     float loudest = -2, follow = -2;
     float logE[DF_AN_DCT_PAD];
-    if (USE_AVX2(k)) {
+    if (DF_AN_USE_AVX2(k)) {
         float Ep[DF_AN_DCT_PAD];
         for (int b = 0; b < DF_AN_DCT_PAD; b++) Ep[b] = b < NB ? 1e-2f + E[b] : 1.f;
         df_an_log10_avx2(logE, Ep, DF_AN_DCT_PAD);
@@ -386,7 +380,7 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
     {
         /* per coefficient a sum over the bands in order, all coefficients at once */
         float s[DF_AN_DCT_PAD] = {0};
-        if (USE_AVX2(k))
+        if (DF_AN_USE_AVX2(k))
             df_an_dct24_avx2(s, Ly, (const float (*)[24])m->dct, NB);
         else
             for (int b = 0; b < NB; b++)
@@ -411,7 +405,7 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         float rtaps[DF_AN_LPC];
         for (int j = 0; j < DF_AN_LPC; j++) rtaps[j] = lpc[DF_AN_LPC - 1 - j];
         float *res = &st->lp_buf[PMAX];
-        if (USE_AVX2(k))
+        if (DF_AN_USE_AVX2(k))
             df_an_fir16_avx2(res, hist, rtaps, DF_AN_FRAME);
         else
             for (int i = 0; i < DF_AN_FRAME; i++)
@@ -464,7 +458,7 @@ void df_analysis_frame(const df_analysis_model *m, const df_kernels *k, df_analy
         /* energy steps (independent), their running sum (serial), then the
          * normalisation (independent): the same roundings as one loop */
         const float e0p1 = 1 + e0;
-        if (USE_AVX2(k)) {
+        if (DF_AN_USE_AVX2(k)) {
             df_an_xcnorm_avx2(xc, c, buf, DF_AN_FRAME, e0p1, e1, DF_PITCH_NB_XCORR);
         } else {
             double d[DF_PITCH_NB_XCORR], e[DF_PITCH_NB_XCORR];

@@ -55,8 +55,9 @@ struct df_receiver {
     /* rates */
     int fs, ch, identity;
     df_resampler down, up;
-    df_resampler up_hist; /* 24/48 kHz: the sinc filter, for what the history is told was played */
-    const df_resampler *up_play; /* the gap's: up after SILK / hybrid packets, up_hist after CELT ones */
+    df_resampler up_hist; /* 24/48 kHz: the sinc filter (up itself is SILK-shaped there) */
+    const df_resampler *up_sinc; /* the sinc filter from 16 kHz: up_hist at 24/48 kHz, else up */
+    const df_resampler *up_play; /* the gap's: up after SILK / hybrid packets, up_sinc after CELT ones */
     int64_t t_out;      /* output samples per channel so far */
 
     /* played output at the output rate, mono (input of the down filter) */
@@ -79,7 +80,8 @@ struct df_receiver {
     int frame;          /* output samples per channel of the last frame */
     int started, concealed, conceal_dred, shadowed;
     float xf[DF_RX_MAX_FADE];
-    float xfh[DF_RX_MAX_FADE]; /* the same continuation through up_hist (see render_hist) */
+    float xfh[DF_RX_MAX_FADE]; /* the same continuation through up_sinc (see render_hist) */
+    int xf_hist;        /* 1: xfh holds it (else the history takes xf) */
     int xf_len, xf_pos;
     const float *fade_tab;
     float fades[4][DF_RX_MAX_FADE];
@@ -461,29 +463,34 @@ static int64_t p16_needed(const df_receiver *rx, int64_t t, int n)
     return c + rx->up.width + 1;
 }
 
-/* Output samples [t, t + n) of the PLC-timeline signal at the output rate. */
-static void render(df_receiver *rx, int64_t t, int n, float *y)
+/* Output samples [t, t + n) of the PLC-timeline signal at the output rate,
+ * through filter r. */
+static void render_with(df_receiver *rx, const df_resampler *r, int64_t t, int n, float *y)
 {
     if (rx->identity)
         memcpy(y, p16_at(rx, t), (size_t)n * sizeof(float));
     else
-        df_resample(rx->up_play, rx->p16, rx->p16_base, t, n, y);
+        df_resample(r, rx->p16, rx->p16_base, t, n, y);
 }
 
-/* The concealment as the PLC's history sees it.  What is played goes up
- * through the SILK-shaped filter (resampler.c), whose images of the 6-8 kHz
- * band reach 8-9.8 kHz as in libopus's decoded frames; the history's down
- * filter would fold those back into 7.5-8 kHz of the 16 kHz timeline, and
- * that small change, through the PLC network's state, moved the scores of
- * later gaps at random (PLCMOS of 8-run subsets by up to 0.02 either way).
- * So the history is told the concealment through the sinc filter, as before
- * the SILK shape: its 16 kHz timeline does not depend on the played images. */
-static void render_hist(df_receiver *rx, int64_t t, int n, float *y)
+/* As played: through the gap's filter (up_play). */
+static void render(df_receiver *rx, int64_t t, int n, float *y) { render_with(rx, rx->up_play, t, n, y); }
+
+/* The concealment as the PLC's history sees it: through the sinc filter
+ * (up_sinc).  What is played after SILK and hybrid packets goes up through
+ * the SILK-shaped filter (resampler.c), whose images of the 6-8 kHz band
+ * reach 8-9.8 kHz as in libopus's decoded frames; the history's down filter
+ * would fold those back into 7.5-8 kHz of the 16 kHz timeline, and that
+ * small change, through the PLC network's state, moved the scores of later
+ * gaps at random (PLCMOS of 8-run subsets by up to 0.02 either way).  So the
+ * history's 16 kHz timeline does not depend on the played images.  1 when it
+ * differs from what render() gives (else yh is not written: use the played
+ * samples). */
+static int render_hist(df_receiver *rx, int64_t t, int n, float *yh)
 {
-    if (rx->identity)
-        memcpy(y, p16_at(rx, t), (size_t)n * sizeof(float));
-    else
-        df_resample(&rx->up_hist, rx->p16, rx->p16_base, t, n, y);
+    if (rx->identity || rx->up_play == rx->up_sinc) return 0;
+    render_with(rx, rx->up_sinc, t, n, yh);
+    return 1;
 }
 
 /* ------------------------------------------------------ system decoder */
@@ -600,9 +607,10 @@ static void resume(df_receiver *rx)
         conceal_until(rx, rx->scratch, synth, -1, -1);
         repeat_period(rx, rx->scratch->fargan.last_period, need);
     }
+    rx->xf_hist = 0;
     if (fl) {
         render(rx, rx->t_out, fl, rx->xf);
-        render_hist(rx, rx->t_out, fl, rx->xfh);
+        rx->xf_hist = render_hist(rx, rx->t_out, fl, rx->xfh);
     }
     rx->xf_len = fl;
     rx->xf_pos = 0;
@@ -658,7 +666,8 @@ static void decoded(df_receiver *rx, int n, float *out)
         int m = rx->xf_len - rx->xf_pos;
         if (m > n) m = n;
         for (int i = 0; i < m; i++) {
-            float f = rx->fade_tab[rx->xf_pos + i], c = rx->xf[rx->xf_pos + i], ch_ = rx->xfh[rx->xf_pos + i];
+            float f = rx->fade_tab[rx->xf_pos + i], c = rx->xf[rx->xf_pos + i];
+            float ch_ = rx->xf_hist ? rx->xfh[rx->xf_pos + i] : c;
             float sd = rx->xf_pos + i < rx->xs_len ? rx->xs[rx->xf_pos + i] : 0.f;
             float hm = 0;
             for (int j = 0; j < ch; j++) {
@@ -864,7 +873,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
          * in SILK and hybrid streams; CELT codes its own band there, and its
          * gaps keep the sinc filter (vectors48 celt64 LSD-HF after DRED 4.99
          * dB with the SILK shape, 4.45 with the sinc; libopus 5.29). */
-        rx->up_play = rx->silk_bw ? &rx->up : &rx->up_hist;
+        rx->up_play = rx->silk_bw ? &rx->up : rx->up_sinc;
         rx->side_gap = -1; /* decided below, once the DRED is known */
         rx->steer_g = -1;
         rx->hf_gain = 0;
@@ -920,7 +929,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     conceal_until(rx, rx->plc, need, P + n16, dred_pos);
     float *y = rx->tmp, *yh = rx->tmp_h;
     render(rx, rx->t_out, n, y);
-    render_hist(rx, rx->t_out, n, yh);
+    if (!render_hist(rx, rx->t_out, n, yh)) yh = y; /* the history's samples are the played ones */
     const int fill = rx->hf_gain > 0;
     /* The system decoder moves through the frame too. */
     const int shadowed = rx->cfg.shadow && rx->silk_bw && is_shadow_frame(n16) && rx->enc;
@@ -1119,10 +1128,11 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
     }
     rx->hf_decay = powf(10.f, -1.5f / 20.f / (float)(rx->fs / 50));
     rx->identity = rx->fs == 16000;
+    rx->up_sinc = rx->fs > 16000 ? &rx->up_hist : &rx->up;
     if (!rx->identity) {
         if (df_resampler_init(&rx->down, rx->fs, 16000, HALF_WIDTH, DF_RS_SINC) ||
             df_resampler_init(&rx->up, 16000, rx->fs, HALF_WIDTH, rx->fs > 16000 ? DF_RS_SILK_UP : DF_RS_SINC) ||
-            df_resampler_init(&rx->up_hist, 16000, rx->fs, HALF_WIDTH, DF_RS_SINC)) {
+            (rx->fs > 16000 && df_resampler_init(&rx->up_hist, 16000, rx->fs, HALF_WIDTH, DF_RS_SINC))) {
             snprintf(err, errlen, "cannot build the resampling filters");
             df_receiver_destroy(rx);
             return NULL;
