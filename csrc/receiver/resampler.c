@@ -60,14 +60,17 @@ static const double silk_up_db[] = {0, 0, -6.5, -7.5, -10.3, -13.4, -16.6, -23.3
 /* Zero-phase impulse response, at u input samples from the centre, of that
  * target taken as piecewise linear in amplitude between its points: per
  * segment the integral of (a + b f) cos(c f) df has a closed form. */
-static double silk_up_response(double u, int fs_in)
+#define SILK_UP_POINTS ((int)(sizeof(silk_up_hz) / sizeof(silk_up_hz[0])))
+
+/* amp: the target's points as amplitudes (10^(dB/20)), made once per filter. */
+static double silk_up_response(double u, int fs_in, const double *amp)
 {
-    const int n = (int)(sizeof(silk_up_hz) / sizeof(silk_up_hz[0]));
+    const int n = SILK_UP_POINTS;
     const double c = 2 * DF_RX_PI * u / fs_in;
     double acc = 0;
     for (int k = 0; k + 1 < n; k++) {
         const double f0 = silk_up_hz[k], f1 = silk_up_hz[k + 1];
-        const double a0 = pow(10, silk_up_db[k] / 20), a1 = pow(10, silk_up_db[k + 1] / 20);
+        const double a0 = amp[k], a1 = amp[k + 1];
         const double b = (a1 - a0) / (f1 - f0), a = a0 - b * f0;
         if (fabs(c) < 1e-9)
             acc += a * (f1 - f0) + b * (f1 * f1 - f0 * f0) / 2;
@@ -104,6 +107,8 @@ int df_resampler_init(df_resampler *r, int fs_in, int fs_out, int half_width_low
      * -13.6 at 8.5, -30.6 at 9, under -85 dB from 11 kHz; test_resampler.c
      * checks it). */
     const double beta = shape == DF_RS_SILK_UP ? 7.0 : 6.0, norm = bessel_i0(beta);
+    double amp[SILK_UP_POINTS];
+    for (int k = 0; k < SILK_UP_POINTS; k++) amp[k] = pow(10, silk_up_db[k] / 20);
     for (int p = 0; p < r->L; p++) {
         double frac = (double)p / r->L, sum = 0;
         for (int j = 0; j < 2 * r->width; j++) {
@@ -112,7 +117,7 @@ int df_resampler_init(df_resampler *r, int fs_in, int fs_out, int half_width_low
             double a = u / r->width, w = 0;
             if (fabs(a) < 1) w = bessel_i0(beta * sqrt(1 - a * a)) / norm;
             double s = u == 0 ? 1 : sin(2 * DF_RX_PI * fc * u) / (2 * DF_RX_PI * fc * u);
-            double v = shape == DF_RS_SILK_UP ? silk_up_response(u, fs_in) * w : 2 * fc * s * w;
+            double v = shape == DF_RS_SILK_UP ? silk_up_response(u, fs_in, amp) * w : 2 * fc * s * w;
             r->h[p][j] = (float)v;
             sum += v;
         }
