@@ -32,8 +32,11 @@ DEBUG = os.environ.get("DREDFAST_DEBUG") == "1" or SANITIZE
 
 # No FP contraction: the element-wise maths must round like libopus's generic
 # C; the kernels use explicit FMA intrinsics where libopus does.
-COMMON = ["-fno-strict-aliasing", "-ffp-contract=off", "-fvisibility=hidden", "-Wall", "-Wextra"]
-COMMON += ["-O1", "-g", "-fno-omit-frame-pointer"] if DEBUG else ["-O2", "-g0"]
+# -fno-wrapv: Python's own CFLAGS (sysconfig) carry -fwrapv, which forbids the compiler to
+# assume that int loop counters and indices do not overflow; our C has no signed overflow
+# (CI's UBSan job checks it) and loses 9-10 % more instructions on the receiver with it.
+COMMON = ["-fno-strict-aliasing", "-fno-wrapv", "-ffp-contract=off", "-fvisibility=hidden", "-Wall", "-Wextra"]
+COMMON += ["-O1", "-g", "-fno-omit-frame-pointer"] if DEBUG else ["-O3", "-g0"]
 if SANITIZE:
     COMMON += ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"]
 C_FLAGS = ["-std=c11"]
@@ -81,7 +84,8 @@ opus_ext = Extension(
     # the package accepts (pyproject: numpy>=1.21).
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"),
                    ("NPY_TARGET_VERSION", "NPY_1_21_API_VERSION")],
-    extra_compile_args=[f for f in COMMON if f not in ("-Wall", "-Wextra")],  # Cython's C is not ours to lint
+    # Cython's C is not ours to lint, nor ours to vouch for without -fwrapv
+    extra_compile_args=[f for f in COMMON if f not in ("-Wall", "-Wextra", "-fno-wrapv")],
     extra_link_args=LINK,
     libraries=["dl"],
 )

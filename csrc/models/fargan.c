@@ -190,11 +190,19 @@ void df_fargan_continue(const df_fargan_model *m, const df_kernels *k, df_fargan
 void df_fargan_frame(const df_fargan_model *m, const df_kernels *k, df_fargan_state *st, const float *features,
                      float *pcm)
 {
+    df_fargan_frame_head(m, k, st, features, pcm, DF_FARGAN_SUBFRAMES);
+}
+
+void df_fargan_frame_head(const df_fargan_model *m, const df_kernels *k, df_fargan_state *st, const float *features,
+                          float *pcm, int nsub)
+{
     float cond[COND_TOTAL];
     const int period = period_of(features);
     int s;
+    if (nsub < 1) nsub = 1;
+    if (nsub > DF_FARGAN_SUBFRAMES) nsub = DF_FARGAN_SUBFRAMES;
     compute_cond(m, k, st, cond, features, period);
-    for (s = 0; s < DF_FARGAN_SUBFRAMES; s++)
+    for (s = 0; s < nsub; s++)
         run_subframe(m, k, st, pcm + s * DF_FARGAN_SUBFRAME, cond + s * DF_FARGAN_COND, st->last_period);
     st->last_period = period;
 }

@@ -56,6 +56,10 @@ void df_fargan_continue(const df_fargan_model *m, const df_kernels *k, df_fargan
 /* One feature frame to 160 samples; the state must be primed. */
 void df_fargan_frame(const df_fargan_model *m, const df_kernels *k, df_fargan_state *st, const float *features,
                      float *pcm);
+/* The first nsub (1..4) subframes of a frame: for a continuation whose state is
+ * thrown away afterwards (the state is then mid-frame: not for going on). */
+void df_fargan_frame_head(const df_fargan_model *m, const df_kernels *k, df_fargan_state *st, const float *features,
+                          float *pcm, int nsub);
 
 #ifdef __cplusplus
 }

@@ -219,7 +219,14 @@ static void steer_features(const df_deep_plc_state *st, float *f)
 
 void df_deep_plc_conceal(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st, int16_t *pcm)
 {
-    float out[FRAME];
+    df_deep_plc_conceal_head(m, k, st, pcm, FRAME);
+}
+
+void df_deep_plc_conceal_head(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st, int16_t *pcm,
+                              int n)
+{
+    float out[FRAME] = {0};
+    const int nsub = (n + DF_FARGAN_SUBFRAME - 1) / DF_FARGAN_SUBFRAME;
     int dred;
     if (st->blend == 0 && !st->primed) start_burst(m, k, st);
     st->primed = 0;
@@ -252,7 +259,10 @@ void df_deep_plc_conceal(const df_deep_plc_model *m, const df_kernels *k, df_dee
     else
         steer_features(st, st->features);
     if (st->steer_at > 0) st->steer_at--; /* at the target and after it: held there */
-    df_fargan_frame(&m->fargan, k, &st->fargan, st->features, out);
+    if (nsub >= DF_FARGAN_SUBFRAMES)
+        df_fargan_frame(&m->fargan, k, &st->fargan, st->features, out);
+    else
+        df_fargan_frame_head(&m->fargan, k, &st->fargan, st->features, out, nsub); /* the rest stays 0 */
     for (int i = 0; i < FRAME; i++) pcm[i] = to_int16(out[i]);
     queue_features(st, st->features);
     slide_analysis(st);

@@ -83,6 +83,11 @@ void df_deep_plc_reset(df_deep_plc_state *st);
 void df_deep_plc_update(df_deep_plc_state *st, const int16_t *pcm);
 /* One concealed 10 ms frame (160 int16 samples). */
 void df_deep_plc_conceal(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st, int16_t *pcm);
+/* The same frame with only its first n samples synthesised (FARGAN subframes
+ * up to n; the rest of pcm is 0): for a look past the end of a gap on a copy
+ * of the state that is then discarded -- the state is left mid-frame. */
+void df_deep_plc_conceal_head(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st, int16_t *pcm,
+                              int n);
 /* Runs the start of a burst (history analysis, network catch-up, FARGAN
  * priming) before the first concealed frame, so that the analysis state is
  * at the end of the history; the next conceal does not run it again. */

@@ -30,7 +30,18 @@
  * 3.115 / 3.109 / 3.103), LBRR 1.978 / 1.981 / 1.977, PLC concealed at once
  * 1.621 / 1.619 / 1.617; with libopus 1.6.1 decoding, 2 / 1: DRED 2.217 /
  * 2.220, PLC 1.702 / 1.703, LBRR 1.979 / 1.980. */
+#ifndef SHADOW_WARMUP
 #define SHADOW_WARMUP 1
+#endif
+#ifndef SHADOW_WARMUP_HALF
+#define SHADOW_WARMUP_HALF 0
+#endif
+#ifndef CONT_FARGAN
+#define CONT_FARGAN F16
+#endif
+#ifndef SHADOW_LA_FARGAN
+#define SHADOW_LA_FARGAN 1
+#endif
 #define MAX_PACKET 1500
 #define HF_HIST (3 * 48000 / 100) /* 30 ms at the highest output rate */
 #define HF_FLOOR_DRED 0.316f      /* -10 dB: the high-band fill's floor in a DRED gap (see hf_next) */
@@ -436,6 +447,22 @@ static void conceal_until(df_receiver *rx, df_deep_plc_state *st, int64_t end, i
     }
 }
 
+/* The continuation past a gap on the scratch state: whole frames, then only
+ * the FARGAN subframes that reach `end` (the state is discarded afterwards,
+ * so it may stop mid-frame). */
+static void continue_until(df_receiver *rx, int64_t end)
+{
+    int16_t pcm[F16];
+    float f[F16];
+    while (rx->p16_end < end) {
+        int n = end - rx->p16_end < F16 ? (int)(end - rx->p16_end) : F16;
+        n = (n + DF_FARGAN_SUBFRAME - 1) / DF_FARGAN_SUBFRAME * DF_FARGAN_SUBFRAME;
+        df_deep_plc_conceal_head(rx->model, rx->k, rx->scratch, pcm, n);
+        for (int i = 0; i < n; i++) f[i] = pcm[i] * (1.f / 32768.f);
+        p16_append(rx, f, n);
+    }
+}
+
 /* Extends the PLC timeline to `end` by repeating its last `period` samples. */
 static void repeat_period(df_receiver *rx, int period, int64_t end)
 {
@@ -557,10 +584,11 @@ static void shadow_emit(df_receiver *rx)
         rx->lib.encoder_ctl(rx->enc, DF_OPUS_RESET_STATE);
         rx->lib.encoder_ctl(rx->enc, DF_OPUS_SET_BANDWIDTH, rx->pend_bw);
         rx->enc_bw = rx->pend_bw;
+        const int wn = SHADOW_WARMUP_HALF && n >= 2 * F16 ? n / 2 : n;
         for (int w = SHADOW_WARMUP; w > 0; w--) {
-            int64_t s = start - (int64_t)w * n;
+            int64_t s = start - (int64_t)w * wn;
             if (s < rx->p16_base) continue; /* history not kept that far back: fewer warm-up frames */
-            rx->lib.encode_float(rx->enc, shadow_input(rx, s, n), n, pkt, MAX_PACKET);
+            rx->lib.encode_float(rx->enc, shadow_input(rx, s, wn), wn, pkt, MAX_PACKET);
         }
         rx->in_gap = 1;
     }
@@ -592,11 +620,11 @@ static void resume(df_receiver *rx)
      * 2.217, PLCMOS 3.720 vs 3.727, PLC and LBRR unchanged (their fade is
      * 2.5 ms); one FARGAN frame fewer per DRED gap (about 7 % of the
      * receiver's instructions on the lossgen 20 % trace). */
-    int64_t synth = P + F16;
+    int64_t synth = P + CONT_FARGAN;
     if (rx->pend_n) {
         int64_t e = rx->pend_pos + rx->enc_lookahead + rx->pend_n;
         if (e > need) need = e;
-        if (e > synth) synth = e;
+        if (SHADOW_LA_FARGAN && e > synth) synth = e;
     }
     if (synth > need) synth = need;
     /* The continuation comes from the PLC going on as if the loss went on,
@@ -604,7 +632,7 @@ static void resume(df_receiver *rx)
     int64_t real_end = rx->p16_end;
     if (need > rx->p16_end) {
         memcpy(rx->scratch, rx->plc, sizeof(*rx->plc));
-        conceal_until(rx, rx->scratch, synth, -1, -1);
+        continue_until(rx, synth);
         repeat_period(rx, rx->scratch->fargan.last_period, need);
     }
     rx->xf_hist = 0;
