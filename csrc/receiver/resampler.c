@@ -153,15 +153,48 @@ __attribute__((target("avx2"))) static float fir8_avx2(const float *h, const flo
     _mm256_storeu_ps(acc, a);
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
+
+/* Four outputs of fir8 at once, the same bits: four 8-lane sums as above,
+ * then the pairwise tree of each done for all four together -- two rounds of
+ * hadd give (a0+a1)+(a2+a3) and (a4+a5)+(a6+a7) of each in the low and the
+ * high half, whose sum is fir8's last add.  The one horizontal reduction per
+ * output was a third of fir8_avx2's instructions. */
+__attribute__((target("avx2"))) static void fir8x4_avx2(const float *const h[4], const float *const xs[4], int taps,
+                                                        float *y)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (int j = 0; j < taps; j += 8) {
+        a0 = _mm256_add_ps(a0, _mm256_mul_ps(_mm256_loadu_ps(h[0] + j), _mm256_loadu_ps(xs[0] + j)));
+        a1 = _mm256_add_ps(a1, _mm256_mul_ps(_mm256_loadu_ps(h[1] + j), _mm256_loadu_ps(xs[1] + j)));
+        a2 = _mm256_add_ps(a2, _mm256_mul_ps(_mm256_loadu_ps(h[2] + j), _mm256_loadu_ps(xs[2] + j)));
+        a3 = _mm256_add_ps(a3, _mm256_mul_ps(_mm256_loadu_ps(h[3] + j), _mm256_loadu_ps(xs[3] + j)));
+    }
+    /* hadd(p, q) = p0+p1, p2+p3, q0+q1, q2+q3 | p4+p5, p6+p7, q4+q5, q6+q7 */
+    __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    _mm_storeu_ps(y, _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1)));
+}
 #endif
 
 void df_resample(const df_resampler *r, const float *x, int64_t x0, int64_t n0, int count, float *y)
 {
     const int taps = 2 * r->width;
+    int i = 0;
 #ifdef DF_RS_X86
     const int avx2 = __builtin_cpu_supports("avx2");
+    if (avx2) {
+        for (; i + 4 <= count; i += 4) {
+            const float *h[4], *xs[4];
+            for (int k = 0; k < 4; k++) {
+                int64_t pos = (n0 + i + k) * r->M;
+                int64_t c = pos / r->L; /* n >= 0: floor */
+                h[k] = r->h[pos - c * r->L];
+                xs[k] = x + (c - x0 - r->width + 1);
+            }
+            fir8x4_avx2(h, xs, taps, y + i);
+        }
+    }
 #endif
-    for (int i = 0; i < count; i++) {
+    for (; i < count; i++) {
         int64_t n = n0 + i;
         int64_t pos = n * r->M;
         int64_t c = pos / r->L; /* n >= 0: floor */

@@ -43,17 +43,25 @@ int main(void)
     int fails = 0;
 #ifdef DF_RS_X86
     if (__builtin_cpu_supports("avx2")) {
-        float h[DF_RS_MAX_TAPS], x[DF_RS_MAX_TAPS];
+        float h[DF_RS_MAX_TAPS], x[DF_RS_MAX_TAPS + 3];
         for (int t = 0; t < 100000; t++) {
             int taps = 8 * (1 + t % (DF_RS_MAX_TAPS / 8));
             float hs = t % 7 ? 1.f : 1e-3f, xs = t % 5 ? 1.f : 3e4f;
-            for (int i = 0; i < taps; i++) {
-                h[i] = hs * urand();
-                x[i] = xs * urand();
-            }
+            for (int i = 0; i < taps; i++) h[i] = hs * urand();
+            for (int i = 0; i < taps + 3; i++) x[i] = xs * urand();
             float a = fir8(h, x, taps), b = fir8_avx2(h, x, taps);
             if (memcmp(&a, &b, sizeof a)) {
                 if (fails++ < 5) printf("taps %d: portable %.9g, avx2 %.9g\n", taps, a, b);
+            }
+            /* the four-at-once version: four different windows of x */
+            const float *hh[4] = {h, h, h, h}, *xx[4] = {x, x + 1, x + 2, x + 3};
+            float y4[4];
+            fir8x4_avx2(hh, xx, taps, y4);
+            for (int k = 0; k < 4; k++) {
+                float e = fir8(h, x + k, taps);
+                if (memcmp(&e, &y4[k], sizeof e)) {
+                    if (fails++ < 5) printf("taps %d, output %d of 4: portable %.9g, avx2 x4 %.9g\n", taps, k, e, y4[k]);
+                }
             }
         }
     } else {
