@@ -43,6 +43,7 @@ int df_opus_lib_open(df_opus_lib *lib, const char *path, char *err, size_t errle
     BIND(encoder_ctl, "opus_encoder_ctl");
     BIND(strerror, "opus_strerror");
     BIND(decode_float, "opus_decode_float");
+    BIND(pcm_soft_clip, "opus_pcm_soft_clip");
     BIND(encode, "opus_encode");
     BIND(packet_get_nb_samples, "opus_packet_get_nb_samples");
     BIND(packet_get_samples_per_frame, "opus_packet_get_samples_per_frame");

@@ -55,6 +55,7 @@ typedef struct {
     /* What the Python API needs beyond the receiver (dredfast/_opus.pyx). */
     const char *(*strerror)(int error);
     int (*decode_float)(void *st, const unsigned char *data, int32_t len, float *pcm, int frame_size, int decode_fec);
+    void (*pcm_soft_clip)(float *pcm, int frame_size, int channels, float *softclip_mem);
     int32_t (*encode)(void *st, const int16_t *pcm, int frame_size, unsigned char *data, int32_t max_bytes);
     int (*packet_get_nb_samples)(const unsigned char *data, int32_t len, int32_t fs);
     int (*packet_get_samples_per_frame)(const unsigned char *data, int32_t fs);

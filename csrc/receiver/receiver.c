@@ -2,6 +2,9 @@
 #include "receiver.h"
 
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define DF_RX_PI 3.14159265358979323846
 #include <stdio.h>
@@ -59,7 +62,10 @@ struct df_receiver {
      * frame's PLC step (so that step is a swap) */
     void *probe;
     void *fut;          /* look-ahead: a copy of `dec` that decodes the packet after a gap */
-    int dec_size, probe_ahead;
+    /* dec_size: libopus's decoder (opus_size) and, after it, dec16's soft-clip
+     * memory, so that a memcpy of a decoder copies both */
+    int dec_size, opus_size, probe_ahead;
+    int fast16; /* dec16 may decode in float (a float build of libopus) */
     int enc_lookahead;
     df_deep_plc_state *plc, *snap, *scratch;
 
@@ -138,6 +144,7 @@ struct df_receiver {
     float fut_mono[DF_RX_MAX_FRAME];
 
     int16_t pcm16[DF_RX_MAX_FRAME * 2];
+    float pcmf[DF_RX_MAX_FRAME * 2]; /* dec16's float decode */
     float tmp[DF_RX_MAX_FRAME + 64];
     float tmp_h[DF_RX_MAX_FRAME];
     float stmp[2048];   /* scratch: history_catch_up's 16 kHz samples, hf_capture's unrolled ring */
@@ -153,6 +160,54 @@ static int16_t to_i16(float v)
     if (!(s > -32768.f)) s = (s == s) ? -32768.f : 0.f;
     if (s > 32767.f) s = 32767.f;
     return (int16_t)s;
+}
+
+/* libopus's FLOAT2INT16 (float builds): scale, clamp, round to nearest even. */
+static inline int16_t opus_float2int16(float x)
+{
+    x *= 32768.f;
+    x = x > -32768.f ? x : -32768.f;
+    x = x < 32767.f ? x : 32767.f;
+    return (int16_t)lrintf(x);
+}
+
+/* opus_decode into pcm16, bit for bit.  A float build of libopus decodes
+ * 16-bit output as opus_decode_float, then opus_pcm_soft_clip with a memory
+ * kept in the decoder, then FLOAT2INT16 (src/opus_decoder.c, 1.3 to 1.6).
+ * Done here in those steps, the soft clip runs only when it can change
+ * something -- a sample beyond +-1 or a memory left by the last frame (its
+ * pass over every sample was 2 % of the receiver at 48 kHz) -- with the
+ * memory at the end of our copy of the decoder.  A fixed-point libopus
+ * (version string "-fixed") rounds differently: its own opus_decode then. */
+static int dec16(df_receiver *rx, void *st, const uint8_t *pkt, int32_t len, int n, int fec)
+{
+    if (!rx->fast16) return rx->lib.decode(st, pkt, len, rx->pcm16, n, fec);
+    float *mem = (float *)((char *)st + rx->opus_size);
+    const int ret = rx->lib.decode_float(st, pkt, len, rx->pcmf, n, fec);
+    if (ret <= 0) return ret;
+    const int cnt = ret * rx->ch;
+    /* |x| > 1 (or NaN) as integers: the bits without the sign above 1.0f's;
+     * a max over them vectorises, an early exit would not */
+    uint32_t top = 0;
+    for (int i = 0; i < cnt; i++) {
+        uint32_t b;
+        memcpy(&b, &rx->pcmf[i], sizeof b);
+        b &= 0x7fffffffu;
+        top = b > top ? b : top;
+    }
+    if (top > 0x3f800000u || mem[0] != 0.f || mem[1] != 0.f) rx->lib.pcm_soft_clip(rx->pcmf, ret, rx->ch, mem);
+    int i = 0;
+#ifdef __SSE2__
+    /* cvtps rounds as lrintf does (nearest even, the default mode) */
+    const __m128 sc = _mm_set1_ps(32768.f), lo = _mm_set1_ps(-32768.f), hi = _mm_set1_ps(32767.f);
+    for (; i + 8 <= cnt; i += 8) {
+        __m128 a = _mm_min_ps(_mm_max_ps(_mm_mul_ps(_mm_loadu_ps(rx->pcmf + i), sc), lo), hi);
+        __m128 b = _mm_min_ps(_mm_max_ps(_mm_mul_ps(_mm_loadu_ps(rx->pcmf + i + 4), sc), lo), hi);
+        _mm_storeu_si128((__m128i *)(rx->pcm16 + i), _mm_packs_epi32(_mm_cvtps_epi32(a), _mm_cvtps_epi32(b)));
+    }
+#endif
+    for (; i < cnt; i++) rx->pcm16[i] = opus_float2int16(rx->pcmf[i]);
+    return ret;
 }
 
 /* 16 kHz samples in n output samples (frames are multiples of 2.5 ms). */
@@ -395,9 +450,9 @@ static void steer_plan(df_receiver *rx, const uint8_t *pkt, int32_t len, int64_t
         /* the LBRR frame of the slot before the packet: its audio is what the gap ends on */
         n = rx->frame;
         if (to16(rx, n) < 2 * F16) return;
-        if (rx->lib.decode(rx->fut, pkt, len, rx->pcm16, n, 1) != n) return;
+        if (dec16(rx, rx->fut, pkt, len, n, 1) != n) return;
         g -= to16(rx, n);
-    } else if (rx->lib.decode(rx->fut, pkt, len, rx->pcm16, n, 0) != n) return;
+    } else if (dec16(rx, rx->fut, pkt, len, n, 0) != n) return;
     float *m = rx->fut_mono, x[2 * F16];
     const float sc = 1.f / 32768.f;
     for (int i = 0; i < n; i++)
@@ -525,7 +580,7 @@ static int render_hist(df_receiver *rx, int64_t t, int n, float *yh)
 static int sys_decode(df_receiver *rx, const uint8_t *pkt, int32_t len, int n, int fec)
 {
     rx->probe_ahead = 0;
-    return rx->lib.decode(rx->dec, pkt, len, rx->pcm16, n, fec);
+    return dec16(rx, rx->dec, pkt, len, n, fec);
 }
 
 /* The system decoder's own PLC for the next n samples, on a copy (the
@@ -534,7 +589,7 @@ static int probe_plc(df_receiver *rx, int n)
 {
     if (!rx->probe) return 0;
     memcpy(rx->probe, rx->dec, (size_t)rx->dec_size);
-    return rx->lib.decode(rx->probe, NULL, 0, rx->pcm16, n, 0) == n;
+    return dec16(rx, rx->probe, NULL, 0, n, 0) == n;
 }
 
 /* Side signal (L - R) / 2 of sample i of interleaved 16-bit stereo, in [-1, 1]. */
@@ -1045,6 +1100,7 @@ int df_receiver_decode(df_receiver *rx, const uint8_t *packet, int32_t len, cons
 void df_receiver_reset(df_receiver *rx)
 {
     rx->lib.decoder_ctl(rx->dec, DF_OPUS_RESET_STATE);
+    memset((char *)rx->dec + rx->opus_size, 0, (size_t)(rx->dec_size - rx->opus_size));
     if (rx->enc) rx->lib.encoder_ctl(rx->enc, DF_OPUS_RESET_STATE);
     df_deep_plc_init(rx->plc);
     rx->t_out = 0;
@@ -1121,9 +1177,12 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
     rx->plc = malloc(sizeof(*rx->plc));
     rx->snap = malloc(sizeof(*rx->snap));
     rx->scratch = malloc(sizeof(*rx->scratch));
-    int dsize = rx->lib.decoder_get_size(rx->ch);
+    rx->opus_size = rx->lib.decoder_get_size(rx->ch);
+    rx->fast16 = strstr(rx->lib.version, "-fixed") == NULL;
+    /* room for dec16's soft-clip memory (two floats) after libopus's state */
+    int dsize = rx->opus_size > 0 ? rx->opus_size + 16 : 0;
     rx->dec_size = dsize;
-    rx->dec = dsize > 0 ? malloc((size_t)dsize) : NULL;
+    rx->dec = dsize > 0 ? calloc(1, (size_t)dsize) : NULL;
     /* Stereo only.  The decoder state is one flat block (libopus allocates it
      * so), which is what makes a copy by memcpy a working decoder. */
     if (rx->ch == 2) rx->probe = dsize > 0 ? malloc((size_t)dsize) : NULL;
