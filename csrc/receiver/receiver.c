@@ -23,28 +23,13 @@
 #define HIST_FRAMES 16              /* 10 ms frames of history the PLC can use (15) + 1 */
 #define OH_CAP (4 * DF_RX_MAX_FRAME)
 #define DRED_CACHE 4096             /* DRED packets up to this size are cached */
-/* Played frames encoded at the start of each gap to prime the shadow encoder
- * (after its reset): one 20 ms frame covers SILK's longest pitch lag (18 ms),
- * so the encoder's noise-shaping quantiser has a past to predict from when it
- * codes the concealed frame.  Each is a SILK encode, about 5 % of the
- * receiver's instructions on the lossgen 20 % trace.  Measured on the dev set
- * (24 clips x 5 traces, 16 kHz, system libopus 1.3.1), 2 / 1 / 0 frames,
- * PESQ-WB: DRED 2.217 / 2.218 / 2.217, PLC 1.703 / 1.703 / 1.701 (PLCMOS
- * 3.115 / 3.109 / 3.103), LBRR 1.978 / 1.981 / 1.977, PLC concealed at once
- * 1.621 / 1.619 / 1.617; with libopus 1.6.1 decoding, 2 / 1: DRED 2.217 /
- * 2.220, PLC 1.702 / 1.703, LBRR 1.979 / 1.980. */
-#ifndef SHADOW_WARMUP
-#define SHADOW_WARMUP 1
-#endif
-#ifndef SHADOW_WARMUP_HALF
-#define SHADOW_WARMUP_HALF 0
-#endif
-#ifndef CONT_FARGAN
-#define CONT_FARGAN F16
-#endif
-#ifndef SHADOW_LA_FARGAN
-#define SHADOW_LA_FARGAN 1
-#endif
+/* FARGAN samples past the output's position in the fade's continuation (the
+ * rest of the fade repeats its last pitch period; at least what the shadow
+ * encoder reads is synthesised).  Measured on the dev set (24 clips x 5
+ * traces, 16 kHz), 10 ms against 5 ms: after DRED PESQ-WB / PLCMOS 2.213 /
+ * 3.722 vs 2.212 / 3.719, PLC and LBRR unchanged; 1.6 % fewer receiver
+ * instructions on the lossgen 20 % trace. */
+#define CONT_FARGAN (F16 / 2)
 #define MAX_PACKET 1500
 #define HF_HIST (3 * 48000 / 100) /* 30 ms at the highest output rate */
 #define HF_FLOOR_DRED 0.316f      /* -10 dB: the high-band fill's floor in a DRED gap (see hf_next) */
@@ -105,6 +90,7 @@ struct df_receiver {
 
     /* shadow re-encoding */
     int silk_bw;        /* SILK bandwidth (OPUS_BANDWIDTH_*) of the last packet, 0 if not SILK-only */
+    int hybrid, pend_hybrid; /* the last packet / the pending frame's was hybrid */
     int pend_n;         /* 16 kHz samples of the concealed frame waiting for its packet (0: none) */
     int64_t pend_pos;   /* its PLC index */
     int pend_frame;     /* its output frame size */
@@ -639,12 +625,20 @@ static void shadow_emit(df_receiver *rx)
         rx->lib.encoder_ctl(rx->enc, DF_OPUS_RESET_STATE);
         rx->lib.encoder_ctl(rx->enc, DF_OPUS_SET_BANDWIDTH, rx->pend_bw);
         rx->enc_bw = rx->pend_bw;
-        const int wn = SHADOW_WARMUP_HALF && n >= 2 * F16 ? n / 2 : n;
-        for (int w = SHADOW_WARMUP; w > 0; w--) {
-            int64_t s = start - (int64_t)w * wn;
-            if (s < rx->p16_base) continue; /* history not kept that far back: fewer warm-up frames */
-            rx->lib.encode_float(rx->enc, shadow_input(rx, s, wn), wn, pkt, MAX_PACKET);
-        }
+        /* The encoder starts from silence after its reset.  For SILK-only
+         * streams it codes the concealed frame straight away: priming it
+         * with the played 20 ms before (one more SILK encode per gap) was
+         * measured on the dev set (24 clips x 5 traces, 16 kHz, PESQ-WB /
+         * PLCMOS), 1 / 0 frames: DRED 2.213 / 3.722 vs 2.214 / 3.723, PLC
+         * 1.703 / 3.109 vs 1.701 / 3.103, LBRR 1.981 / 3.274 vs 1.977 /
+         * 3.279 (a 10 ms warm-up was worse than none: 1.697 / 3.099 after
+         * PLC), for 9 % of the receiver's instructions on the lossgen 20 %
+         * trace.  Hybrid streams keep the warm-up: there the shadow packet is
+         * a switch to SILK-only and back, and without it fb32 after PLC lost
+         * 0.019 PLCMOS (vectors48fb, 12 clips x 5 traces: 2.401 -> 2.382,
+         * libopus 2.431; st64 2.503 -> 2.494). */
+        if (rx->pend_hybrid && start - n >= rx->p16_base)
+            rx->lib.encode_float(rx->enc, shadow_input(rx, start - n, n), n, pkt, MAX_PACKET);
         rx->in_gap = 1;
     }
     if (start >= rx->p16_base && start + n <= rx->p16_end) bytes = rx->lib.encode_float(rx->enc, shadow_input(rx, start, n), n, pkt, MAX_PACKET);
@@ -667,8 +661,8 @@ static void resume(df_receiver *rx)
     int fl = rx->cfg.fade[slot];
     const int64_t P = to16(rx, rx->t_out); /* PLC index of the output's position */
     int64_t need = fl ? p16_needed(rx, rx->t_out, fl) : 0;
-    /* FARGAN goes on for one PLC frame past the output's position and as far
-     * as the shadow encoder reads; the rest of the fade (after DRED: 20 ms)
+    /* FARGAN goes on for CONT_FARGAN samples past the output's position and
+     * as far as the shadow encoder reads; the rest of the fade (after DRED: 20 ms)
      * is that continuation's last pitch period repeated, which the fade
      * weighs less and less.  Measured on the dev set (24 clips x 5 traces,
      * 16 kHz) against FARGAN for the whole fade: after DRED PESQ-WB 2.214 vs
@@ -679,7 +673,9 @@ static void resume(df_receiver *rx)
     if (rx->pend_n) {
         int64_t e = rx->pend_pos + rx->enc_lookahead + rx->pend_n;
         if (e > need) need = e;
-        if (SHADOW_LA_FARGAN && e > synth) synth = e;
+        /* the shadow encoder's lookahead from the repeated period instead:
+         * after DRED 2.207 / 3.709 (dev set) */
+        if (e > synth) synth = e;
     }
     if (synth > need) synth = need;
     /* The continuation comes from the PLC going on as if the loss went on,
@@ -906,6 +902,7 @@ static int decode_packet(df_receiver *rx, const uint8_t *pkt, int32_t len, float
     rx->frame = ret;
     rx->started = 1;
     rx->silk_bw = silk_bandwidth(pkt[0]);
+    rx->hybrid = (pkt[0] >> 3) >= 12 && (pkt[0] >> 3) < 16;
     decoded(rx, ret, out);
     return ret;
 }
@@ -1033,6 +1030,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         rx->pend_pos = P;
         rx->pend_frame = n;
         rx->pend_bw = rx->silk_bw;
+        rx->pend_hybrid = rx->hybrid;
         if (rx->side_gap && probe_plc(rx, n)) {
             side = rx->pcm16;
             rx->probe_ahead = 1;
@@ -1115,6 +1113,7 @@ void df_receiver_reset(df_receiver *rx)
     rx->started = rx->concealed = rx->conceal_dred = rx->shadowed = 0;
     rx->xf_len = rx->xf_pos = 0;
     rx->silk_bw = 0;
+    rx->hybrid = rx->pend_hybrid = 0;
     rx->up_play = &rx->up;
     rx->pend_n = 0;
     rx->in_gap = 0;
