@@ -1,6 +1,7 @@
 """Choice of the C kernel path (scalar, AVX2/FMA, AVX-512 VNNI, NEON, NEON + SDOT)."""
 from __future__ import annotations
 
+import functools
 import os
 from typing import List, Optional
 
@@ -13,9 +14,22 @@ _NAMES = {"scalar": _core.ISA_SCALAR, "avx2": _core.ISA_AVX2, "avx512": _core.IS
           "neon": _core.ISA_NEON, "neon_dotprod": _core.ISA_NEON_DOTPROD}
 
 
+@functools.lru_cache(maxsize=None)
+def _supported(code: int) -> bool:
+    # The CPU's features do not change while the process runs; CPUID traps to the hypervisor
+    # on virtual machines (about 30 us a call measured on the project's), and every model
+    # object asks.  The C core keeps no such cache (no global state there).
+    return bool(_core.isa_supported(code))
+
+
+@functools.lru_cache(maxsize=None)
+def _best() -> int:
+    return int(_core.isa_best())
+
+
 def available_isas() -> List[str]:
     """Kernel paths this CPU can run, slowest first (``'scalar'`` is always there)."""
-    return [n for n, v in _NAMES.items() if _core.isa_supported(v)]
+    return [n for n, v in _NAMES.items() if _supported(v)]
 
 
 def isa_code(isa: Optional[str]) -> int:
@@ -23,9 +37,9 @@ def isa_code(isa: Optional[str]) -> int:
     if isa is None:
         isa = os.environ.get("DREDFAST_ISA") or None
     if isa is None:
-        return _core.isa_best()
+        return _best()
     if not isinstance(isa, str) or isa not in _NAMES:
         raise ValueError(f"isa must be one of {sorted(_NAMES)} or None, not {isa!r}")
-    if not _core.isa_supported(_NAMES[isa]):
+    if not _supported(_NAMES[isa]):
         raise ValueError(f"instruction set {isa!r} is not available on this CPU (available: {available_isas()})")
     return _NAMES[isa]
