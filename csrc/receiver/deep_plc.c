@@ -225,7 +225,7 @@ void df_deep_plc_conceal(const df_deep_plc_model *m, const df_kernels *k, df_dee
 void df_deep_plc_conceal_head(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st, int16_t *pcm,
                               int n)
 {
-    float out[FRAME] = {0};
+    float out[FRAME];
     const int nsub = (n + DF_FARGAN_SUBFRAME - 1) / DF_FARGAN_SUBFRAME;
     int dred;
     if (st->blend == 0 && !st->primed) start_burst(m, k, st);
@@ -261,8 +261,10 @@ void df_deep_plc_conceal_head(const df_deep_plc_model *m, const df_kernels *k, d
     if (st->steer_at > 0) st->steer_at--; /* at the target and after it: held there */
     if (nsub >= DF_FARGAN_SUBFRAMES)
         df_fargan_frame(&m->fargan, k, &st->fargan, st->features, out);
-    else
-        df_fargan_frame_head(&m->fargan, k, &st->fargan, st->features, out, nsub); /* the rest stays 0 */
+    else {
+        memset(out, 0, sizeof(out)); /* the subframes not synthesised */
+        df_fargan_frame_head(&m->fargan, k, &st->fargan, st->features, out, nsub);
+    }
     for (int i = 0; i < FRAME; i++) pcm[i] = to_int16(out[i]);
     queue_features(st, st->features);
     slide_analysis(st);

@@ -883,6 +883,13 @@ static int silk_bandwidth(uint8_t toc)
     return 0;
 }
 
+/* A hybrid packet (configurations 12-15: SILK wideband below CELT). */
+static int is_hybrid(uint8_t toc)
+{
+    const int config = toc >> 3;
+    return config >= 12 && config < 16;
+}
+
 /* Output samples per channel of a packet, or -1 if it is malformed. */
 static int packet_samples(const df_receiver *rx, const uint8_t *pkt, int32_t len)
 {
@@ -903,7 +910,7 @@ static int decode_packet(df_receiver *rx, const uint8_t *pkt, int32_t len, float
     rx->frame = ret;
     rx->started = 1;
     rx->silk_bw = silk_bandwidth(pkt[0]);
-    rx->hybrid = (pkt[0] >> 3) >= 12 && (pkt[0] >> 3) < 16;
+    rx->hybrid = is_hybrid(pkt[0]);
     decoded(rx, ret, out);
     return ret;
 }
