@@ -20,6 +20,8 @@ receiver's look-ahead covers the whole gap):
 (dred / plc / lbrr modes; its ``plc`` mode conceals at once, so ours runs without
 look-ahead there, which changes nothing when neither DRED nor LBRR is used).
 ``--history stock`` runs the receiver with the system decoder's own PLC history.
+``--plc-lookahead 0`` runs it without the look-ahead concealment: PLC frames extrapolate from the past
+only, as libopus's do (DRED and LBRR still use the packet after the gap).
 
 ``own_v24`` (ask for it in --conditions): the clip encoded by dredfast.Encoder with
 libopus 1.6.1's settings of the v24 stream (24 kb/s total, no LBRR, DRED budget as libopus),
@@ -63,6 +65,8 @@ def main():
     ap.add_argument("--own-dred-bitrate", type=int, default=0)
     ap.add_argument("--trace", default="anchors", choices=["anchors", "vectors"])
     ap.add_argument("--history", default="shadow", choices=["shadow", "stock"])
+    ap.add_argument("--plc-lookahead", type=int, default=None,
+                    help="Receiver(plc_lookahead=); default: the receiver's own, 0 = no look-ahead concealment")
     ap.add_argument("--out", default=None)
     ap.add_argument("--scheduler", default="local", help="as dredfast evaluate's (local, serial or an address)")
     ap.add_argument("--results", default=None, help="keep evaluate's results here (resumable); default: a temp dir")
@@ -71,7 +75,8 @@ def main():
     if shared is None:
         sys.exit("needs ../shared")
     names = args.conditions.split(",")
-    conds = [replace(PRESETS[k], vocoder=args.vocoder, history=args.history) for k in names]
+    conds = [replace(PRESETS[k], vocoder=args.vocoder, history=args.history, plc_lookahead=args.plc_lookahead)
+             for k in names]
     if args.own_dred_bitrate:
         conds.append(replace(PRESETS["own_lbrr_dred"], vocoder=args.vocoder, history=args.history,
                              dred_bitrate=args.own_dred_bitrate))
@@ -91,7 +96,8 @@ def main():
                      workers=args.jobs, make_plot=False)
     for f in r["report"].failed:
         print(f"failed: {f}", file=sys.stderr)
-    print(f"vocoder {args.vocoder}, history {args.history}, {len(clips)} clips x {len(traces)} traces ({args.trace})")
+    la = "" if args.plc_lookahead is None else f", plc_lookahead {args.plc_lookahead}"
+    print(f"vocoder {args.vocoder}, history {args.history}{la}, {len(clips)} clips x {len(traces)} traces ({args.trace})")
     print(format_table(r["summary"], extended=False))
     if args.out:
         Path(args.out).write_text(json.dumps(r["rows"], indent=1))

@@ -22,7 +22,8 @@ class Condition:
     ``"v96"``: libopus 1.6.1's packets of the clip) or ``"encode"`` (the clip encoded by
     :class:`dredfast.Encoder` with ``bitrate``, ``lbrr``, ``dred_ms``, ``dred_bitrate``).
     Receiver: ``vocoder``, ``use_dred``, ``use_lbrr``, ``jitter_ms`` (look-ahead;
-    :data:`WHOLE_GAP_MS` = whole gap), ``history``, ``crossfade_ms``.  ``anchor``: the
+    :data:`WHOLE_GAP_MS` = whole gap), ``history``, ``crossfade_ms``, ``plc_lookahead``
+    (``Receiver(plc_lookahead=)``; None = its default, 0 = no look-ahead concealment).  ``anchor``: the
     condition of libopus 1.6.1's anchors (``quality_anchor_dev.csv``) this one is compared
     with, if any.  ``libopus_mode``: the vectors' decoded-PCM mode (``arrays.npz`` key
     ``<packets>_dec_<mode>``) scored beside it when asked.
@@ -36,6 +37,7 @@ class Condition:
     jitter_ms: int = WHOLE_GAP_MS
     history: str = "shadow"
     crossfade_ms: Optional[float] = None
+    plc_lookahead: Optional[int] = None
     bitrate: int = 24000
     lbrr: bool = False
     dred_ms: int = 1000

@@ -115,7 +115,7 @@ def run_task(task: Task) -> Dict:
         res = simulate(x, lost, bitrate=cond.bitrate, lbrr=cond.lbrr, dred_ms=cond.dred_ms,
                        dred_bitrate=cond.dred_bitrate, vocoder=cond.vocoder, jitter_ms=cond.jitter_ms,
                        history=cond.history, use_dred=cond.use_dred, use_lbrr=cond.use_lbrr,
-                       crossfade_ms=cond.crossfade_ms, metrics=False)
+                       crossfade_ms=cond.crossfade_ms, plc_lookahead=cond.plc_lookahead, metrics=False)
     else:
         if task.vectors_dir is None:
             raise ValueError(f"condition {cond.name} takes the vectors' {cond.packets} packets: no vectors folder")
@@ -125,7 +125,7 @@ def run_task(task: Task) -> Dict:
         lost = load_loss(task.trace, len(pk), task.traces_dir)
         res = simulate(x, lost, packets=pk, vocoder=cond.vocoder, jitter_ms=cond.jitter_ms,
                        use_dred=cond.use_dred, use_lbrr=cond.use_lbrr, history=cond.history,
-                       crossfade_ms=cond.crossfade_ms, metrics=False)
+                       crossfade_ms=cond.crossfade_ms, plc_lookahead=cond.plc_lookahead, metrics=False)
     t1 = time.process_time()
     m = scores(x, res.output, task.metrics)
     ref: Dict = {}
