@@ -79,7 +79,7 @@ def main():
              for k in names]
     if args.own_dred_bitrate:
         conds.append(replace(PRESETS["own_lbrr_dred"], vocoder=args.vocoder, history=args.history,
-                             dred_bitrate=args.own_dred_bitrate))
+                             plc_lookahead=args.plc_lookahead, dred_bitrate=args.own_dred_bitrate))
     clips = vectors.clip_names()
     traces = list(TRACES)
     if args.trace == "vectors":

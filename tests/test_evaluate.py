@@ -56,6 +56,12 @@ def test_conditions_and_loss_specs(tmp_path):
         parse_conditions("dred,nope")
     with pytest.raises(ValueError, match="unknown condition settings"):
         Condition.from_dict({"name": "x", "bogus": 1})
+    assert Condition.from_dict({"name": "x", "plc_lookahead": 0}).plc_lookahead == 0
+    for bad in (-1, 1001, True):
+        with pytest.raises(ValueError, match="plc_lookahead must be"):
+            Condition(name="x", plc_lookahead=bad)
+    with pytest.raises(ValueError, match="plc_lookahead needs vocoder"):
+        Condition(name="x", vocoder="lpcnet", plc_lookahead=5)
     lost = load_loss(TRACE, 5000)
     assert lost.dtype == bool and 0.17 < lost.mean() < 0.23
     assert not load_loss("none", 10).any()
@@ -67,17 +73,24 @@ def test_conditions_and_loss_specs(tmp_path):
 
 def test_row_is_the_simulation(clips, tmp_path):
     """A row's scores and counts are those of dredfast.simulate on the same input."""
-    r = evaluate(tmp_path, clips=str(clips / "a.wav"), traces=TRACE, conditions=[Condition("own", "encode")],
+    # the PLC-only pair differs only in plc_lookahead, so it shows the setting reaches the receiver
+    runs = {"own": (True, None), "plc": (False, None), "plc_la0": (False, 0)}
+    conds = [Condition(k, "encode", use_dred=d, plc_lookahead=la) for k, (d, la) in runs.items()]
+    r = evaluate(tmp_path, clips=str(clips / "a.wav"), traces=TRACE, conditions=conds,
                  scheduler="serial", progress=False, make_plot=False)
-    (row,) = r["rows"]
+    rows = {row["condition"]: row for row in r["rows"]}
+    assert sorted(rows) == sorted(runs)
+    assert rows["plc"]["pesq_wb"] != rows["plc_la0"]["pesq_wb"]
     x, _ = read_wav(clips / "a.wav")
     lost = load_loss(TRACE, -(-len(x) // 320) + 1)
-    ref = simulate(x, lost, bitrate=24000, lbrr=False, dred_ms=1000, jitter_ms=100000)
-    for m in ("pesq_wb", "stoi", "plcmos"):
-        assert float(row[m]) == ref.metrics[m]
-    for k, v in ref.counts().items():
-        assert int(row[f"n_{k}"]) == v
-    assert int(row["lost"]) == int(lost.sum()) > 0
+    for name, (use_dred, la) in runs.items():
+        ref = simulate(x, lost, bitrate=24000, lbrr=False, dred_ms=1000, jitter_ms=100000, use_dred=use_dred,
+                       plc_lookahead=la)
+        for m in ("pesq_wb", "stoi", "plcmos"):
+            assert float(rows[name][m]) == ref.metrics[m]
+        for k, v in ref.counts().items():
+            assert int(rows[name][f"n_{k}"]) == v
+        assert int(rows[name]["lost"]) == int(lost.sum()) > 0
 
 
 def test_failures_are_per_task_and_resume_skips_done_rows(clips, tmp_path, conditions_file):

@@ -56,6 +56,12 @@ class Condition:
             raise ValueError(f"condition {self.name}: history must be 'shadow' or 'stock'")
         if int(self.jitter_ms) < 0:
             raise ValueError(f"condition {self.name}: jitter_ms must be >= 0")
+        # checked here, not first in a worker: the grid fails before any run starts
+        if self.plc_lookahead is not None:
+            if isinstance(self.plc_lookahead, bool) or not 0 <= int(self.plc_lookahead) <= 1000:
+                raise ValueError(f"condition {self.name}: plc_lookahead must be None or 0..1000")
+            if self.plc_lookahead and self.vocoder == "lpcnet":
+                raise ValueError(f"condition {self.name}: plc_lookahead needs vocoder 'fargan'")
 
     def to_dict(self) -> Dict:
         return asdict(self)
