@@ -1048,10 +1048,11 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
          * vs 1.977 / 0.864 / 3.279 (skipping that last PLC frame too: 2.208 /
          * 3.716, 1.697 / 3.117, 1.977 / 3.295), for 10 % of the deep-PLC
          * row's and 5 % of the GE burst row's instructions.  Hybrid streams
-         * keep every PLC frame: there skipping cost 0.016 PESQ-WB after DRED
-         * (vectors48fb fb32, 2.391 -> 2.375), the decoder's CELT half going
-         * on from its pre-gap energies.  Stereo keeps them too: its side
-         * channel is that PLC (the probe). */
+         * keep every PLC frame: there skipping cost 0.015 PESQ-WB after DRED
+         * on both 48 kHz sets (fb32: vectors48fb 2.391 -> 2.375, vectors48
+         * 2.420 -> 2.405; after PLC PLCMOS 2.401 -> 2.392 and 3.075 -> 3.062)
+         * for 8 % of the fb32 row's instructions.  Stereo keeps them too: its
+         * side channel is that PLC (the probe). */
         if (rx->pend_n) {
             if (rx->probe_ahead || rx->pend_hybrid)
                 pending_plc(rx);
