@@ -86,5 +86,6 @@ int df_dred_decode_payload(df_dred_data *out, const df_dred_stats *stats, const 
         out->nb_latents = j + 1;
     }
     out->ec_tell_bits = df_range_dec_tell(&ec);
+    out->cut = i >= limit && limit < 2 * DF_DRED_MAX_LATENTS && 8 * (int64_t)len - out->ec_tell_bits > 7;
     return out->nb_latents;
 }

@@ -29,6 +29,7 @@ typedef struct {
     int dred_offset;   /* 16 - offset_sym - 32 extra_val + frame_offset (2.5 ms units) */
     int nb_latents;
     int ec_tell_bits;  /* range coder position after the last latent */
+    int cut;           /* 1: the max_feature_frames limit stopped the parse with payload left */
     /* Sized for the largest format; the first state_dim / latent_dim /
      * latent_in entries are used. */
     int32_t state_q[DF_DRED_STATE_DIM];

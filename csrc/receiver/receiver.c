@@ -344,10 +344,8 @@ static void dred_parse(df_receiver *rx, const uint8_t *pkt, int32_t len, int max
     if (ret == 1) {
         /* libopus's opus_dred_parse return at 16 kHz: latents*640 - offset*40 (C division) */
         int64_t samples = (int64_t)rx->ddata.nb_latents * 16000 / 25 - (int64_t)rx->ddata.dred_offset * 16000 / 400;
-        /* the latents a parse to max_ms stops at (dred_payload.c's loop bound) */
-        int cap = (df_dred_max_feature_frames(max_ms) + 1) / 2;
-        if (cap > 2 * DF_DRED_MAX_LATENTS) cap = 2 * DF_DRED_MAX_LATENTS;
-        rx->dtrunc = max_ms < rx->cfg.max_dred_ms && rx->ddata.nb_latents >= (cap + 1) / 2;
+        /* a shorter parse than max_dred_ms that left latents out */
+        rx->dtrunc = max_ms < rx->cfg.max_dred_ms && rx->ddata.cut;
         if (samples > 0 && rx->ddata.nb_latents > 0) {
             df_dred_decoder_features(rx->dredec, &rx->ddata, rx->dfeat);
             rx->doffset = rx->ddata.dred_offset;
@@ -1019,8 +1017,9 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     }
     int64_t dred_pos = -1;
     int is_dred = 0, dred_ahead = 0;
-    if (nxt >= 0 && rx->cfg.use_dred &&
-        dred_for(rx, ahead[nxt], ahead_len[nxt], P + (int64_t)(nxt + 1) * n16 - (rx->p16_end < P ? rx->p16_end : P))) {
+    /* how far before the next packet the gap's first PLC frame starts */
+    const int64_t reach = P + (int64_t)(nxt + 1) * n16 - (rx->p16_end < P ? rx->p16_end : P);
+    if (nxt >= 0 && rx->cfg.use_dred && dred_for(rx, ahead[nxt], ahead_len[nxt], reach)) {
         dred_ahead = 1;
         /* Position of the DRED packet on the PLC timeline.  The frame counts as
          * recovered from DRED when any PLC frame of it gets DRED features (the
@@ -1087,8 +1086,8 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
          * keep every PLC frame: there skipping cost 0.015 PESQ-WB after DRED
          * on both 48 kHz sets (fb32: vectors48fb 2.391 -> 2.375, vectors48
          * 2.420 -> 2.405; after PLC PLCMOS 2.401 -> 2.392 and 3.075 -> 3.062)
-         * for 8 % of the fb32 row's instructions.  Stereo keeps them too: its
-         * side channel is that PLC (the probe). */
+         * for 8 % of the fb32 row's instructions.  Stereo gaps whose side
+         * channel is that PLC (the probe, PLC gaps) keep them too. */
         if (rx->pend_n) {
             if (rx->probe_ahead || rx->pend_hybrid)
                 pending_plc(rx);
