@@ -1086,10 +1086,11 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
          * keep every PLC frame: there skipping cost 0.015 PESQ-WB after DRED
          * on both 48 kHz sets (fb32: vectors48fb 2.391 -> 2.375, vectors48
          * 2.420 -> 2.405; after PLC PLCMOS 2.401 -> 2.392 and 3.075 -> 3.062)
-         * for 8 % of the fb32 row's instructions.  Stereo gaps whose side
-         * channel is that PLC (the probe, PLC gaps) keep them too. */
+         * for 8 % of the fb32 row's instructions.  Stereo streams keep them
+         * too: the side channel of their PLC gaps is that PLC (the probe), and
+         * no stereo SILK-only stream was measured without them. */
         if (rx->pend_n) {
-            if (rx->probe_ahead || rx->pend_hybrid)
+            if (rx->ch == 2 || rx->pend_hybrid)
                 pending_plc(rx);
             else
                 rx->skipped_frame = rx->pend_frame;
