@@ -18,7 +18,10 @@ _live: "weakref.WeakSet[StreamLock]" = weakref.WeakSet()
 
 
 class StreamLock:
-    """A non-reentrant lock (``with lock:``) that is free again in a forked child."""
+    """A non-reentrant lock (``with lock:``) that is free again in a forked child.
+
+    A per-packet hot path may enter ``lock._lock`` (the current ``threading.Lock``, read
+    at each call) directly: the same lock, without two Python-level calls per packet."""
 
     __slots__ = ("_lock", "__weakref__")
 

@@ -152,8 +152,11 @@ class Receiver:
     @property
     def last_kind(self) -> str:
         """How the last :meth:`decode` produced its audio: "normal", "lbrr", "dred", "plc" or
-        "bad" (a packet that was present but undecodable, concealed)."""
-        return self._last
+        "bad" (a packet that was present but undecodable, concealed); "" before the first."""
+        if self._legacy is not None:
+            return self._last
+        kind, bad = self._core.last()
+        return "bad" if bad else _KINDS[kind] if kind >= 0 else ""
 
     @property
     def libopus_version(self) -> str:
@@ -187,16 +190,23 @@ class Receiver:
         """
         # bytes pass straight through (the common case costs no copies or checks here)
         pkt = packet if packet is None or type(packet) is bytes else as_packet(packet)
-        ahead = [p if p is None or type(p) is bytes else as_packet(p, "lookahead packet") for p in lookahead]
         if self._legacy is not None:
+            ahead = [p if p is None or type(p) is bytes else as_packet(p, "lookahead packet") for p in lookahead]
             with self._lock:
                 y = self._legacy.decode(pkt, lookahead=ahead)
                 self._last = self._legacy.last_kind
                 return y
-        with self._lock:
-            y, kind, bad = self._core.decode(pkt, ahead)
-            self._last = "bad" if bad else _KINDS[kind]
-            return y
+        # The core takes a list or tuple of bytes / None as it is and raises TypeError,
+        # before touching the stream, for anything else; then the items are converted
+        # (or the TypeError names the culprit).  The StreamLock's own threading.Lock is
+        # entered directly: its C-level context manager costs a fraction of the
+        # wrapper's Python one, on every packet.
+        with self._lock._lock:
+            try:
+                return self._core.decode(pkt, lookahead)
+            except TypeError:
+                ahead = [p if p is None or type(p) is bytes else as_packet(p, "lookahead packet") for p in lookahead]
+                return self._core.decode(pkt, ahead)
 
     def __repr__(self) -> str:
         return (f"<dredfast.Receiver {self.sample_rate} Hz x{self.channels} vocoder={self.vocoder} "

@@ -57,11 +57,13 @@ public:
     ReceiverCore(const ReceiverCore &) = delete;
     ReceiverCore &operator=(const ReceiverCore &) = delete;
 
-    // (audio float32 (n,) or (n, 2), kind, bad)
-    // The packet and look-ahead lists go through member buffers that keep their
-    // capacity, so a call allocates nothing but the returned array.  Calls on
-    // one object are serialised by the Python wrapper's lock.
-    py::tuple decode(const py::object &packet, const py::list &ahead)
+    // Audio float32 (n,) or (n, 2); how it was made is kept for last().
+    // packet: bytes or None; ahead: a list or tuple of bytes / None (anything
+    // else raises TypeError before the state is touched, and the Python
+    // wrapper converts).  The packets go through member buffers that keep
+    // their capacity, so a call allocates nothing but the returned array.
+    // Calls on one object are serialised by the Python wrapper's lock.
+    f32array decode(const py::handle packet, const py::handle ahead)
     {
         keep_.clear();
         ptr_.clear();
@@ -69,38 +71,51 @@ public:
         const uint8_t *p = nullptr;
         int32_t plen = 0;
         if (!packet.is_none()) {
-            auto b = packet.cast<py::bytes>();
-            auto v = as_view(b);
-            if (v.size() > INT32_MAX) throw py::value_error("packet too large");
-            keep_.push_back(b);
-            p = reinterpret_cast<const uint8_t *>(v.data());
-            plen = static_cast<int32_t>(v.size());
+            if (!PyBytes_Check(packet.ptr())) throw py::type_error("packet must be bytes");
+            p = reinterpret_cast<const uint8_t *>(PyBytes_AS_STRING(packet.ptr()));
+            const Py_ssize_t n = PyBytes_GET_SIZE(packet.ptr());
+            if (n > INT32_MAX) throw py::value_error("packet too large");
+            plen = static_cast<int32_t>(n);
         }
-        for (auto item : ahead) {
-            if (item.is_none()) {
+        PyObject *seq = ahead.ptr();
+        if (!PyList_Check(seq) && !PyTuple_Check(seq)) throw py::type_error("lookahead must be a list or tuple");
+        const Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
+        for (Py_ssize_t i = 0; i < count; i++) {
+            PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+            if (item == Py_None) {
                 ptr_.push_back(nullptr);
                 len_.push_back(-1);
                 continue;
             }
-            auto b = item.cast<py::bytes>();
-            auto v = as_view(b);
-            if (v.size() > INT32_MAX) throw py::value_error("packet too large");
-            keep_.push_back(b);
-            ptr_.push_back(reinterpret_cast<const uint8_t *>(v.data()));
-            len_.push_back(static_cast<int32_t>(v.size()));
+            if (!PyBytes_Check(item)) throw py::type_error("lookahead packets must be bytes");
+            const Py_ssize_t n = PyBytes_GET_SIZE(item);
+            if (n > INT32_MAX) throw py::value_error("packet too large");
+            ptr_.push_back(reinterpret_cast<const uint8_t *>(PyBytes_AS_STRING(item)));
+            len_.push_back(static_cast<int32_t>(n));
         }
-        int kind = 0, bad = 0, n;
+        // A list may be changed by another thread while the GIL is released:
+        // its bytes objects (immutable) are held here until the call returns.
+        if (PyList_Check(seq))
+            for (Py_ssize_t i = 0; i < count; i++) keep_.push_back(py::reinterpret_borrow<py::object>(PyList_GET_ITEM(seq, i)));
+        int n;
         {
-            py::gil_scoped_release nogil;  // keep_ holds the bytes alive meanwhile
+            py::gil_scoped_release nogil;
             n = df_receiver_decode(rx_, p, plen, ptr_.data(), len_.data(), static_cast<int>(ptr_.size()), out_.data(),
-                                   &kind, &bad);
+                                   &kind_, &bad_);
         }
         keep_.clear();  // with the GIL: drops the references
         f32array y = channels_ == 1 ? f32array(n) : f32array({n, channels_});
         std::memcpy(y.mutable_data(), out_.data(), sizeof(float) * static_cast<size_t>(n) * channels_);
-        return py::make_tuple(y, kind, bad != 0);
+        return y;
     }
-    void reset() { df_receiver_reset(rx_); }
+    // (kind, bad) of the last decode: DF_RX_* (-1: none yet) and whether the packet was undecodable.
+    py::tuple last() const { return py::make_tuple(kind_, bad_ != 0); }
+    void reset()
+    {
+        df_receiver_reset(rx_);
+        kind_ = -1;
+        bad_ = 0;
+    }
     py::dict stats() const
     {
         const df_receiver_stats *s = df_receiver_get_stats(rx_);
@@ -123,7 +138,8 @@ private:
     df_receiver *rx_ = nullptr;
     int channels_ = 1;
     std::vector<float> out_;
-    std::vector<py::bytes> keep_;  // per call: the packets, alive while the GIL is released
+    std::vector<py::object> keep_;  // per call: a list's packets, alive while the GIL is released
+    int kind_ = -1, bad_ = 0;  // kind -1: nothing decoded since construction / reset
     std::vector<const uint8_t *> ptr_;
     std::vector<int32_t> len_;
 };
@@ -140,6 +156,7 @@ void dfbind::bind_receiver(py::module_ &m)
              py::arg("libopus"), py::arg("model10") = py::none(), py::arg("stats10") = py::none(), py::arg("steer_ahead") = 0,
              py::keep_alive<1, 2>(), py::keep_alive<1, 3>(), py::keep_alive<1, 13>(), py::keep_alive<1, 14>())
         .def("decode", &ReceiverCore::decode, py::arg("packet"), py::arg("ahead"))
+        .def("last", &ReceiverCore::last)
         .def("reset", &ReceiverCore::reset)
         .def("stats", &ReceiverCore::stats)
         .def_property_readonly("libopus_version", &ReceiverCore::libopus_version)

@@ -151,17 +151,22 @@ static int16_t to_int16(float v)
 static void start_burst(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st)
 {
     int count = 0;
+    /* frames before this one are analysed but not fed to the network */
+    const int net_from = st->max_catchup > 0 ? BUF - st->max_catchup * FRAME : 0;
     st->net = st->backup[0];
     while (st->analysis_pos + FRAME <= BUF) {
         float x[FRAME], in[DF_PLC_INPUTS], feat[NF];
-        for (int i = 0; i < FRAME; i++) x[i] = 32768.f * st->pcm[st->analysis_pos + i];
-        df_burg_cepstrum(&m->burg, k, x, in);
-        df_analysis_frame(&m->analysis, k, &st->enc, x, feat, NULL);
-        memcpy(st->features, feat, sizeof(feat));
         /* After a gap the first analysed frame only warms the analysis up
          * (its pitch / spectral memories are stale). */
-        if ((!st->analysis_gap || count > 0) && st->analysis_pos >= st->predict_pos) {
-            queue_features(st, st->features);
+        const int fresh = (!st->analysis_gap || count > 0) && st->analysis_pos >= st->predict_pos;
+        const int step = fresh && st->analysis_pos >= net_from;
+        for (int i = 0; i < FRAME; i++) x[i] = 32768.f * st->pcm[st->analysis_pos + i];
+        if (step) df_burg_cepstrum(&m->burg, k, x, in); /* only the network reads it */
+        df_analysis_frame(&m->analysis, k, &st->enc, x, feat, NULL);
+        memcpy(st->features, feat, sizeof(feat));
+        /* FARGAN's priming reads the queue: every fresh frame goes in */
+        if (fresh) queue_features(st, st->features);
+        if (step) {
             memcpy(in + DF_PLC_BURG, st->features, NF * sizeof(float));
             in[DF_PLC_BURG + NF] = 1;
             push_backup(st);

@@ -60,6 +60,11 @@ typedef struct {
     int blend;         /* 1: the last call was a concealment */
     int loss_count;
     int primed;        /* 1: the burst's start already ran (df_deep_plc_prepare) */
+    /* dredfast (not in libopus): at most this many network steps over the
+     * history at a burst's start, on its newest frames (0: every frame the
+     * network has not seen, as libopus).  The analysis still runs over all
+     * of them. */
+    int max_catchup;
     /* Look-ahead steering: the predicted features are pulled towards `steer`,
      * the features of a frame after the gap, reached steer_at concealed
      * frames from now (of steer_total when it was set); -1: off. */
