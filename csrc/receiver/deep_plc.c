@@ -2,10 +2,11 @@
  * lpcnet_plc.c step for step; the comments give the reasons.
  *
  * Positions: pcm[] holds the last 15 frames of output (decoded or
- * concealed).  analysis_pos is where the feature analysis has to resume
- * (it slides back by a frame with every new frame; when it would fall off
- * the start of the buffer the analysis has a gap and its first frame only
- * warms it up); predict_pos marks history the PLC network has already
+ * concealed), a ring of frames; positions count from its oldest sample.
+ * analysis_pos is where the feature analysis has to resume (it slides
+ * back by a frame with every new frame; when it would fall off the start
+ * of the buffer the analysis has a gap and its first frame only warms it
+ * up); predict_pos marks history the PLC network has already
  * seen.  Both are only consumed at the first loss of a burst. */
 #include "deep_plc.h"
 
@@ -16,6 +17,9 @@
 #define NF DF_DPLC_FEATURES
 #define CONT DF_DPLC_CONT_VECTORS
 #define BUF DF_DPLC_BUF
+
+/* the history ring holds whole frames, and FARGAN's priming reads whole ones */
+_Static_assert(BUF % FRAME == 0 && DF_FARGAN_CONT_SAMPLES % FRAME == 0, "history in whole frames");
 
 /* Extra attenuation of the predicted energy (cepstral c0, log10 units) by
  * frames lost so far; beyond the table it keeps falling 2 per frame. */
@@ -35,6 +39,7 @@ void df_deep_plc_reset(df_deep_plc_state *st)
     memset(st->fec, 0, sizeof(st->fec));
     st->fec_read_pos = st->fec_fill_pos = st->fec_skip = 0;
     memset(st->pcm, 0, sizeof(st->pcm));
+    st->pcm_head = 0;
     memset(st->features, 0, sizeof(st->features));
     memset(st->cont_features, 0, sizeof(st->cont_features));
     memset(&st->net, 0, sizeof(st->net));
@@ -73,11 +78,20 @@ int df_deep_plc_fec_add(df_deep_plc_state *st, const float *features)
     return 0;
 }
 
-/* Appends one frame (already in [-1, 1]) to the history. */
+/* Appends one frame to the history, in place of the oldest. */
 static void push_history(df_deep_plc_state *st, const int16_t *pcm)
 {
-    memmove(st->pcm, st->pcm + FRAME, (BUF - FRAME) * sizeof(float));
-    for (int i = 0; i < FRAME; i++) st->pcm[BUF - FRAME + i] = (1.f / 32768.f) * pcm[i];
+    float *t = st->pcm + st->pcm_head * FRAME;
+    for (int i = 0; i < FRAME; i++) t[i] = (1.f / 32768.f) * pcm[i];
+    st->pcm_head = st->pcm_head + 1 == BUF / FRAME ? 0 : st->pcm_head + 1;
+}
+
+/* History frame starting at position pos (a multiple of FRAME, 0 = oldest). */
+static const float *history_frame(const df_deep_plc_state *st, int pos)
+{
+    int slot = st->pcm_head + pos / FRAME;
+    if (slot >= BUF / FRAME) slot -= BUF / FRAME;
+    return st->pcm + slot * FRAME;
 }
 
 /* Every new frame moves the analysis position back by one frame; falling
@@ -160,7 +174,8 @@ static void start_burst(const df_deep_plc_model *m, const df_kernels *k, df_deep
          * (its pitch / spectral memories are stale). */
         const int fresh = (!st->analysis_gap || count > 0) && st->analysis_pos >= st->predict_pos;
         const int step = fresh && st->analysis_pos >= net_from;
-        for (int i = 0; i < FRAME; i++) x[i] = 32768.f * st->pcm[st->analysis_pos + i];
+        const float *h = history_frame(st, st->analysis_pos);
+        for (int i = 0; i < FRAME; i++) x[i] = 32768.f * h[i];
         if (step) df_burg_cepstrum(&m->burg, k, x, in); /* only the network reads it */
         df_analysis_frame(&m->analysis, k, &st->enc, x, feat, NULL);
         memcpy(st->features, feat, sizeof(feat));
@@ -183,7 +198,12 @@ static void start_burst(const df_deep_plc_model *m, const df_kernels *k, df_deep
         next_features(m, k, st, st->features);
         queue_features(st, st->features);
     }
-    df_fargan_continue(&m->fargan, k, &st->fargan, st->pcm + BUF - DF_FARGAN_CONT_SAMPLES, st->cont_features);
+    {
+        float last[DF_FARGAN_CONT_SAMPLES]; /* whole frames: 320 = 2 x 160 */
+        for (int p = BUF - DF_FARGAN_CONT_SAMPLES; p < BUF; p += FRAME)
+            memcpy(last + p - (BUF - DF_FARGAN_CONT_SAMPLES), history_frame(st, p), FRAME * sizeof(float));
+        df_fargan_continue(&m->fargan, k, &st->fargan, last, st->cont_features);
+    }
     st->analysis_gap = 0;
 }
 

@@ -70,7 +70,11 @@ typedef struct {
      * frames from now (of steer_total when it was set); -1: off. */
     int steer_at, steer_total;
     float steer[DF_DPLC_FEATURES];
-    float pcm[DF_DPLC_BUF];                /* history, in [-1, 1] */
+    /* history, in [-1, 1]: 15 frames as a ring of whole frames (libopus
+     * shifts its buffer by a frame on every frame); the oldest is at
+     * pcm[pcm_head * 160] */
+    float pcm[DF_DPLC_BUF];
+    int pcm_head;
     float features[DF_DPLC_FEATURES];      /* last frame given to FARGAN */
     float cont_features[DF_DPLC_CONT_VECTORS * DF_DPLC_FEATURES];
     df_plc_net net;

@@ -503,7 +503,8 @@ static void steer_plan(df_receiver *rx, const uint8_t *pkt, int32_t len, int64_t
     df_deep_plc_steer(rx->plc, feat, (int)at);
 }
 
-/* Conceals 10 ms frames on `st` until the PLC timeline reaches `end`.
+/* Conceals 10 ms frames on `st` until the PLC timeline reaches `end`; the
+ * state at next_boundary (-1: none) is saved for resume() to rewind to.
  * dred_pos: PLC index of the DRED packet (content), or -1. */
 static void conceal_until(df_receiver *rx, df_deep_plc_state *st, int64_t end, int64_t next_boundary,
                           int64_t dred_pos)
@@ -1070,7 +1071,13 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
      * after PLC 0.011 PESQ-WB and 0.049 PLCMOS (vectors48fb). */
     if (rx->plc->blend == 0 && !rx->plc->primed)
         rx->plc->max_catchup = dred_pos >= 0 && dred_rows(rx, dred_pos - rx->p16_end, 0) == 3 ? DRED_CATCHUP : 0;
-    conceal_until(rx, rx->plc, need, P + n16, dred_pos);
+    /* The PLC runs past the frame's end (the up filter reads ahead); the state
+     * at that end is saved so that a packet in the next slot resumes from it.
+     * When the look-ahead already holds a later packet but not the next one,
+     * the next slot is concealed too and nothing is saved (a 45 kB copy per
+     * lost frame; should the next packet come late after all, resume() keeps
+     * the PLC where it is and the history it covers is skipped). */
+    conceal_until(rx, rx->plc, need, nxt > 0 ? -1 : P + n16, dred_pos);
     float *y = rx->tmp, *yh = rx->tmp_h;
     render(rx, rx->t_out, n, y);
     if (!render_hist(rx, rx->t_out, n, yh)) yh = y; /* the history's samples are the played ones */
