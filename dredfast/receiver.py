@@ -22,6 +22,7 @@ concealment (``history``).
 """
 from __future__ import annotations
 
+import functools
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -37,6 +38,16 @@ SAMPLE_RATES = (8000, 12000, 16000, 24000, 48000)
 #: Longest cross-fade from a concealment back into decoded audio.
 MAX_CROSSFADE_MS = 40
 _KINDS = ("normal", "lbrr", "dred", "plc")
+
+
+@functools.lru_cache(maxsize=8)
+def _models(w: Weights, stats: Weights, w10: Optional[Weights], isa: int) -> "_core.ReceiverModels":
+    """The read-only models (deep PLC, DRED decoder) bound once per blobs and ISA and
+    shared by every receiver on them: binding them was about half of a Receiver's
+    construction, which streams-per-core and short calls pay per stream.  (Up to 8
+    combinations stay cached, with their blobs.)"""
+    blob10 = None if w10 is None else w10._blob
+    return _core.ReceiverModels(w._blob, stats._blob, isa, blob10, blob10)
 #: Default of Receiver(plc_lookahead=): slots ahead the packet after a gap may be to steer
 #: the PLC (dev set after PLC, 24 clips x 5 traces, whole gap visible: PESQ-WB 1.621 -> 1.704,
 #: PLCMOS 2.866 -> 3.049, STOI 0.809 -> 0.833; see steer_plan in csrc/receiver/receiver.c).
@@ -137,10 +148,9 @@ class Receiver:
         else:
             fades16 = (int(round(float(crossfade_ms) * 16)),) * 4
         fades = [n * self.sample_rate // 16000 for n in fades16]
-        self._core = _core.ReceiverCore(w._blob, stats._blob, isa_code(isa), self.sample_rate, self.channels,
+        self._core = _core.ReceiverCore(_models(w, stats, w10, isa_code(isa)), self.sample_rate, self.channels,
                                         max_dred_ms, self.use_dred, self.use_lbrr, history == "shadow", fades,
-                                        lib.where, None if w10 is None else w10._blob,
-                                        None if w10 is None else w10._blob, plc_lookahead)
+                                        lib.where, plc_lookahead)
 
     @property
     def stats(self) -> ReceiverStats:

@@ -18,16 +18,16 @@ struct DredDecoderDeleter {
     void operator()(df_dred_decoder *d) const { df_dred_decoder_destroy(d); }
 };
 
-class ReceiverCore {
+// The read-only models a receiver runs (deep PLC, DRED decoder), bound once
+// per weight blob and ISA and shared by every ReceiverCore built on them
+// (binding them is most of a receiver's construction).
+class ReceiverModels {
 public:
     // model10/stats10: the libopus 1.5 (DRED version 10) decoder and tables,
     // or None to read version 12 only.
-    ReceiverCore(const Blob &model, const Blob &stats, int isa, int sample_rate, int channels, int max_dred_ms,
-                 bool use_dred, bool use_lbrr, bool shadow, std::vector<int> fades, const std::string &libopus,
-                 const Blob *model10, const Blob *stats10, int steer_ahead)
+    ReceiverModels(const Blob &model, const Blob &stats, int isa, const Blob *model10, const Blob *stats10)
     {
         char err[512] = {0};
-        if (fades.size() != 4) throw py::value_error("fades must have 4 lengths");
         if ((model10 == nullptr) != (stats10 == nullptr))
             throw py::value_error("the version-10 model and tables go together");
         k_ = kernels_for(isa);
@@ -39,6 +39,27 @@ public:
                                                              sizeof err);
         if (!d) throw py::value_error(err);
         dred_.reset(d);
+    }
+    ReceiverModels(const ReceiverModels &) = delete;
+    ReceiverModels &operator=(const ReceiverModels &) = delete;
+    const df_deep_plc_model *plc() const { return &plc_; }
+    const df_kernels *kernels() const { return k_; }
+    const df_dred_decoder *dred() const { return dred_.get(); }
+
+private:
+    df_deep_plc_model plc_{};
+    const df_kernels *k_ = nullptr;
+    std::unique_ptr<df_dred_decoder, DredDecoderDeleter> dred_;
+};
+
+class ReceiverCore {
+public:
+    ReceiverCore(const ReceiverModels &models, int sample_rate, int channels, int max_dred_ms, bool use_dred,
+                 bool use_lbrr, bool shadow, std::vector<int> fades, const std::string &libopus, int steer_ahead)
+    {
+        char err[512] = {0};
+        if (fades.size() != 4) throw py::value_error("fades must have 4 lengths");
+        k_ = models.kernels();
         df_receiver_config cfg{};
         cfg.sample_rate = sample_rate;
         cfg.channels = channels;
@@ -48,7 +69,7 @@ public:
         cfg.shadow = shadow;
         for (int i = 0; i < 4; i++) cfg.fade[i] = fades[i];
         cfg.steer_ahead = steer_ahead;
-        rx_ = df_receiver_create(&cfg, &plc_, k_, dred_.get(), libopus.c_str(), err, sizeof err);
+        rx_ = df_receiver_create(&cfg, models.plc(), k_, models.dred(), libopus.c_str(), err, sizeof err);
         if (!rx_) throw py::value_error(err);
         channels_ = channels;
         out_.resize(static_cast<size_t>(DF_RX_MAX_FRAME) * channels);
@@ -132,9 +153,7 @@ public:
     std::string isa() const { return k_->name; }
 
 private:
-    df_deep_plc_model plc_{};
     const df_kernels *k_ = nullptr;
-    std::unique_ptr<df_dred_decoder, DredDecoderDeleter> dred_;
     df_receiver *rx_ = nullptr;
     int channels_ = 1;
     std::vector<float> out_;
@@ -148,13 +167,16 @@ private:
 
 void dfbind::bind_receiver(py::module_ &m)
 {
+    py::class_<ReceiverModels>(m, "ReceiverModels")
+        .def(py::init<const Blob &, const Blob &, int, const Blob *, const Blob *>(), py::arg("model"),
+             py::arg("stats"), py::arg("isa"), py::arg("model10") = py::none(), py::arg("stats10") = py::none(),
+             py::keep_alive<1, 2>(), py::keep_alive<1, 3>(), py::keep_alive<1, 5>(), py::keep_alive<1, 6>());
     py::class_<ReceiverCore>(m, "ReceiverCore")
-        .def(py::init<const Blob &, const Blob &, int, int, int, int, bool, bool, bool, std::vector<int>,
-                      const std::string &, const Blob *, const Blob *, int>(),
-             py::arg("model"), py::arg("stats"), py::arg("isa"), py::arg("sample_rate"), py::arg("channels"),
-             py::arg("max_dred_ms"), py::arg("use_dred"), py::arg("use_lbrr"), py::arg("shadow"), py::arg("fades"),
-             py::arg("libopus"), py::arg("model10") = py::none(), py::arg("stats10") = py::none(), py::arg("steer_ahead") = 0,
-             py::keep_alive<1, 2>(), py::keep_alive<1, 3>(), py::keep_alive<1, 13>(), py::keep_alive<1, 14>())
+        .def(py::init<const ReceiverModels &, int, int, int, bool, bool, bool, std::vector<int>, const std::string &,
+                      int>(),
+             py::arg("models"), py::arg("sample_rate"), py::arg("channels"), py::arg("max_dred_ms"),
+             py::arg("use_dred"), py::arg("use_lbrr"), py::arg("shadow"), py::arg("fades"), py::arg("libopus"),
+             py::arg("steer_ahead") = 0, py::keep_alive<1, 2>())
         .def("decode", &ReceiverCore::decode, py::arg("packet"), py::arg("ahead"))
         .def("last", &ReceiverCore::last)
         .def("reset", &ReceiverCore::reset)
