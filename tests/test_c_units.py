@@ -35,3 +35,15 @@ def test_resampler_paths_c(tmp_path):
     r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "all passed" in r.stdout
+
+
+@pytest.mark.skipif(CC is None, reason="no C compiler on this machine")
+def test_pcm16_round_paths_c(tmp_path):
+    """The receiver's AVX2 16-bit rounding gives the scalar rounding's bits (ties, clamps, inf, NaN)."""
+    src = ROOT / "csrc" / "receiver"
+    exe = tmp_path / "test_pcm16"
+    subprocess.run([CC, "-std=c11", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-ffp-contract=off", *SAN,
+                    f"-I{ROOT / 'csrc'}", str(src / "test_pcm16.c"), "-lm", "-o", str(exe)], check=True)
+    r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "all passed" in r.stdout

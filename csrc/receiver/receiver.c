@@ -13,6 +13,7 @@
 
 #include "../libopus/opus_lib.h"
 #include "../packet/opus_packet.h"
+#include "pcm16.h"
 #include "resampler.h"
 
 #define F16 DF_DPLC_FRAME           /* 10 ms at 16 kHz: the PLC's step */
@@ -136,6 +137,7 @@ struct df_receiver {
     float pcmf[DF_RX_MAX_FRAME * 2]; /* dec16's float decode */
     float tmp[DF_RX_MAX_FRAME + 64];
     float tmp_h[DF_RX_MAX_FRAME];
+    float hbuf[DF_RX_MAX_FRAME]; /* a mono gap's high-band fill, per sample */
     float stmp[2048];   /* scratch: history_catch_up's 16 kHz samples, hf_capture's unrolled ring */
     float sh2[2 * 1920]; /* stereo shadow input: up to 120 ms at 16 kHz, two channels */
     df_receiver_stats stats;
@@ -143,13 +145,7 @@ struct df_receiver {
 
 /* ---------------------------------------------------------------- helpers */
 
-static int16_t to_i16(float v)
-{
-    float s = floorf(.5f + v * 32768.f);
-    if (!(s > -32768.f)) s = (s == s) ? -32768.f : 0.f;
-    if (s > 32767.f) s = 32767.f;
-    return (int16_t)s;
-}
+static int16_t to_i16(float v) { return df_to_i16(v); }
 
 /* libopus's FLOAT2INT16 (float builds): scale, clamp, round to nearest even. */
 static inline int16_t opus_float2int16(float x)
@@ -1131,14 +1127,20 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         if (rx->pend_n) shadow_emit(rx);
         if (sys_decode(rx, NULL, 0, n, 0) == n && rx->side_gap) side = rx->pcm16;
     }
-    for (int i = 0; i < n; i++) {
-        float h[2] = {0.f, 0.f};
-        if (fill) hf_next(rx, h);
-        if (ch == 1) {
-            float v = to_i16(y[i] + h[0]) * (1.f / 32768.f); /* played at 16 bits, as decoded audio */
-            out[i] = v;
-            yh[i] = to_i16(yh[i] + h[0]) * (1.f / 32768.f);
-        } else {
+    if (ch == 1) {
+        /* played at 16 bits, as decoded audio; the fill is added to both */
+        float *hb = NULL;
+        if (fill) {
+            hb = rx->hbuf;
+            for (int i = 0; i < n; i++) hf_next(rx, hb + i);
+        }
+        df_pcm16_round(y, hb, out, n);
+        if (yh != y) df_pcm16_round(yh, hb, yh, n);
+        else memcpy(yh, out, (size_t)n * sizeof(float));
+    } else {
+        for (int i = 0; i < n; i++) {
+            float h[2] = {0.f, 0.f};
+            if (fill) hf_next(rx, h);
             float v = to_i16(y[i]) * (1.f / 32768.f);
             /* Mid from the concealment; side from the decoder's own PLC, as
              * libopus conceals SILK stereo (deep PLC on the mid channel only). */
