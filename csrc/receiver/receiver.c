@@ -1189,11 +1189,16 @@ int df_receiver_decode(df_receiver *rx, const uint8_t *packet, int32_t len, cons
 
 /* ------------------------------------------------------ object lifetime */
 
-void df_receiver_reset(df_receiver *rx)
+/* A new stream.  codec: reset libopus's decoder and encoder too (a fresh
+ * receiver's were just initialised: libopus's reset looks the CPU up again,
+ * a CPUID instruction, which a virtual machine traps -- about 25 us). */
+static void start_stream(df_receiver *rx, int codec)
 {
-    rx->lib.decoder_ctl(rx->dec, DF_OPUS_RESET_STATE);
+    if (codec) {
+        rx->lib.decoder_ctl(rx->dec, DF_OPUS_RESET_STATE);
+        if (rx->enc) rx->lib.encoder_ctl(rx->enc, DF_OPUS_RESET_STATE);
+    }
     memset((char *)rx->dec + rx->opus_size, 0, (size_t)(rx->dec_size - rx->opus_size));
-    if (rx->enc) rx->lib.encoder_ctl(rx->enc, DF_OPUS_RESET_STATE);
     df_deep_plc_init(rx->plc);
     rx->t_out = 0;
     rx->oh_t0 = 0;
@@ -1226,6 +1231,8 @@ void df_receiver_reset(df_receiver *rx)
     rx->steer_g = -1;
     memset(&rx->stats, 0, sizeof(rx->stats));
 }
+
+void df_receiver_reset(df_receiver *rx) { start_stream(rx, 1); }
 
 df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc_model *plc,
                                 const df_kernels *k, const df_dred_decoder *dred, const char *libopus,
@@ -1337,7 +1344,7 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
         /* Raised-cosine fade-in of the decoded audio. */
         for (int i = 0; i < len; i++) rx->fades[s][i] = (float)(0.5 - 0.5 * cos(DF_RX_PI * (i + 0.5) / len));
     }
-    df_receiver_reset(rx);
+    start_stream(rx, 0);
     return rx;
 }
 
