@@ -33,6 +33,7 @@
 #define CONT_FARGAN (F16 / 2)
 #define MAX_PACKET 1500
 #define DRED_CATCHUP 2              /* network steps over the history before a DRED burst (see conceal) */
+#define HYBRID_PLC_KEEP 2           /* hybrid gap frames through the decoder's own PLC (see conceal) */
 #define HF_HIST (3 * 48000 / 100) /* 30 ms at the highest output rate */
 #define HF_FLOOR_DRED 0.316f      /* -10 dB: the high-band fill's floor in a DRED gap (see hf_next) */
 #define HF_FLOOR_PLC 0.05f        /* -26 dB: in a gap without DRED */
@@ -98,6 +99,7 @@ struct df_receiver {
     int pend_frame;     /* its output frame size */
     int skipped_frame;  /* output frame size of the last concealed frame the system decoder skipped (0: none) */
     int pend_bw, enc_bw, in_gap;
+    int gap_plc;        /* frames of this gap through the decoder's own PLC */
 
     /* DRED of the last lookahead packet parsed */
     uint8_t dpkt[DRED_CACHE];
@@ -1000,6 +1002,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
          * dB with the SILK shape, 4.45 with the sinc; libopus 5.29). */
         rx->up_play = rx->silk_bw ? &rx->up : rx->up_sinc;
         rx->side_gap = -1; /* decided below, once the DRED is known */
+        rx->gap_plc = 0;
         rx->steer_g = -1;
         rx->hf_gain = 0;
         if (rx->hf_on) {
@@ -1101,16 +1104,24 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
          * vs 1.977 / 0.864 / 3.279 (skipping that last PLC frame too: 2.208 /
          * 3.716, 1.697 / 3.117, 1.977 / 3.295), for 10 % of the deep-PLC
          * row's and 5 % of the GE burst row's instructions.  Hybrid streams
-         * keep every PLC frame: there skipping cost 0.015 PESQ-WB after DRED
-         * on both 48 kHz sets (fb32: vectors48fb 2.391 -> 2.375, vectors48
-         * 2.420 -> 2.405; after PLC PLCMOS 2.401 -> 2.392 and 3.075 -> 3.062)
-         * for 8 % of the fb32 row's instructions.  Stereo streams keep them
-         * too: the side channel of their PLC gaps is that PLC (the probe), and
-         * no stereo SILK-only stream was measured without them. */
+         * keep the first HYBRID_PLC_KEEP frames of a gap as well (CELT's
+         * state after the gap's start matters): with only the one before the
+         * shadow frame they lost 0.015 PESQ-WB after DRED on both 48 kHz sets
+         * (fb32: vectors48fb 2.391 -> 2.375, vectors48 2.420 -> 2.405); with
+         * the first two as well, against every frame, fb32 after DRED / PLC /
+         * PLC with look-ahead, PESQ-WB / PLCMOS: vectors48fb 2.390 / 2.996 ->
+         * 2.389 / 3.004, 1.683 / 2.401 -> 1.680 / 2.397, 1.839 / 2.701 ->
+         * 1.839 / 2.704; vectors48 2.421 / 4.168 -> 2.418 / 4.165, 1.606 /
+         * 3.075 -> 1.606 / 3.078, 1.688 / 3.435 -> 1.689 / 3.439 (the first
+         * one only: vectors48fb after DRED 2.385), for 5.3 % of the fb32 row's
+         * instructions.  Stereo streams keep them all: the side channel of
+         * their PLC gaps is that PLC (the probe), and no stereo stream was
+         * measured without them. */
         if (rx->pend_n) {
-            if (rx->ch == 2 || rx->pend_hybrid)
+            if (rx->ch == 2 || (rx->pend_hybrid && rx->gap_plc < HYBRID_PLC_KEEP)) {
                 pending_plc(rx);
-            else
+                rx->gap_plc++;
+            } else
                 rx->skipped_frame = rx->pend_frame;
             rx->pend_n = 0;
         }
