@@ -48,6 +48,16 @@ def _models(w: Weights, stats: Weights, w10: Optional[Weights], isa: int) -> "_c
     combinations stay cached, with their blobs.)"""
     blob10 = None if w10 is None else w10._blob
     return _core.ReceiverModels(w._blob, stats._blob, isa, blob10, blob10)
+
+
+@functools.lru_cache(maxsize=8)
+def _template(*config) -> "_core.ReceiverCore":
+    """A receiver of this configuration that never decodes: new receivers copy its freshly
+    initialised libopus states and its resampling filters instead of making them (libopus's
+    initialisation runs CPUID, which virtual machines trap: about 150 us of a 16 kHz
+    receiver's construction here; the filters' design about as much at 48 kHz).  Read-only,
+    so receivers in any thread may copy it at once."""
+    return _core.ReceiverCore(*config, None)
 #: Default of Receiver(plc_lookahead=): slots ahead the packet after a gap may be to steer
 #: the PLC (dev set after PLC, 24 clips x 5 traces, whole gap visible: PESQ-WB 1.621 -> 1.704,
 #: PLCMOS 2.866 -> 3.049, STOI 0.809 -> 0.833; see steer_plan in csrc/receiver/receiver.c).
@@ -148,9 +158,9 @@ class Receiver:
         else:
             fades16 = (int(round(float(crossfade_ms) * 16)),) * 4
         fades = [n * self.sample_rate // 16000 for n in fades16]
-        self._core = _core.ReceiverCore(_models(w, stats, w10, isa_code(isa)), self.sample_rate, self.channels,
-                                        max_dred_ms, self.use_dred, self.use_lbrr, history == "shadow", fades,
-                                        lib.where, plc_lookahead)
+        config = (_models(w, stats, w10, isa_code(isa)), self.sample_rate, self.channels, max_dred_ms,
+                  self.use_dred, self.use_lbrr, history == "shadow", tuple(fades), lib.where, plc_lookahead)
+        self._core = _core.ReceiverCore(*config, _template(*config))
 
     @property
     def stats(self) -> ReceiverStats:

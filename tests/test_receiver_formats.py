@@ -284,3 +284,35 @@ def test_output_does_not_depend_on_where_the_receiver_lives(libopus):
             out.append(rx.decode(None if lost[i] else p, lookahead=ahead))
     for out in outs[1:]:
         np.testing.assert_array_equal(np.concatenate(outs[0]), np.concatenate(out))
+
+
+@pytest.mark.parametrize("rate,channels", [(16000, 1), (48000, 2)])
+def test_receiver_from_a_template_is_the_same_receiver(libopus, monkeypatch, rate, channels):
+    """A Receiver copies the libopus states and filters of a cached template of its
+    configuration (dredfast.receiver._template) instead of making them; the result must
+    decode exactly as a receiver made from scratch, and a template that has decoded
+    something must be refused by the C side (else its mid-stream decoder would leak in)."""
+    import dredfast.receiver as R
+    import vectors
+
+    pk = vectors.read_pkts(vectors.subset_pkts_path("v24"))
+    lost = [i % 7 == 3 for i in range(len(pk))]
+
+    def run():
+        rx = dredfast.Receiver(sample_rate=rate, channels=channels)
+        return np.concatenate([rx.decode(None if lost[i] else p, lookahead=pk[i + 1:i + 2] if lost[i] else [])
+                               for i, p in enumerate(pk)])
+
+    with_template = run()
+    monkeypatch.setattr(R, "_template", lambda *config: None)
+    scratch = run()
+    assert np.array_equal(with_template, scratch)
+
+    def used_template(*config):
+        t = R._core.ReceiverCore(*config, None)
+        for p in pk[:10]:
+            t.decode(p, [])
+        return t
+
+    monkeypatch.setattr(R, "_template", used_template)
+    assert np.array_equal(run(), scratch)

@@ -54,8 +54,12 @@ private:
 
 class ReceiverCore {
 public:
+    // like: None, or a ReceiverCore of the same configuration that has decoded
+    // nothing (a template): its libopus states and filters are copied
+    // (df_receiver_create); anything else is made afresh.
     ReceiverCore(const ReceiverModels &models, int sample_rate, int channels, int max_dred_ms, bool use_dred,
-                 bool use_lbrr, bool shadow, std::vector<int> fades, const std::string &libopus, int steer_ahead)
+                 bool use_lbrr, bool shadow, std::vector<int> fades, const std::string &libopus, int steer_ahead,
+                 const ReceiverCore *like)
     {
         char err[512] = {0};
         if (fades.size() != 4) throw py::value_error("fades must have 4 lengths");
@@ -69,7 +73,8 @@ public:
         cfg.shadow = shadow;
         for (int i = 0; i < 4; i++) cfg.fade[i] = fades[i];
         cfg.steer_ahead = steer_ahead;
-        rx_ = df_receiver_create(&cfg, models.plc(), k_, models.dred(), libopus.c_str(), err, sizeof err);
+        rx_ = df_receiver_create(&cfg, models.plc(), k_, models.dred(), libopus.c_str(), like ? like->rx_ : nullptr,
+                                 err, sizeof err);
         if (!rx_) throw py::value_error(err);
         channels_ = channels;
         out_.resize(static_cast<size_t>(DF_RX_MAX_FRAME) * channels);
@@ -173,10 +178,10 @@ void dfbind::bind_receiver(py::module_ &m)
              py::keep_alive<1, 2>(), py::keep_alive<1, 3>(), py::keep_alive<1, 5>(), py::keep_alive<1, 6>());
     py::class_<ReceiverCore>(m, "ReceiverCore")
         .def(py::init<const ReceiverModels &, int, int, int, bool, bool, bool, std::vector<int>, const std::string &,
-                      int>(),
+                      int, const ReceiverCore *>(),
              py::arg("models"), py::arg("sample_rate"), py::arg("channels"), py::arg("max_dred_ms"),
              py::arg("use_dred"), py::arg("use_lbrr"), py::arg("shadow"), py::arg("fades"), py::arg("libopus"),
-             py::arg("steer_ahead") = 0, py::keep_alive<1, 2>())
+             py::arg("steer_ahead") = 0, py::arg("like") = py::none(), py::keep_alive<1, 2>())
         .def("decode", &ReceiverCore::decode, py::arg("packet"), py::arg("ahead"))
         .def("last", &ReceiverCore::last)
         .def("reset", &ReceiverCore::reset)

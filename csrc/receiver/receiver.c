@@ -53,6 +53,7 @@ struct df_receiver {
     /* dec_size: libopus's decoder (opus_size) and, after it, dec16's soft-clip
      * memory, so that a memcpy of a decoder copies both */
     int dec_size, opus_size, probe_ahead;
+    int enc_size;       /* libopus's encoder state (shadow) */
     int fast16; /* dec16 may decode in float (a float build of libopus) */
     int enc_lookahead;
     df_deep_plc_state *plc, *snap, *scratch;
@@ -1247,7 +1248,7 @@ void df_receiver_reset(df_receiver *rx) { start_stream(rx, 1); }
 
 df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc_model *plc,
                                 const df_kernels *k, const df_dred_decoder *dred, const char *libopus,
-                                char *err, size_t errlen)
+                                const df_receiver *like, char *err, size_t errlen)
 {
     if (!(cfg->sample_rate == 8000 || cfg->sample_rate == 12000 || cfg->sample_rate == 16000 ||
           cfg->sample_rate == 24000 || cfg->sample_rate == 48000) ||
@@ -1285,10 +1286,17 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
         free(rx);
         return NULL;
     }
+    /* A template must match in everything its copies carry over: the same
+     * configuration and the same loaded library (dlopen hands back the same
+     * handle for the same file).  Its sizes are taken too: libopus's
+     * get_size builds the CELT mode, which runs CPUID as well. */
+    if (like && (memcmp(&like->cfg, cfg, sizeof(*cfg)) != 0 || like->started || like->t_out != 0 ||
+                 like->lib.handle != rx->lib.handle))
+        like = NULL;
     rx->plc = malloc(sizeof(*rx->plc));
     rx->snap = malloc(sizeof(*rx->snap));
     rx->scratch = malloc(sizeof(*rx->scratch));
-    rx->opus_size = rx->lib.decoder_get_size(rx->ch);
+    rx->opus_size = like ? like->opus_size : rx->lib.decoder_get_size(rx->ch);
     rx->fast16 = strstr(rx->lib.version, "-fixed") == NULL;
     /* room for dec16's soft-clip memory (two floats) after libopus's state */
     int dsize = rx->opus_size > 0 ? rx->opus_size + 16 : 0;
@@ -1300,7 +1308,7 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
     if (rx->cfg.steer_ahead > 0) rx->fut = dsize > 0 ? malloc((size_t)dsize) : NULL;
     if (!rx->plc || !rx->snap || !rx->scratch || !rx->dec || (rx->ch == 2 && !rx->probe) ||
         (rx->cfg.steer_ahead > 0 && !rx->fut) ||
-        rx->lib.decoder_init(rx->dec, rx->fs, rx->ch) != 0) {
+        (like ? (memcpy(rx->dec, like->dec, (size_t)dsize), 0) : rx->lib.decoder_init(rx->dec, rx->fs, rx->ch)) != 0) {
         snprintf(err, errlen, "cannot create the libopus decoder");
         df_receiver_destroy(rx);
         return NULL;
@@ -1308,13 +1316,19 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
     if (cfg->shadow) {
         /* Cheapest encoder that keeps the quality (measured on the dev set:
          * 24-64 kb/s and complexity 0-5 within 0.002 PESQ-WB). */
-        int esize = rx->lib.encoder_get_size(rx->ch);
+        int esize = like ? like->enc_size : rx->lib.encoder_get_size(rx->ch);
+        rx->enc_size = esize;
         rx->enc = esize > 0 ? malloc((size_t)esize) : NULL;
-        if (!rx->enc || rx->lib.encoder_init(rx->enc, 16000, rx->ch, DF_OPUS_APPLICATION_VOIP) != 0) {
+        if (rx->enc && like && like->enc) {
+            memcpy(rx->enc, like->enc, (size_t)esize);
+            rx->enc_lookahead = like->enc_lookahead;
+        } else if (!rx->enc || rx->lib.encoder_init(rx->enc, 16000, rx->ch, DF_OPUS_APPLICATION_VOIP) != 0) {
             snprintf(err, errlen, "cannot create the libopus encoder");
             df_receiver_destroy(rx);
             return NULL;
         }
+    }
+    if (cfg->shadow && !(like && like->enc)) {
         rx->lib.encoder_ctl(rx->enc, DF_OPUS_SET_BITRATE, 40000);
         rx->lib.encoder_ctl(rx->enc, DF_OPUS_SET_COMPLEXITY, 0);
         rx->lib.encoder_ctl(rx->enc, DF_OPUS_SET_VBR, 1);
@@ -1327,7 +1341,11 @@ df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc
     rx->hf_decay = powf(10.f, -1.5f / 20.f / (float)(rx->fs / 50));
     rx->identity = rx->fs == 16000;
     rx->up_sinc = rx->fs > 16000 ? &rx->up_hist : &rx->up;
-    if (!rx->identity) {
+    if (!rx->identity && like) {
+        rx->down = like->down;
+        rx->up = like->up;
+        rx->up_hist = like->up_hist;
+    } else if (!rx->identity) {
         if (df_resampler_init(&rx->down, rx->fs, 16000, HALF_WIDTH, DF_RS_SINC) ||
             df_resampler_init(&rx->up, 16000, rx->fs, HALF_WIDTH, rx->fs > 16000 ? DF_RS_SILK_UP : DF_RS_SINC) ||
             (rx->fs > 16000 && df_resampler_init(&rx->up_hist, 16000, rx->fs, HALF_WIDTH, DF_RS_SINC))) {

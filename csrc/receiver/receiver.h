@@ -80,10 +80,15 @@ typedef struct {
 typedef struct df_receiver df_receiver;
 
 /* The models must outlive the receiver.  libopus: what dlopen should load.
- * NULL with a message in err on failure. */
+ * like: NULL, or a receiver made with the same configuration and libopus
+ * that has decoded nothing (a template nobody decodes with): its freshly
+ * initialised libopus states and its filters are copied instead of made
+ * again -- libopus's initialisation runs CPUID, which a virtual machine
+ * traps (tens of microseconds), and the filters' design costs as much.  The
+ * result is the same receiver.  NULL with a message in err on failure. */
 df_receiver *df_receiver_create(const df_receiver_config *cfg, const df_deep_plc_model *plc,
                                 const df_kernels *k, const df_dred_decoder *dred, const char *libopus,
-                                char *err, size_t errlen);
+                                const df_receiver *like, char *err, size_t errlen);
 void df_receiver_destroy(df_receiver *rx);
 void df_receiver_reset(df_receiver *rx);
 
