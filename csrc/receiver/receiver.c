@@ -805,7 +805,10 @@ static void decoded(df_receiver *rx, int n, float *out)
         rx->xf_pos += m;
     }
     if (ch == 1) {
-        memcpy(mono + faded, out + faded, (size_t)(n - faded) * sizeof(float));
+        if (faded)
+            memcpy(mono + faded, out + faded, (size_t)(n - faded) * sizeof(float));
+        else
+            mono = out; /* the history is what was played */
     } else {
         float e0 = 0, e1 = 0, em = 0;
         for (int i = 0; i < n; i++) {
