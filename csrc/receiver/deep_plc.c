@@ -201,7 +201,7 @@ static void start_burst(const df_deep_plc_model *m, const df_kernels *k, df_deep
     {
         float last[DF_FARGAN_CONT_SAMPLES]; /* whole frames: 320 = 2 x 160 */
         for (int p = BUF - DF_FARGAN_CONT_SAMPLES; p < BUF; p += FRAME)
-            memcpy(last + p - (BUF - DF_FARGAN_CONT_SAMPLES), history_frame(st, p), FRAME * sizeof(float));
+            memcpy(last + (p - (BUF - DF_FARGAN_CONT_SAMPLES)), history_frame(st, p), FRAME * sizeof(float));
         df_fargan_continue(&m->fargan, k, &st->fargan, last, st->cont_features);
     }
     st->analysis_gap = 0;
