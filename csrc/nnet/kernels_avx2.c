@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kernels_avx2.h"
+#include "pairs.h"
 #include "rcp.h"
 
 /* Intel's rcpps estimate on every CPU (method and proof in rcp.h): 1 over the
@@ -96,10 +97,55 @@ static inline void dense_block4(const int8_t *w, int cols, float *out, const uin
     store_scaled(out + 24, a3, scale + 24, subias + 24);
 }
 
+/* Two quads' products summed in 16 bits, then widened once (pairs.h says
+ * when that is exact). */
+static inline __m256i pair_block(__m256i acc, __m256i xa, __m256i xb, const int8_t *w)
+{
+    const __m256i pa = _mm256_maddubs_epi16(xa, _mm256_loadu_si256((const __m256i *)(const void *)w));
+    const __m256i pb = _mm256_maddubs_epi16(xb, _mm256_loadu_si256((const __m256i *)(const void *)(w + 32)));
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_add_epi16(pa, pb), _mm256_set1_epi16(1)));
+}
+
+/* The first p->groups * 32 outputs from the pair-sum layout. */
+static void int8_dense_pairs(const df_pairs *p, float *out, const uint8_t *x, const float *scale,
+                             const float *subias)
+{
+    const int8_t *w = p->w;
+    const int32_t *idx = p->idx;
+    for (int g = 0; g < p->groups; g++, out += 32, scale += 32, subias += 32) {
+        const int np = idx[0], ns = idx[1];
+        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+        idx += 2;
+        for (int k = 0; k < np; k++, idx += 2, w += 256) {
+            const __m256i xa = bcast4(x + idx[0]), xb = bcast4(x + idx[1]);
+            a0 = pair_block(a0, xa, xb, w);
+            a1 = pair_block(a1, xa, xb, w + 64);
+            a2 = pair_block(a2, xa, xb, w + 128);
+            a3 = pair_block(a3, xa, xb, w + 192);
+        }
+        for (int k = 0; k < ns; k++, idx++, w += 128) {
+            const __m256i xj = bcast4(x + idx[0]);
+            a0 = dot_block(a0, xj, w);
+            a1 = dot_block(a1, xj, w + 32);
+            a2 = dot_block(a2, xj, w + 64);
+            a3 = dot_block(a3, xj, w + 96);
+        }
+        store_scaled(out, a0, scale, subias);
+        store_scaled(out + 8, a1, scale + 8, subias + 8);
+        store_scaled(out + 16, a2, scale + 16, subias + 16);
+        store_scaled(out + 24, a3, scale + 24, subias + 24);
+    }
+}
+
 static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
 {
     const int8_t *w = l->weights;
     int i = 0, j;
+    if (l->pairs) {
+        int8_dense_pairs(l->pairs, out, x, l->scale, l->subias);
+        i = l->pairs->groups * 32;
+        w += (size_t)i * l->nb_inputs;
+    }
     for (; i + 32 <= l->nb_outputs; i += 32, w += (size_t)4 * l->nb_inputs * 8)
         dense_block4(w, l->nb_inputs, out + i, x, l->scale + i, l->subias + i);
     for (; i < l->nb_outputs; i += 8) {

@@ -52,6 +52,9 @@ typedef struct {
     const float *scale;         /* nb_outputs, int8 layers only */
     int nb_inputs;
     int nb_outputs;
+    /* The same int8 weights laid out for AVX2's 16-bit pair sums (pairs.h),
+     * or NULL; only the AVX2 kernel reads it, and its results are the same. */
+    const struct df_pairs *pairs;
 } df_linear;
 
 typedef enum {

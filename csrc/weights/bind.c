@@ -1,5 +1,7 @@
 #include "bind.h"
 
+#include "../nnet/pairs.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -154,6 +156,8 @@ static int bind_linear(const df_blob *blob, const char *prefix, int nb_inputs, i
             return -1;
         }
         out->weights = (const int8_t *)w8->data;
+        if (!idx && w8->pairs && w8->pairs->nb_inputs == nb_inputs && w8->pairs->nb_outputs == nb_outputs)
+            out->pairs = w8->pairs;
         snprintf(name, sizeof(name), "%s_scale", prefix);
         if (df_bind_array(blob, name, DF_TYPE_FLOAT, nb_outputs, &p, err, errlen)) return -1;
         out->scale = (const float *)p;

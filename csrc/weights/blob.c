@@ -1,6 +1,8 @@
 /* DNNw blob parser: every field is checked before it is trusted. */
 #include "blob.h"
 
+#include "pack.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@ struct df_blob {
     df_record *records;
     const df_record **by_name; /* records sorted by name: duplicate check and lookup in log time */
     int count;
+    void *packed; /* layouts derived from the records for the kernels (pack.h) */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -230,6 +233,7 @@ df_blob *df_blob_parse(const uint8_t *data, size_t len, char *err, size_t errlen
             return NULL;
         }
     }
+    blob->packed = df_pack_records(blob, blob->records, count);
     return blob;
 oom:
     set_err(err, errlen, "out of memory loading a %zu-byte weight blob", len);
@@ -241,6 +245,7 @@ void df_blob_free(df_blob *blob)
 {
     if (!blob) return;
     free(blob->bytes);
+    free(blob->packed);
     free(blob->records);
     free(blob->by_name);
     free(blob);

@@ -37,6 +37,9 @@ typedef struct {
     int type;
     int32_t size;       /* payload bytes */
     const void *data;   /* 64-byte aligned */
+    /* int8 weights of a dense layer: the AVX2 pair-sum layout built at load
+     * (pack.h), or NULL */
+    const struct df_pairs *pairs;
 } df_record;
 
 typedef struct df_blob df_blob;

@@ -15,7 +15,11 @@
  * saturating, infinite and NaN values and -0.  (The x86 paths differ from
  * the scalar model on those: maddubs saturation with u8 255 and extreme
  * weight pairs, minps/maxps on NaN; the models never produce them, and
- * the Python tests state it.)  Exit 0 and "all passed" on success. */
+ * the Python tests state it.)  The AVX2 path is also checked with the
+ * pair-sum layout of nnet/pairs.h: equal to scalar, and to its own plain
+ * kernel on the whole int8 range (saturation included); the layout itself
+ * pairs only quads within the 16-bit bound and holds every quad once.
+ * Exit 0 and "all passed" on success. */
 #undef NDEBUG
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +28,7 @@
 
 #include "nnet/conv2d.h"
 #include "nnet/nnet.h"
+#include "nnet/pairs.h"
 
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
     fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); exit(1); } } while (0)
@@ -143,6 +148,92 @@ static void check_layers(const df_kernels *s, const df_kernels *k, int special)
     printf("  layers: %d products equal\n", n);
 }
 
+/* The layout's invariants: per group, every quad exactly once, and each
+ * pair within the 16-bit bound in all 64 lanes. */
+static int check_layout(const df_pairs *p, const int8_t *w, int nin)
+{
+    const int32_t *idx = p->idx;
+    const int8_t *lw = p->w;
+    int paired = 0;
+    static unsigned char seen[DF_MAX_INPUTS / 4];
+    for (int g = 0; g < p->groups; g++) {
+        const int np = idx[0], ns = idx[1];
+        const int8_t *group = w + (size_t)g * 32 * nin;
+        idx += 2;
+        memset(seen, 0, sizeof seen);
+        CHECK(2 * np + ns == nin / 4, "pairs: group %d holds %d quads of %d", g, 2 * np + ns, nin / 4);
+        for (int k = 0; k < 2 * np + ns; k++) {
+            const int off = idx[k];
+            CHECK(off >= 0 && off % 4 == 0 && off < nin && !seen[off / 4], "pairs: bad or repeated offset %d", off);
+            seen[off / 4] = 1;
+        }
+        for (int k = 0; k < np; k++, lw += 256) {
+            for (int b = 0; b < 4; b++) {
+                const int8_t *wa = lw + 64 * b, *wb = wa + 32;
+                CHECK(!memcmp(wa, group + (size_t)b * 8 * nin + idx[2 * k] * 8, 32) &&
+                      !memcmp(wb, group + (size_t)b * 8 * nin + idx[2 * k + 1] * 8, 32), "pairs: weights moved wrong");
+                for (int l = 0; l < 16; l++) {
+                    int pos = 0, neg = 0;
+                    for (int e = 0; e < 2; e++) {
+                        const int v[2] = {wa[2 * l + e], wb[2 * l + e]};
+                        for (int m = 0; m < 2; m++) pos += v[m] > 0 ? v[m] : 0, neg += v[m] < 0 ? -v[m] : 0;
+                    }
+                    CHECK(pos <= DF_PAIRS_MAX_LANE_SUM && neg <= DF_PAIRS_MAX_LANE_SUM, "pairs: lane over the bound");
+                }
+            }
+        }
+        for (int k = 0; k < ns; k++, lw += 128)
+            for (int b = 0; b < 4; b++)
+                CHECK(!memcmp(lw + 32 * b, group + (size_t)b * 8 * nin + idx[2 * np + k] * 8, 32), "pairs: single moved wrong");
+        idx += 2 * np + ns;
+        paired += 2 * np;
+    }
+    return paired;
+}
+
+/* AVX2 with the pair-sum layout: the same bits as scalar (weights within
+ * +-64) and as AVX2's plain kernel (whole int8 range, inputs 0 and 255). */
+static void check_pairs(const df_kernels *s, const df_kernels *k)
+{
+    static const int shapes[][2] = {{4, 32}, {96, 40}, {288, 192}, {160, 480}, {2048, 64}};
+    static float x[DF_MAX_INPUTS], ya[2048], yb[2048], yc[2048];
+    static uint8_t q[DF_MAX_INPUTS];
+    long quads = 0, paired = 0;
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
+        for (int range = 0; range < 3; range++) {
+            const int nin = shapes[si][0], nout = shapes[si][1];
+            layer L = make_layer(nin, nout, 1, 0, range == 2);
+            if (range == 0) /* small weights: nearly everything pairs */
+                for (size_t i = 0; i < (size_t)nin * nout; i++) L.w[i] = (int8_t)(L.w[i] / 4);
+            void *mem = aligned_alloc(64, df_pairs_bytes(nin, nout));
+            const df_pairs *p = df_pairs_build(mem, L.w, nin, nout);
+            CHECK(p && p->groups == nout / 32, "pairs: build %dx%d", nin, nout);
+            const int got = check_layout(p, L.w, nin);
+            if (range == 0) CHECK(got >= p->groups * (nin / 4) * 3 / 4 || nin == 4, "pairs: only %d quads paired", got);
+            quads += p->groups * (nin / 4), paired += got;
+            for (int t = 0; t < 6; t++) {
+                if (t < 3) {
+                    fill_inputs(x, nin, 0);
+                    k->quantize(q, x, nin);
+                } else {
+                    for (int i = 0; i < nin; i++) q[i] = t == 3 ? 255 : t == 4 ? 0 : (rnd() & 1) ? 255 : 0;
+                }
+                L.l.pairs = NULL;
+                k->linear_q(&L.l, yb, q);
+                L.l.pairs = p;
+                k->linear_q(&L.l, yc, q);
+                CHECK(same(yb, yc, nout), "%s pairs vs plain %dx%d range %d trial %d", k->name, nin, nout, range, t);
+                if (range < 2) {
+                    s->linear_q(&L.l, ya, q);
+                    CHECK(same(ya, yc, nout), "%s pairs vs scalar %dx%d trial %d", k->name, nin, nout, t);
+                }
+            }
+            free(mem);
+            free_layer(&L);
+        }
+    printf("  int8 pair-sum layout: equal (%ld of %ld quads paired)\n", paired, quads);
+}
+
 static void check_activations(const df_kernels *s, const df_kernels *k, int special)
 {
     float x[67], ya[67], yb[67];
@@ -232,6 +323,7 @@ int main(void)
         check_activations(s, k, special);
         check_sparse16_and_exp(s, k);
         check_conv2d(s, k);
+        if (isa == DF_ISA_AVX2) check_pairs(s, k);
         paths++;
     }
     printf("%d path(s) checked against scalar\nall passed\n", paths);

@@ -1,0 +1,24 @@
+/* Layouts derived from a blob's records for the kernels of this CPU, built
+ * once when the blob is loaded and owned by it.  Today: the AVX2 pair-sum
+ * layout of every dense int8 layer (nnet/pairs.h), on CPUs with AVX2. */
+#ifndef DREDFAST_PACK_H
+#define DREDFAST_PACK_H
+
+#include "blob.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Fills records[i].pairs where a layout applies; returns the one allocation
+ * holding them (for free()), or NULL if none was built.  Shapes come from the
+ * blob's own records (<prefix>_weights_int8 with <prefix>_scale and no
+ * <prefix>_weights_idx); binding checks them against the model's again.
+ * Running out of memory only leaves the layouts out. */
+void *df_pack_records(const df_blob *blob, df_record *records, int count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
