@@ -184,61 +184,58 @@ static void int8_sparse(const df_linear *l, float *out, const uint8_t *x)
     }
 }
 
+/* One pass over the inputs for up to NV * 8 outputs (and a masked tail of
+ * 1-7 more when TAIL): each output is its own chain of FMAs in input order,
+ * as libopus computes it, so the bits are the same however many chains run
+ * side by side.  The chains are what hides an FMA's latency: the small
+ * layers (the PLC network's 57 x 128 input and 128 x 30 output layers, the
+ * conditioning's 32 x 64) used to take two to four latency-bound passes. */
+static inline __attribute__((always_inline)) void float_dense_pass(const float *w, int stride, int nin, float *out,
+                                                                   const float *x, int nv, int tail, __m256i mask)
+{
+    __m256 y[9];
+    for (int v = 0; v < 9; v++) y[v] = _mm256_setzero_ps();
+    for (int j = 0; j < nin; j++, w += stride) {
+        const __m256 xj = _mm256_broadcast_ss(x + j);
+        for (int v = 0; v < nv; v++) y[v] = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8 * v), xj, y[v]);
+        if (tail) y[8] = _mm256_fmadd_ps(_mm256_maskload_ps(w + 8 * nv, mask), xj, y[8]);
+    }
+    for (int v = 0; v < nv; v++) _mm256_storeu_ps(out + 8 * v, y[v]);
+    if (tail) _mm256_maskstore_ps(out + 8 * nv, mask, y[8]);
+}
+
+/* The pass with its shape as constants, so the chains stay in registers. */
+#define DF_FLOAT_PASS(NV, TAIL) float_dense_pass(w, n, l->nb_inputs, out + i, x, NV, TAIL, mask)
+
 void df_avx2_float_dense(const df_linear *l, float *out, const float *x)
 {
     const int n = l->nb_outputs;
-    int i = 0, j;
-    /* One FMA per input in input order for every output, as libopus does.
-     * Four chains per pass where the outputs allow: an FMA's latency is four
-     * times its issue interval, so two chains left the loop waiting. */
-    for (; i + 32 <= n; i += 32) {
-        __m256 y0 = _mm256_setzero_ps(), y1 = y0, y2 = y0, y3 = y0;
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int i = 0; i < n; i += 64) {
+        const int left = n - i < 64 ? n - i : 64, nv = left / 8, tail = left % 8;
+        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail), lane);
         const float *w = l->float_weights + i;
-        for (j = 0; j < l->nb_inputs; j++, w += n) {
-            __m256 xj = _mm256_broadcast_ss(x + j);
-            y0 = _mm256_fmadd_ps(_mm256_loadu_ps(w), xj, y0);
-            y1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8), xj, y1);
-            y2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 16), xj, y2);
-            y3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 24), xj, y3);
+        switch (nv * 2 + (tail > 0)) {
+        case 1: DF_FLOAT_PASS(0, 1); break;
+        case 2: DF_FLOAT_PASS(1, 0); break;
+        case 3: DF_FLOAT_PASS(1, 1); break;
+        case 4: DF_FLOAT_PASS(2, 0); break;
+        case 5: DF_FLOAT_PASS(2, 1); break;
+        case 6: DF_FLOAT_PASS(3, 0); break;
+        case 7: DF_FLOAT_PASS(3, 1); break;
+        case 8: DF_FLOAT_PASS(4, 0); break;
+        case 9: DF_FLOAT_PASS(4, 1); break;
+        case 10: DF_FLOAT_PASS(5, 0); break;
+        case 11: DF_FLOAT_PASS(5, 1); break;
+        case 12: DF_FLOAT_PASS(6, 0); break;
+        case 13: DF_FLOAT_PASS(6, 1); break;
+        case 14: DF_FLOAT_PASS(7, 0); break;
+        case 15: DF_FLOAT_PASS(7, 1); break;
+        default: DF_FLOAT_PASS(8, 0); break; /* 64 outputs */
         }
-        _mm256_storeu_ps(out + i, y0);
-        _mm256_storeu_ps(out + i + 8, y1);
-        _mm256_storeu_ps(out + i + 16, y2);
-        _mm256_storeu_ps(out + i + 24, y3);
-    }
-    for (; i + 16 <= n; i += 16) {
-        __m256 y0 = _mm256_setzero_ps(), y1 = _mm256_setzero_ps();
-        const float *w = l->float_weights + i;
-        for (j = 0; j < l->nb_inputs; j++, w += n) {
-            __m256 xj = _mm256_broadcast_ss(x + j);
-            y0 = _mm256_fmadd_ps(_mm256_loadu_ps(w), xj, y0);
-            y1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8), xj, y1);
-        }
-        _mm256_storeu_ps(out + i, y0);
-        _mm256_storeu_ps(out + i + 8, y1);
-    }
-    for (; i + 8 <= n; i += 8) {
-        __m256 y0 = _mm256_setzero_ps();
-        const float *w = l->float_weights + i;
-        for (j = 0; j < l->nb_inputs; j++, w += n)
-            y0 = _mm256_fmadd_ps(_mm256_loadu_ps(w), _mm256_broadcast_ss(x + j), y0);
-        _mm256_storeu_ps(out + i, y0);
-    }
-    if (i < n) {
-        /* The last 1-7 outputs side by side in one masked register: each lane
-         * is still its output's own FMA chain in input order, but the chains
-         * run together instead of one after the other (the scalar loop here
-         * was 60 % of this function's time, e.g. plc_dense_out's 6 and the
-         * FARGAN gain layer's 4 trailing outputs). */
-        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - i), lane);
-        __m256 y0 = _mm256_setzero_ps();
-        const float *w = l->float_weights + i;
-        for (j = 0; j < l->nb_inputs; j++, w += n)
-            y0 = _mm256_fmadd_ps(_mm256_maskload_ps(w, mask), _mm256_broadcast_ss(x + j), y0);
-        _mm256_maskstore_ps(out + i, mask, y0);
     }
 }
+#undef DF_FLOAT_PASS
 
 void df_avx2_float_sparse(const df_linear *l, float *out, const float *x)
 {

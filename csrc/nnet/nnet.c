@@ -53,9 +53,15 @@ void df_compute_gru_xq(const df_kernels *k, const df_linear *input_weights,
     for (i = 0; i < 2 * n; i++)
         zrh[i] += recur[i];
     k->activation(zrh, zrh, 2 * n, DF_ACT_SIGMOID);
-    /* Reset gate applied after the recurrent matrix ("reset-after" GRU). */
-    for (i = 0; i < n; i++)
-        h[i] += recur[2 * n + i] * r[i];
+    /* Reset gate applied after the recurrent matrix ("reset-after" GRU).
+     * h and r are disjoint thirds of zrh; saying so lets the compiler
+     * vectorise the loop (it could not prove it). */
+    {
+        float *restrict hh = h;
+        const float *restrict rr = r, *restrict rh = recur + 2 * n;
+        for (i = 0; i < n; i++)
+            hh[i] += rh[i] * rr[i];
+    }
     k->activation(h, h, n, DF_ACT_TANH);
     for (i = 0; i < n; i++)
         state[i] = z[i] * state[i] + (1 - z[i]) * h[i];
@@ -64,10 +70,11 @@ void df_compute_gru_xq(const df_kernels *k, const df_linear *input_weights,
 void df_compute_glu(const df_kernels *k, const df_linear *layer, float *out, const float *in)
 {
     float gate[DF_MAX_INPUTS];
+    const int n = layer->nb_outputs; /* read once: out may alias the layer for all the compiler knows */
     int i;
     k->linear(layer, gate, in);
-    k->activation(gate, gate, layer->nb_outputs, DF_ACT_SIGMOID);
-    for (i = 0; i < layer->nb_outputs; i++)
+    k->activation(gate, gate, n, DF_ACT_SIGMOID);
+    for (i = 0; i < n; i++)
         out[i] = in[i] * gate[i];
 }
 
