@@ -106,6 +106,29 @@ static inline __m256i pair_block(__m256i acc, __m256i xa, __m256i xb, const int8
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_add_epi16(pa, pb), _mm256_set1_epi16(1)));
 }
 
+/* One block of a slot: shared widening where the slot's class says the two
+ * quads fit together there, each on its own otherwise. */
+static inline __attribute__((always_inline)) __m256i slot_block(__m256i acc, __m256i xa, __m256i xb,
+                                                                const int8_t *w, int shared)
+{
+    return shared ? pair_block(acc, xa, xb, w) : dot_block(dot_block(acc, xa, w), xb, w + 32);
+}
+
+/* count slots whose blocks m (a constant mask) share their widening. */
+static inline __attribute__((always_inline)) void run_slots(int m, int count, const int32_t *idx, const int8_t *w,
+                                                            const uint8_t *x, __m256i *acc)
+{
+    __m256i a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (int k = 0; k < count; k++, idx += 2, w += 256) {
+        const __m256i xa = bcast4(x + idx[0]), xb = bcast4(x + idx[1]);
+        a0 = slot_block(a0, xa, xb, w, m & 1);
+        a1 = slot_block(a1, xa, xb, w + 64, m & 2);
+        a2 = slot_block(a2, xa, xb, w + 128, m & 4);
+        a3 = slot_block(a3, xa, xb, w + 192, m & 8);
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
 /* The first p->groups * 32 outputs from the pair-sum layout. */
 static void int8_dense_pairs(const df_pairs *p, float *out, const uint8_t *x, const float *scale,
                              const float *subias)
@@ -113,27 +136,30 @@ static void int8_dense_pairs(const df_pairs *p, float *out, const uint8_t *x, co
     const int8_t *w = p->w;
     const int32_t *idx = p->idx;
     for (int g = 0; g < p->groups; g++, out += 32, scale += 32, subias += 32) {
-        const int np = idx[0], ns = idx[1];
-        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-        idx += 2;
-        for (int k = 0; k < np; k++, idx += 2, w += 256) {
-            const __m256i xa = bcast4(x + idx[0]), xb = bcast4(x + idx[1]);
-            a0 = pair_block(a0, xa, xb, w);
-            a1 = pair_block(a1, xa, xb, w + 64);
-            a2 = pair_block(a2, xa, xb, w + 128);
-            a3 = pair_block(a3, xa, xb, w + 192);
-        }
-        for (int k = 0; k < ns; k++, idx++, w += 128) {
+        const int32_t *count = idx;
+        __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                          _mm256_setzero_si256()};
+        idx += DF_PAIRS_CLASSES + 1;
+        /* the classes in DF_PAIRS_CLASS_MASKS order, each with its mask as a constant */
+        run_slots(15, count[0], idx, w, x, acc);
+        idx += 2 * count[0], w += 256 * (size_t)count[0];
+        run_slots(3, count[1], idx, w, x, acc);
+        idx += 2 * count[1], w += 256 * (size_t)count[1];
+        run_slots(12, count[2], idx, w, x, acc);
+        idx += 2 * count[2], w += 256 * (size_t)count[2];
+        run_slots(0, count[3], idx, w, x, acc);
+        idx += 2 * count[3], w += 256 * (size_t)count[3];
+        for (int k = 0; k < count[DF_PAIRS_CLASSES]; k++, idx++, w += 128) {
             const __m256i xj = bcast4(x + idx[0]);
-            a0 = dot_block(a0, xj, w);
-            a1 = dot_block(a1, xj, w + 32);
-            a2 = dot_block(a2, xj, w + 64);
-            a3 = dot_block(a3, xj, w + 96);
+            acc[0] = dot_block(acc[0], xj, w);
+            acc[1] = dot_block(acc[1], xj, w + 32);
+            acc[2] = dot_block(acc[2], xj, w + 64);
+            acc[3] = dot_block(acc[3], xj, w + 96);
         }
-        store_scaled(out, a0, scale, subias);
-        store_scaled(out + 8, a1, scale + 8, subias + 8);
-        store_scaled(out + 16, a2, scale + 16, subias + 16);
-        store_scaled(out + 24, a3, scale + 24, subias + 24);
+        store_scaled(out, acc[0], scale, subias);
+        store_scaled(out + 8, acc[1], scale + 8, subias + 8);
+        store_scaled(out + 16, acc[2], scale + 16, subias + 16);
+        store_scaled(out + 24, acc[3], scale + 24, subias + 24);
     }
 }
 

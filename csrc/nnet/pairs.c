@@ -24,7 +24,7 @@ size_t df_pairs_bytes(int nb_inputs, int nb_outputs)
         return 0;
     groups = (size_t)nb_outputs / DF_PAIRS_GROUP;
     quads = (size_t)nb_inputs / 4;
-    return round64(sizeof(df_pairs)) + round64(groups * (2 + quads) * sizeof(int32_t)) +
+    return round64(sizeof(df_pairs)) + round64(groups * (DF_PAIRS_CLASSES + 1 + quads) * sizeof(int32_t)) +
            groups * DF_PAIRS_GROUP * (size_t)nb_inputs;
 }
 
@@ -60,12 +60,29 @@ static int lane_sums(const int8_t *group, int nb_inputs, int q, uint16_t *pos, u
     return load;
 }
 
-static int can_pair(const uint16_t *pa, const uint16_t *na, const uint16_t *pb, const uint16_t *nb)
+/* Bit b set: block b of the group keeps every lane of quads a + b within
+ * the bound (the two can share its widening). */
+static int fit_mask(const uint16_t *pa, const uint16_t *na, const uint16_t *pb, const uint16_t *nb)
 {
-    for (int l = 0; l < LANES; l++)
-        if (pa[l] + pb[l] > DF_PAIRS_MAX_LANE_SUM || na[l] + nb[l] > DF_PAIRS_MAX_LANE_SUM) return 0;
-    return 1;
+    int mask = 0;
+    for (int b = 0; b < 4; b++) {
+        int ok = 1;
+        for (int l = 16 * b; l < 16 * b + 16 && ok; l++)
+            ok = pa[l] + pb[l] <= DF_PAIRS_MAX_LANE_SUM && na[l] + nb[l] <= DF_PAIRS_MAX_LANE_SUM;
+        mask |= ok << b;
+    }
+    return mask;
 }
+
+/* The class a fit mask allows (index into DF_PAIRS_CLASS_MASKS). */
+static int class_of(int mask)
+{
+    const int lo = (mask & 3) == 3, hi = (mask & 12) == 12;
+    return lo && hi ? 0 : lo ? 1 : hi ? 2 : 3;
+}
+
+/* Blocks that share in a class. */
+static int shared_blocks(int cls) { return cls == 0 ? 4 : cls == 3 ? 0 : 2; }
 
 /* Copies quad q of the group's four blocks, 32 bytes each, to dst with the
  * given stride between blocks. */
@@ -90,76 +107,102 @@ const df_pairs *df_pairs_build(void *mem, const int8_t *w, int nb_inputs, int nb
      * most: quads <= 512). */
     pos = (uint16_t *)malloc((size_t)quads * LANES * 2 * sizeof(uint16_t));
     order = (ranked *)malloc((size_t)quads * sizeof(ranked));
-    prv = (int *)malloc((size_t)quads * 4 * sizeof(int));
+    prv = (int *)malloc((size_t)quads * 5 * sizeof(int));
     if (!pos || !order || !prv) {
         free(pos), free(order), free(prv);
         return NULL;
     }
     neg = pos + (size_t)quads * LANES;
     nxt = prv + quads;
-    pairs = nxt + quads;
-    singles = pairs + quads;
+    pairs = nxt + quads;      /* 3 per pair: quad a, quad b, class */
+    singles = pairs + 2 * quads;
 
     out->nb_inputs = nb_inputs;
     out->nb_outputs = nb_outputs;
     out->groups = nb_outputs / DF_PAIRS_GROUP;
     idx = (int32_t *)(void *)((uint8_t *)mem + round64(sizeof(df_pairs)));
-    dst = (int8_t *)mem + round64(sizeof(df_pairs)) + round64((size_t)out->groups * (2 + quads) * sizeof(int32_t));
+    dst = (int8_t *)mem + round64(sizeof(df_pairs)) + round64((size_t)out->groups * (DF_PAIRS_CLASSES + 1 + quads) * sizeof(int32_t));
     out->idx = idx;
     out->w = dst;
 
     for (int g = 0; g < out->groups; g++) {
         const int8_t *group = w + (size_t)g * DF_PAIRS_GROUP * nb_inputs;
-        int np = 0, ns = 0;
+        int np = 0, ns = 0, count[DF_PAIRS_CLASSES] = {0};
         for (int q = 0; q < quads; q++) {
             order[q].load = lane_sums(group, nb_inputs, q, pos + (size_t)q * LANES, neg + (size_t)q * LANES);
             order[q].quad = q;
         }
         qsort(order, (size_t)quads, sizeof(ranked), by_load_desc);
-        /* The quads not yet placed, heaviest first, as a doubly linked list
-         * over rank positions: the heaviest takes the first of the lightest
-         * that fits it. */
-        for (int r = 0; r < quads; r++) {
-            prv[r] = r - 1;
-            nxt[r] = r + 1 < quads ? r + 1 : -1;
-        }
-        int head = quads ? 0 : -1, tail = quads - 1;
-        while (head >= 0) {
-            const int r = head, qa = order[r].quad;
-            int partner = -1, tries = 0;
-            head = nxt[r];
-            if (head >= 0) prv[head] = -1; else tail = -1;
-            for (int c = tail; c >= 0 && tries < TRIES; c = prv[c], tries++) {
-                const int qb = order[c].quad;
-                if (can_pair(pos + (size_t)qa * LANES, neg + (size_t)qa * LANES, pos + (size_t)qb * LANES,
-                             neg + (size_t)qb * LANES)) {
-                    partner = c;
-                    break;
+        /* Two rounds over the quads not yet placed (a doubly linked list over
+         * rank positions, heaviest first): in the first a quad takes the
+         * first of the lightest TRIES that fits it in all four blocks; in the
+         * second the leftovers pair up anyway, each with the partner that
+         * fits it in most blocks (the blocks that do not fit widen each quad
+         * on its own, as the plain kernel does). */
+        for (int round = 0; round < 2; round++) {
+            int n = 0, head, tail;
+            if (round == 0) {
+                for (int r = 0; r < quads; r++) singles[n++] = r; /* rank positions */
+            } else {
+                n = ns;
+                ns = 0;
+            }
+            for (int r = 0; r < n; r++) {
+                prv[r] = r - 1;
+                nxt[r] = r + 1 < n ? r + 1 : -1;
+            }
+            /* list entries index singles[], which holds rank positions */
+            head = n ? 0 : -1;
+            tail = n - 1;
+            while (head >= 0) {
+                const int e = head, qa = order[singles[e]].quad;
+                int partner = -1, best = -1, tries = 0;
+                head = nxt[e];
+                if (head >= 0) prv[head] = -1; else tail = -1;
+                for (int c = tail; c >= 0 && tries < TRIES; c = prv[c], tries++) {
+                    const int qb = order[singles[c]].quad;
+                    const int m = fit_mask(pos + (size_t)qa * LANES, neg + (size_t)qa * LANES,
+                                           pos + (size_t)qb * LANES, neg + (size_t)qb * LANES);
+                    const int got = shared_blocks(class_of(m));
+                    if (round == 0 ? got == 4 : got > best) {
+                        partner = c;
+                        best = got;
+                        if (got == 4) break;
+                    }
                 }
+                if (partner < 0) {
+                    /* round 0: left for round 1 (stored over entries already
+                     * read: ns <= e); round 1: the one quad left over */
+                    singles[ns++] = singles[e];
+                    continue;
+                }
+                if (prv[partner] >= 0) nxt[prv[partner]] = nxt[partner]; else head = nxt[partner];
+                if (nxt[partner] >= 0) prv[nxt[partner]] = prv[partner]; else tail = prv[partner];
+                pairs[3 * np] = qa;
+                pairs[3 * np + 1] = order[singles[partner]].quad;
+                pairs[3 * np + 2] = class_of(fit_mask(pos + (size_t)qa * LANES, neg + (size_t)qa * LANES,
+                                                      pos + (size_t)pairs[3 * np + 1] * LANES,
+                                                      neg + (size_t)pairs[3 * np + 1] * LANES));
+                count[pairs[3 * np + 2]]++;
+                np++;
             }
-            if (partner < 0) {
-                singles[ns++] = qa;
-                continue;
-            }
-            /* unlink the partner */
-            if (prv[partner] >= 0) nxt[prv[partner]] = nxt[partner]; else head = nxt[partner];
-            if (nxt[partner] >= 0) prv[nxt[partner]] = prv[partner]; else tail = prv[partner];
-            pairs[2 * np] = qa;
-            pairs[2 * np + 1] = order[partner].quad;
-            np++;
         }
-        *idx++ = np;
+        for (int m = 0; m < DF_PAIRS_CLASSES; m++) *idx++ = count[m];
         *idx++ = ns;
-        for (int p = 0; p < np; p++) {
-            *idx++ = 4 * pairs[2 * p];
-            *idx++ = 4 * pairs[2 * p + 1];
-            copy_quad(dst, 64, group, nb_inputs, pairs[2 * p]);
-            copy_quad(dst + 32, 64, group, nb_inputs, pairs[2 * p + 1]);
-            dst += 256;
-        }
-        for (int s = 0; s < ns; s++) {
-            *idx++ = 4 * singles[s];
-            copy_quad(dst, 32, group, nb_inputs, singles[s]);
+        /* slots grouped by class, in the kernel's order */
+        for (int m = 0; m < DF_PAIRS_CLASSES; m++)
+            for (int p = 0; p < np; p++) {
+                if (pairs[3 * p + 2] != m) continue;
+                *idx++ = 4 * pairs[3 * p];
+                *idx++ = 4 * pairs[3 * p + 1];
+                copy_quad(dst, 64, group, nb_inputs, pairs[3 * p]);
+                copy_quad(dst + 32, 64, group, nb_inputs, pairs[3 * p + 1]);
+                dst += 256;
+            }
+        for (int i = 0; i < ns; i++) {
+            const int q = order[singles[i]].quad;
+            *idx++ = 4 * q;
+            copy_quad(dst, 32, group, nb_inputs, q);
             dst += 128;
         }
     }

@@ -148,47 +148,53 @@ static void check_layers(const df_kernels *s, const df_kernels *k, int special)
     printf("  layers: %d products equal\n", n);
 }
 
-/* The layout's invariants: per group, every quad exactly once, and each
- * pair within the 16-bit bound in all 64 lanes. */
-static int check_layout(const df_pairs *p, const int8_t *w, int nin)
+/* The layout's invariants: per group, every quad exactly once, each slot's
+ * weights where its offsets say, and the blocks its class shares within the
+ * 16-bit bound in all their lanes.  Returns the quad-blocks that share. */
+static long check_layout(const df_pairs *p, const int8_t *w, int nin)
 {
     const int32_t *idx = p->idx;
     const int8_t *lw = p->w;
-    int paired = 0;
+    long shared = 0;
     static unsigned char seen[DF_MAX_INPUTS / 4];
     for (int g = 0; g < p->groups; g++) {
-        const int np = idx[0], ns = idx[1];
+        const int32_t *count = idx;
         const int8_t *group = w + (size_t)g * 32 * nin;
-        idx += 2;
+        int slots = 0;
+        for (int m = 0; m < DF_PAIRS_CLASSES; m++) slots += count[m];
+        const int ns = count[DF_PAIRS_CLASSES];
+        idx += DF_PAIRS_CLASSES + 1;
         memset(seen, 0, sizeof seen);
-        CHECK(2 * np + ns == nin / 4, "pairs: group %d holds %d quads of %d", g, 2 * np + ns, nin / 4);
-        for (int k = 0; k < 2 * np + ns; k++) {
+        CHECK(2 * slots + ns == nin / 4 && ns <= 1, "pairs: group %d holds %d quads of %d", g, 2 * slots + ns, nin / 4);
+        for (int k = 0; k < 2 * slots + ns; k++) {
             const int off = idx[k];
             CHECK(off >= 0 && off % 4 == 0 && off < nin && !seen[off / 4], "pairs: bad or repeated offset %d", off);
             seen[off / 4] = 1;
         }
-        for (int k = 0; k < np; k++, lw += 256) {
-            for (int b = 0; b < 4; b++) {
-                const int8_t *wa = lw + 64 * b, *wb = wa + 32;
-                CHECK(!memcmp(wa, group + (size_t)b * 8 * nin + idx[2 * k] * 8, 32) &&
-                      !memcmp(wb, group + (size_t)b * 8 * nin + idx[2 * k + 1] * 8, 32), "pairs: weights moved wrong");
-                for (int l = 0; l < 16; l++) {
-                    int pos = 0, neg = 0;
-                    for (int e = 0; e < 2; e++) {
-                        const int v[2] = {wa[2 * l + e], wb[2 * l + e]};
-                        for (int m = 0; m < 2; m++) pos += v[m] > 0 ? v[m] : 0, neg += v[m] < 0 ? -v[m] : 0;
+        static const int masks[DF_PAIRS_CLASSES] = DF_PAIRS_CLASS_MASKS;
+        for (int c = 0; c < DF_PAIRS_CLASSES; c++)
+            for (int k = 0; k < count[c]; k++, idx += 2, lw += 256)
+                for (int b = 0; b < 4; b++) {
+                    const int m = masks[c];
+                    const int8_t *wa = lw + 64 * b, *wb = wa + 32;
+                    CHECK(!memcmp(wa, group + (size_t)b * 8 * nin + idx[0] * 8, 32) &&
+                          !memcmp(wb, group + (size_t)b * 8 * nin + idx[1] * 8, 32), "pairs: weights moved wrong");
+                    if (!(m >> b & 1)) continue;
+                    shared += 2;
+                    for (int l = 0; l < 16; l++) {
+                        int pos = 0, neg = 0;
+                        for (int e = 0; e < 2; e++) {
+                            const int v[2] = {wa[2 * l + e], wb[2 * l + e]};
+                            for (int i = 0; i < 2; i++) pos += v[i] > 0 ? v[i] : 0, neg += v[i] < 0 ? -v[i] : 0;
+                        }
+                        CHECK(pos <= DF_PAIRS_MAX_LANE_SUM && neg <= DF_PAIRS_MAX_LANE_SUM, "pairs: lane over the bound");
                     }
-                    CHECK(pos <= DF_PAIRS_MAX_LANE_SUM && neg <= DF_PAIRS_MAX_LANE_SUM, "pairs: lane over the bound");
                 }
-            }
-        }
-        for (int k = 0; k < ns; k++, lw += 128)
+        for (int k = 0; k < ns; k++, idx++, lw += 128)
             for (int b = 0; b < 4; b++)
-                CHECK(!memcmp(lw + 32 * b, group + (size_t)b * 8 * nin + idx[2 * np + k] * 8, 32), "pairs: single moved wrong");
-        idx += 2 * np + ns;
-        paired += 2 * np;
+                CHECK(!memcmp(lw + 32 * b, group + (size_t)b * 8 * nin + idx[0] * 8, 32), "pairs: single moved wrong");
     }
-    return paired;
+    return shared;
 }
 
 /* AVX2 with the pair-sum layout: the same bits as scalar (weights within
@@ -208,9 +214,9 @@ static void check_pairs(const df_kernels *s, const df_kernels *k)
             void *mem = aligned_alloc(64, df_pairs_bytes(nin, nout));
             const df_pairs *p = df_pairs_build(mem, L.w, nin, nout);
             CHECK(p && p->groups == nout / 32, "pairs: build %dx%d", nin, nout);
-            const int got = check_layout(p, L.w, nin);
-            if (range == 0) CHECK(got >= p->groups * (nin / 4) * 3 / 4 || nin == 4, "pairs: only %d quads paired", got);
-            quads += p->groups * (nin / 4), paired += got;
+            const long got = check_layout(p, L.w, nin);
+            if (range == 0) CHECK(got >= (long)p->groups * nin * 3 / 4 || nin == 4, "pairs: only %ld quad-blocks share", got);
+            quads += (long)p->groups * nin, paired += got; /* quad-blocks: 4 per quad */
             for (int t = 0; t < 6; t++) {
                 if (t < 3) {
                     fill_inputs(x, nin, 0);
@@ -231,7 +237,7 @@ static void check_pairs(const df_kernels *s, const df_kernels *k)
             free(mem);
             free_layer(&L);
         }
-    printf("  int8 pair-sum layout: equal (%ld of %ld quads paired)\n", paired, quads);
+    printf("  int8 pair-sum layout: equal (%ld of %ld quad-blocks share a widening)\n", paired, quads);
 }
 
 static void check_activations(const df_kernels *s, const df_kernels *k, int special)
