@@ -30,7 +30,7 @@ BLOB = ROOT / "weights" / "opus-1.6.1.bin"
 CC = shutil.which("gcc") or shutil.which("cc") or shutil.which("clang")
 
 SOURCES = ["nnet/nnet.c", "nnet/cpu.c", "nnet/kernels_scalar.c", "nnet/kernels_avx2.c",
-           "nnet/kernels_avx512.c", "nnet/conv2d.c", "nnet/conv2d_avx2.c", "weights/blob.c", "weights/bind.c", "weights/pack.c", "nnet/pairs.c",
+           "nnet/kernels_avx512.c", "nnet/conv2d.c", "nnet/conv2d_avx2.c", "weights/blob.c", "weights/bind.c", "weights/pack.c", "nnet/pairs.c", "nnet/x16.c",
            "models/pitchdnn.c", "analysis/lpcnet_analysis.c", "analysis/analysis_avx2.c",
            "analysis/fft320.c"]
 

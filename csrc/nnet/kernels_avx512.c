@@ -13,6 +13,7 @@
 
 #include "kernels_avx2.h"
 #include "kernels.h"
+#include "x16.h"
 #include "rcp.h"
 
 static inline int32_t load4(const uint8_t *x)
@@ -107,12 +108,51 @@ static inline void dense_block4(const int8_t *w, int cols, float *out, const uin
     store_scaled(out + 24, r3, scale + 24, subias + 24);
 }
 
+/* dense_block4 on the interleaved layout (x16.h): the same products from one
+ * stream; the inputs past the last whole 16 come from the plain layout w. */
+static inline void dense_block4_x16(const int8_t *xw, const int8_t *w, int cols, float *out, const uint8_t *x,
+                                    const float *scale, const float *subias)
+{
+    const size_t s = (size_t)cols * 8;
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int j = 0;
+    for (; j + 16 <= cols; j += 16, xw += 512) {
+        const __m512i xa = next_8_inputs(x + j), xb = next_8_inputs(x + j + 8);
+        a0 = _mm512_dpbusd_epi32(a0, xa, _mm512_loadu_si512((const void *)xw));
+        a1 = _mm512_dpbusd_epi32(a1, xa, _mm512_loadu_si512((const void *)(xw + 64)));
+        a2 = _mm512_dpbusd_epi32(a2, xa, _mm512_loadu_si512((const void *)(xw + 128)));
+        a3 = _mm512_dpbusd_epi32(a3, xa, _mm512_loadu_si512((const void *)(xw + 192)));
+        b0 = _mm512_dpbusd_epi32(b0, xb, _mm512_loadu_si512((const void *)(xw + 256)));
+        b1 = _mm512_dpbusd_epi32(b1, xb, _mm512_loadu_si512((const void *)(xw + 320)));
+        b2 = _mm512_dpbusd_epi32(b2, xb, _mm512_loadu_si512((const void *)(xw + 384)));
+        b3 = _mm512_dpbusd_epi32(b3, xb, _mm512_loadu_si512((const void *)(xw + 448)));
+    }
+    __m256i r0 = fold(a0, b0), r1 = fold(a1, b1), r2 = fold(a2, b2), r3 = fold(a3, b3);
+    if (j < cols) {
+        const size_t o = (size_t)j * 8;
+        tail8(&r0, w + o, x + j, cols - j);
+        tail8(&r1, w + s + o, x + j, cols - j);
+        tail8(&r2, w + 2 * s + o, x + j, cols - j);
+        tail8(&r3, w + 3 * s + o, x + j, cols - j);
+    }
+    store_scaled(out, r0, scale, subias);
+    store_scaled(out + 8, r1, scale + 8, subias + 8);
+    store_scaled(out + 16, r2, scale + 16, subias + 16);
+    store_scaled(out + 24, r3, scale + 24, subias + 24);
+}
+
 static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
 {
     const int8_t *w = l->weights;
     const int cols = l->nb_inputs, n = l->nb_outputs;
     const size_t stride = (size_t)cols * 8;
     int i = 0;
+    if (l->x16) {
+        const int8_t *xw = l->x16->w;
+        const size_t group = (size_t)32 * (size_t)(cols / 16 * 16);
+        for (; i + 32 <= n; i += 32, w += 4 * stride, xw += group)
+            dense_block4_x16(xw, w, cols, out + i, x, l->scale + i, l->subias + i);
+    }
     for (; i + 32 <= n; i += 32, w += 4 * stride) dense_block4(w, cols, out + i, x, l->scale + i, l->subias + i);
     for (; i < n; i += 8, w += stride) dense_block1(w, cols, out + i, x, l->scale + i, l->subias + i);
 }

@@ -55,6 +55,9 @@ typedef struct {
     /* The same int8 weights laid out for AVX2's 16-bit pair sums (pairs.h),
      * or NULL; only the AVX2 kernel reads it, and its results are the same. */
     const struct df_pairs *pairs;
+    /* The same int8 weights in the AVX-512 kernel's reading order (x16.h),
+     * or NULL; only that kernel reads it. */
+    const struct df_x16 *x16;
 } df_linear;
 
 typedef enum {

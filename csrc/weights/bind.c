@@ -1,6 +1,7 @@
 #include "bind.h"
 
 #include "../nnet/pairs.h"
+#include "../nnet/x16.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -158,6 +159,8 @@ static int bind_linear(const df_blob *blob, const char *prefix, int nb_inputs, i
         out->weights = (const int8_t *)w8->data;
         if (!idx && w8->pairs && w8->pairs->nb_inputs == nb_inputs && w8->pairs->nb_outputs == nb_outputs)
             out->pairs = w8->pairs;
+        if (!idx && w8->x16 && w8->x16->nb_inputs == nb_inputs && w8->x16->nb_outputs == nb_outputs)
+            out->x16 = w8->x16;
         snprintf(name, sizeof(name), "%s_scale", prefix);
         if (df_bind_array(blob, name, DF_TYPE_FLOAT, nb_outputs, &p, err, errlen)) return -1;
         out->scale = (const float *)p;

@@ -40,6 +40,8 @@ typedef struct {
     /* int8 weights of a dense layer: the AVX2 pair-sum layout built at load
      * (pack.h), or NULL */
     const struct df_pairs *pairs;
+    /* the same, AVX-512's interleaved layout (pack.h), or NULL */
+    const struct df_x16 *x16;
 } df_record;
 
 typedef struct df_blob df_blob;

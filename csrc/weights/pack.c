@@ -7,6 +7,7 @@
 
 #include "../nnet/kernels.h"
 #include "../nnet/pairs.h"
+#include "../nnet/x16.h"
 
 #define SUFFIX "_weights_int8"
 
@@ -26,7 +27,7 @@ static int layer_shape(const df_blob *blob, const df_record *r, int *nb_inputs, 
     *nb_outputs = scale->size / 4;
     if (r->size % *nb_outputs) return 0;
     *nb_inputs = r->size / *nb_outputs;
-    return df_pairs_bytes(*nb_inputs, *nb_outputs) > 0;
+    return 1;
 }
 
 void *df_pack_records(const df_blob *blob, df_record *records, int count)
@@ -35,17 +36,26 @@ void *df_pack_records(const df_blob *blob, df_record *records, int count)
     size_t total = 0, off = 0;
     uint8_t *arena;
     int nin, nout;
-    /* Only the AVX2 kernel reads the layout. */
-    if (!df_isa_supported(DF_ISA_AVX2)) return NULL;
+    /* Each layout only for a kernel this CPU can run (AVX-512 CPUs can be
+     * asked for the AVX2 path too: both). */
+    const int avx2 = df_isa_supported(DF_ISA_AVX2), avx512 = df_isa_supported(DF_ISA_AVX512);
+    if (!avx2 && !avx512) return NULL;
     for (int i = 0; i < count; i++)
-        if (layer_shape(blob, &records[i], &nin, &nout)) total += df_pairs_bytes(nin, nout);
+        if (layer_shape(blob, &records[i], &nin, &nout))
+            total += (avx2 ? df_pairs_bytes(nin, nout) : 0) + (avx512 ? df_x16_bytes(nin, nout) : 0);
     if (!total) return NULL;
     arena = (uint8_t *)aligned_alloc(64, total);
     if (!arena) return NULL;
     for (int i = 0; i < count; i++) {
         if (!layer_shape(blob, &records[i], &nin, &nout)) continue;
-        records[i].pairs = df_pairs_build(arena + off, (const int8_t *)records[i].data, nin, nout);
-        off += df_pairs_bytes(nin, nout);
+        if (avx2 && df_pairs_bytes(nin, nout)) {
+            records[i].pairs = df_pairs_build(arena + off, (const int8_t *)records[i].data, nin, nout);
+            off += df_pairs_bytes(nin, nout);
+        }
+        if (avx512 && df_x16_bytes(nin, nout)) {
+            records[i].x16 = df_x16_build(arena + off, (const int8_t *)records[i].data, nin, nout);
+            off += df_x16_bytes(nin, nout);
+        }
     }
     return arena;
 #else

@@ -1,6 +1,7 @@
 /* Layouts derived from a blob's records for the kernels of this CPU, built
- * once when the blob is loaded and owned by it.  Today: the AVX2 pair-sum
- * layout of every dense int8 layer (nnet/pairs.h), on CPUs with AVX2. */
+ * once when the blob is loaded and owned by it: for every dense int8 layer,
+ * the AVX2 pair-sum layout (nnet/pairs.h) on CPUs with AVX2 and the AVX-512
+ * interleaved layout (nnet/x16.h) on CPUs with AVX-512 VNNI. */
 #ifndef DREDFAST_PACK_H
 #define DREDFAST_PACK_H
 

@@ -18,7 +18,8 @@
  * the Python tests state it.)  The AVX2 path is also checked with the
  * pair-sum layout of nnet/pairs.h: equal to scalar, and to its own plain
  * kernel on the whole int8 range (saturation included); the layout itself
- * pairs only quads within the 16-bit bound and holds every quad once.
+ * pairs only quads within the 16-bit bound and holds every quad once.  The
+ * AVX-512 path likewise with its interleaved layout (nnet/x16.h).
  * Exit 0 and "all passed" on success. */
 #undef NDEBUG
 #include <math.h>
@@ -29,6 +30,7 @@
 #include "nnet/conv2d.h"
 #include "nnet/nnet.h"
 #include "nnet/pairs.h"
+#include "nnet/x16.h"
 
 #define CHECK(c, ...) do { if (!(c)) { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
     fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); exit(1); } } while (0)
@@ -240,6 +242,46 @@ static void check_pairs(const df_kernels *s, const df_kernels *k)
     printf("  int8 pair-sum layout: equal (%ld of %ld quad-blocks share a widening)\n", paired, quads);
 }
 
+/* AVX-512 with the interleaved layout: the same bits as scalar (weights
+ * within +-64) and as its own plain kernel (whole int8 range, u8 0 / 255),
+ * on shapes with and without input and row tails. */
+static void check_x16(const df_kernels *s, const df_kernels *k)
+{
+    static const int shapes[][2] = {{16, 32}, {20, 40}, {328, 192}, {272, 480}, {2048, 64}, {36, 96}};
+    static float x[DF_MAX_INPUTS], ya[2048], yb[2048], yc[2048];
+    static uint8_t q[DF_MAX_INPUTS];
+    int n = 0;
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
+        for (int full = 0; full < 2; full++) {
+            const int nin = shapes[si][0], nout = shapes[si][1];
+            layer L = make_layer(nin, nout, 1, 0, full);
+            void *mem = aligned_alloc(64, df_x16_bytes(nin, nout));
+            const df_x16 *p = df_x16_build(mem, L.w, nin, nout);
+            CHECK(p && p->nb_inputs == nin && p->nb_outputs == nout, "x16: build %dx%d", nin, nout);
+            for (int t = 0; t < 5; t++) {
+                if (t < 2) {
+                    fill_inputs(x, nin, 0);
+                    k->quantize(q, x, nin);
+                } else {
+                    for (int i = 0; i < nin; i++) q[i] = t == 2 ? 255 : t == 3 ? 0 : (rnd() & 1) ? 255 : 0;
+                }
+                L.l.x16 = NULL;
+                k->linear_q(&L.l, yb, q);
+                L.l.x16 = p;
+                k->linear_q(&L.l, yc, q);
+                CHECK(same(yb, yc, nout), "%s x16 vs plain %dx%d full %d trial %d", k->name, nin, nout, full, t);
+                if (!full) {
+                    s->linear_q(&L.l, ya, q);
+                    CHECK(same(ya, yc, nout), "%s x16 vs scalar %dx%d trial %d", k->name, nin, nout, t);
+                }
+                n++;
+            }
+            free(mem);
+            free_layer(&L);
+        }
+    printf("  int8 interleaved layout: %d products equal\n", n);
+}
+
 static void check_activations(const df_kernels *s, const df_kernels *k, int special)
 {
     float x[67], ya[67], yb[67];
@@ -330,6 +372,7 @@ int main(void)
         check_sparse16_and_exp(s, k);
         check_conv2d(s, k);
         if (isa == DF_ISA_AVX2) check_pairs(s, k);
+        if (isa == DF_ISA_AVX512) check_x16(s, k);
         paths++;
     }
     printf("%d path(s) checked against scalar\nall passed\n", paths);
