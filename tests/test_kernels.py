@@ -249,10 +249,10 @@ def test_gru_glu_conv1d(real_blob, real_records):
 
 
 def test_rcp_model_formula_is_exact():
-    """csrc/nnet/rcp.h models Intel's rcpps as float 1 / (interval midpoint) rounded to 12
-    mantissa bits (ties to even), patching the last interval.  Check that against the
-    exact table entries round(4096 (4095 - 2i) / (4097 + 2i)) for all 2048 intervals, at
-    several exponents and positions inside the interval."""
+    """csrc/nnet/rcp.h models Intel's rcpps as float 1 / (interval midpoint less one ulp)
+    rounded to 12 mantissa bits, ties down.  Check that against the exact table entries
+    round(4096 (4095 - 2i) / (4097 + 2i)) for all 2048 intervals, at every exponent the
+    activations can give it and the extremes, and several positions inside the interval."""
     from fractions import Fraction
     exact = []
     for k in range(2048):
@@ -263,13 +263,13 @@ def test_rcp_model_formula_is_exact():
     # Known entries of Intel's table (mantissa field / 256).
     assert 8 * exact[0] == 0x7FF0 and 8 * exact[1] == 0x7FD0 and 8 * exact[16] == 0x7DF8 and 8 * exact[2047] == 8
     i = np.arange(2048, dtype=np.uint32)
-    for e in (127, 136, 137, 150):
+    for e in (1, 2, 100, 127, 136, 137, 150, 200, 252):
         for low in (0, 1, 0x5A5, 0xFFF):
             b = np.uint32(e << 23) | (i << 12) | np.uint32(low)
-            mid = ((b & np.uint32(0xFFFFF000)) | np.uint32(0x800)).view(np.float32)
+            mid = ((b & np.uint32(0xFFFFF000)) | np.uint32(0x7FF)).view(np.float32)
             r = (np.float32(1) / mid).astype(np.float32).view(np.uint32)
-            r = (r + np.uint32(0x3FF) + ((r >> 11) & 1)) & np.uint32(0xFFFFF800)
-            r |= np.where((b & np.uint32(0x7FF000)) == np.uint32(0x7FF000), np.uint32(0x800), np.uint32(0))
+            r = (r + np.uint32(0x3FF)) & np.uint32(0xFFFFF800)
+            # e = 252: the table's 2^-126 scale is the smallest normal exponent
             np.testing.assert_array_equal(r, np.uint32((253 - e) << 23) | (exact << 11))
     # And the C paths compute the same thing: tanh/sigmoid through the kernels match
     # a NumPy evaluation that uses this reciprocal model.

@@ -15,20 +15,17 @@
 #include "pairs.h"
 #include "rcp.h"
 
-/* Intel's rcpps estimate on every CPU (method and proof in rcp.h): 1 over the
- * midpoint of the input's 11-bit mantissa interval, rounded to 12 bits. */
+/* Intel's rcpps estimate on every CPU (method and proof in rcp.h): 1 over
+ * the midpoint of the input's 11-bit mantissa interval less an ulp, rounded
+ * to 12 bits, ties down. */
 static inline __m256 rcp8(__m256 d)
 {
     const __m256i b = _mm256_castps_si256(d);
     const __m256i mid = _mm256_or_si256(_mm256_and_si256(b, _mm256_set1_epi32((int)0xfffff000u)),
-                                        _mm256_set1_epi32((int)DF_RCP_MIDPOINT));
+                                        _mm256_set1_epi32((int)DF_RCP_BELOW_MID));
     __m256i r = _mm256_castps_si256(_mm256_div_ps(_mm256_set1_ps(1.f), _mm256_castsi256_ps(mid)));
-    const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(r, 11), _mm256_set1_epi32(1));
-    const __m256i last = _mm256_cmpeq_epi32(_mm256_and_si256(b, _mm256_set1_epi32((int)DF_RCP_INDEX_BITS)),
-                                            _mm256_set1_epi32((int)DF_RCP_INDEX_BITS));
-    r = _mm256_add_epi32(r, _mm256_add_epi32(odd, _mm256_set1_epi32((int)(DF_RCP_DROP >> 1))));
+    r = _mm256_add_epi32(r, _mm256_set1_epi32((int)DF_RCP_HALF_DOWN));
     r = _mm256_andnot_si256(_mm256_set1_epi32((int)DF_RCP_DROP), r);
-    r = _mm256_or_si256(r, _mm256_and_si256(last, _mm256_set1_epi32((int)DF_RCP_MIDPOINT)));
     return _mm256_castsi256_ps(r);
 }
 

@@ -254,14 +254,10 @@ static inline __m512 rcp16(__m512 d)
 {
     const __m512i b = _mm512_castps_si512(d);
     const __m512i mid = _mm512_or_si512(_mm512_and_si512(b, _mm512_set1_epi32((int)0xfffff000u)),
-                                        _mm512_set1_epi32((int)DF_RCP_MIDPOINT));
+                                        _mm512_set1_epi32((int)DF_RCP_BELOW_MID));
     __m512i r = _mm512_castps_si512(_mm512_div_ps(_mm512_set1_ps(1.f), _mm512_castsi512_ps(mid)));
-    const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(r, 11), _mm512_set1_epi32(1));
-    const __mmask16 last = _mm512_cmpeq_epi32_mask(_mm512_and_si512(b, _mm512_set1_epi32((int)DF_RCP_INDEX_BITS)),
-                                                   _mm512_set1_epi32((int)DF_RCP_INDEX_BITS));
-    r = _mm512_add_epi32(r, _mm512_add_epi32(odd, _mm512_set1_epi32((int)(DF_RCP_DROP >> 1))));
+    r = _mm512_add_epi32(r, _mm512_set1_epi32((int)DF_RCP_HALF_DOWN));
     r = _mm512_andnot_si512(_mm512_set1_epi32((int)DF_RCP_DROP), r);
-    r = _mm512_mask_or_epi32(r, last, r, _mm512_set1_epi32((int)DF_RCP_MIDPOINT));
     return _mm512_castsi512_ps(r);
 }
 

@@ -247,13 +247,10 @@ static void linear_neon(const df_linear *l, float *out, const float *in)
 static inline float32x4_t rcp4(float32x4_t d)
 {
     const uint32x4_t b = vreinterpretq_u32_f32(d);
-    const uint32x4_t mid = vorrq_u32(vandq_u32(b, vdupq_n_u32(0xfffff000u)), vdupq_n_u32(DF_RCP_MIDPOINT));
+    const uint32x4_t mid = vorrq_u32(vandq_u32(b, vdupq_n_u32(0xfffff000u)), vdupq_n_u32(DF_RCP_BELOW_MID));
     uint32x4_t r = vreinterpretq_u32_f32(vdivq_f32(vdupq_n_f32(1.f), vreinterpretq_f32_u32(mid)));
-    const uint32x4_t odd = vandq_u32(vshrq_n_u32(r, 11), vdupq_n_u32(1));
-    const uint32x4_t last = vceqq_u32(vandq_u32(b, vdupq_n_u32(DF_RCP_INDEX_BITS)), vdupq_n_u32(DF_RCP_INDEX_BITS));
-    r = vaddq_u32(r, vaddq_u32(odd, vdupq_n_u32(DF_RCP_DROP >> 1)));
+    r = vaddq_u32(r, vdupq_n_u32(DF_RCP_HALF_DOWN));
     r = vbicq_u32(r, vdupq_n_u32(DF_RCP_DROP));
-    r = vorrq_u32(r, vandq_u32(last, vdupq_n_u32(DF_RCP_MIDPOINT)));
     return vreinterpretq_f32_u32(r);
 }
 

@@ -10,34 +10,36 @@
  * it is the reciprocal of the midpoint of that input interval with its
  * mantissa rounded to 12 bits (the table entry for i = f >> 12 is
  * round(4096 * (4095 - 2i) / (4097 + 2i))).  We compute it as the correctly
- * rounded float 1 / midpoint, rounded to 12 mantissa bits (ties to even);
- * that double rounding is exact for every midpoint but the last (i = 2047,
- * whose float quotient lands on a tie that the true quotient exceeds), which
- * is patched.  Checked against the exact table for all 2048 entries in
- * tests/test_kernels.py, and bit-exact on the reference vectors.  Valid for
- * the normal inputs the activations give it (denominators >= 952). */
+ * rounded float 1 / (midpoint - one ulp), rounded to 12 mantissa bits with
+ * ties going down: two integer operations after the division.  (1 / midpoint
+ * with ties to even is one ulp of the divisor more direct, but two of its
+ * float quotients land exactly on a tie -- i = 1984, whose true quotient is
+ * below it, and i = 2047, above -- and telling them apart cost five more
+ * operations per vector.)  Checked against the exact table for all 2048
+ * entries at several exponents in tests/test_kernels.py, and bit-exact on
+ * the reference vectors; the same bits as the earlier ties-to-even form for
+ * every input whose exponent field is 1..252 (all 2^32 inputs compared), so
+ * every denominator the activations give it (>= 952, below 2^126). */
 #ifndef DREDFAST_RCP_H
 #define DREDFAST_RCP_H
 
 #include <stdint.h>
 #include <string.h>
 
-#define DF_RCP_INDEX_BITS 0x007ff000u /* the top 11 fraction bits */
-#define DF_RCP_MIDPOINT 0x00000800u   /* half an index step */
+#define DF_RCP_BELOW_MID 0x000007ffu  /* half an index step, less one ulp */
 #define DF_RCP_DROP 0x000007ffu       /* fraction bits below the 12 kept */
+#define DF_RCP_HALF_DOWN 0x000003ffu  /* added before dropping: rounds ties down */
 
 static inline float df_rcp_intel(float d)
 {
     uint32_t b, rb;
     float mid, r;
     memcpy(&b, &d, 4);
-    rb = (b & 0xfffff000u) | DF_RCP_MIDPOINT; /* sign, exponent, top 11 bits, then half a step */
+    rb = (b & 0xfffff000u) | DF_RCP_BELOW_MID; /* sign, exponent, top 11 bits, then half a step less an ulp */
     memcpy(&mid, &rb, 4);
     r = 1.f / mid;
     memcpy(&rb, &r, 4);
-    rb = (rb + (DF_RCP_DROP >> 1) + ((rb >> 11) & 1u)) & ~DF_RCP_DROP;
-    if ((b & DF_RCP_INDEX_BITS) == DF_RCP_INDEX_BITS)
-        rb |= DF_RCP_MIDPOINT;
+    rb = (rb + DF_RCP_HALF_DOWN) & ~DF_RCP_DROP;
     memcpy(&r, &rb, 4);
     return r;
 }
