@@ -150,6 +150,36 @@ static void check_layers(const df_kernels *s, const df_kernels *k, int special)
     printf("  layers: %d products equal\n", n);
 }
 
+/* Inputs of the layout checks' trial t (0..5): three quantised from random
+ * floats, then u8 all 255, all 0, and 0 / 255 at random (the extremes of
+ * every 16-bit partial sum). */
+static void layout_trial_inputs(const df_kernels *k, uint8_t *q, float *x, int nin, int t)
+{
+    if (t < 3) {
+        fill_inputs(x, nin, 0);
+        k->quantize(q, x, nin);
+    } else {
+        for (int i = 0; i < nin; i++) q[i] = t == 3 ? 255 : t == 4 ? 0 : (rnd() & 1) ? 255 : 0;
+    }
+}
+
+/* One trial of a layout check: laid (the layer with its layout) gives the
+ * bits of plain (the same layer without) on path k, and of scalar when
+ * the weights keep within what the x86 paths model (with_scalar). */
+static void compare_layout(const df_kernels *s, const df_kernels *k, const df_linear *plain, const df_linear *laid,
+                           const uint8_t *q, int with_scalar, const char *what, int t)
+{
+    static float ya[2048], yb[2048], yc[2048];
+    const int nout = plain->nb_outputs;
+    k->linear_q(plain, yb, q);
+    k->linear_q(laid, yc, q);
+    CHECK(same(yb, yc, nout), "%s %s vs plain %dx%d trial %d", k->name, what, plain->nb_inputs, nout, t);
+    if (with_scalar) {
+        s->linear_q(plain, ya, q);
+        CHECK(same(ya, yc, nout), "%s %s vs scalar %dx%d trial %d", k->name, what, plain->nb_inputs, nout, t);
+    }
+}
+
 /* The layout's invariants: per group, every quad exactly once, each slot's
  * weights where its offsets say, and the blocks its class shares within the
  * 16-bit bound in all their lanes.  Returns the quad-blocks that share. */
@@ -204,7 +234,7 @@ static long check_layout(const df_pairs *p, const int8_t *w, int nin)
 static void check_pairs(const df_kernels *s, const df_kernels *k)
 {
     static const int shapes[][2] = {{4, 32}, {96, 40}, {288, 192}, {160, 480}, {2048, 64}};
-    static float x[DF_MAX_INPUTS], ya[2048], yb[2048], yc[2048];
+    static float x[DF_MAX_INPUTS];
     static uint8_t q[DF_MAX_INPUTS];
     long quads = 0, paired = 0;
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
@@ -220,21 +250,10 @@ static void check_pairs(const df_kernels *s, const df_kernels *k)
             if (range == 0) CHECK(got >= (long)p->groups * nin * 3 / 4 || nin == 4, "pairs: only %ld quad-blocks share", got);
             quads += (long)p->groups * nin, paired += got; /* quad-blocks: 4 per quad */
             for (int t = 0; t < 6; t++) {
-                if (t < 3) {
-                    fill_inputs(x, nin, 0);
-                    k->quantize(q, x, nin);
-                } else {
-                    for (int i = 0; i < nin; i++) q[i] = t == 3 ? 255 : t == 4 ? 0 : (rnd() & 1) ? 255 : 0;
-                }
-                L.l.pairs = NULL;
-                k->linear_q(&L.l, yb, q);
-                L.l.pairs = p;
-                k->linear_q(&L.l, yc, q);
-                CHECK(same(yb, yc, nout), "%s pairs vs plain %dx%d range %d trial %d", k->name, nin, nout, range, t);
-                if (range < 2) {
-                    s->linear_q(&L.l, ya, q);
-                    CHECK(same(ya, yc, nout), "%s pairs vs scalar %dx%d trial %d", k->name, nin, nout, t);
-                }
+                df_linear laid = L.l;
+                laid.pairs = p;
+                layout_trial_inputs(k, q, x, nin, t);
+                compare_layout(s, k, &L.l, &laid, q, range < 2, "pairs", t);
             }
             free(mem);
             free_layer(&L);
@@ -248,7 +267,7 @@ static void check_pairs(const df_kernels *s, const df_kernels *k)
 static void check_x16(const df_kernels *s, const df_kernels *k)
 {
     static const int shapes[][2] = {{16, 32}, {20, 40}, {328, 192}, {272, 480}, {2048, 64}, {36, 96}};
-    static float x[DF_MAX_INPUTS], ya[2048], yb[2048], yc[2048];
+    static float x[DF_MAX_INPUTS];
     static uint8_t q[DF_MAX_INPUTS];
     int n = 0;
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
@@ -258,22 +277,11 @@ static void check_x16(const df_kernels *s, const df_kernels *k)
             void *mem = aligned_alloc(64, df_x16_bytes(nin, nout));
             const df_x16 *p = df_x16_build(mem, L.w, nin, nout);
             CHECK(p && p->nb_inputs == nin && p->nb_outputs == nout, "x16: build %dx%d", nin, nout);
-            for (int t = 0; t < 5; t++) {
-                if (t < 2) {
-                    fill_inputs(x, nin, 0);
-                    k->quantize(q, x, nin);
-                } else {
-                    for (int i = 0; i < nin; i++) q[i] = t == 2 ? 255 : t == 3 ? 0 : (rnd() & 1) ? 255 : 0;
-                }
-                L.l.x16 = NULL;
-                k->linear_q(&L.l, yb, q);
-                L.l.x16 = p;
-                k->linear_q(&L.l, yc, q);
-                CHECK(same(yb, yc, nout), "%s x16 vs plain %dx%d full %d trial %d", k->name, nin, nout, full, t);
-                if (!full) {
-                    s->linear_q(&L.l, ya, q);
-                    CHECK(same(ya, yc, nout), "%s x16 vs scalar %dx%d trial %d", k->name, nin, nout, t);
-                }
+            for (int t = 0; t < 6; t++) {
+                df_linear laid = L.l;
+                laid.x16 = p;
+                layout_trial_inputs(k, q, x, nin, t);
+                compare_layout(s, k, &L.l, &laid, q, !full, "x16", t);
                 n++;
             }
             free(mem);
