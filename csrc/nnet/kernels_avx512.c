@@ -75,65 +75,36 @@ static inline void dense_block1(const int8_t *w, int cols, float *out, const uin
 /* Four 8-output blocks at once (32 outputs, 16 inputs per step): vpdpbusd
  * takes several cycles and the two chains of one block left the loop waiting
  * on it (perf: the samples sat on the instruction after each vpdpbusd); here
- * eight chains run and each spread of the inputs serves four blocks. */
-static inline void dense_block4(const int8_t *w, int cols, float *out, const uint8_t *x, const float *scale,
-                                const float *subias)
+ * eight chains run and each spread of the inputs serves four blocks.  The
+ * weights of step j, half h (inputs 8h..8h+7) of block b are the 64 bytes at
+ * w + j/16 * step + h * half + b * block: the plain layout (block = a block's
+ * bytes, half = 64, step = 128) or the interleaved one of x16.h (block = 64,
+ * half = 256, step = 512).  Inputs past the last whole 16 come from plain,
+ * the group's weights in the plain layout. */
+static inline void dense_block4(const int8_t *w, size_t block, size_t half, size_t step, const int8_t *plain,
+                                int cols, float *out, const uint8_t *x, const float *scale, const float *subias)
 {
-    const size_t s = (size_t)cols * 8; /* bytes of one 8-output block */
-    const int8_t *w1 = w + s, *w2 = w + 2 * s, *w3 = w + 3 * s;
+    const size_t s = (size_t)cols * 8; /* bytes of one 8-output block in the plain layout */
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     int j = 0;
-    size_t o = 0;
-    for (; j + 16 <= cols; j += 16, o += 128) {
+    for (; j + 16 <= cols; j += 16, w += step) {
         const __m512i xa = next_8_inputs(x + j), xb = next_8_inputs(x + j + 8);
-        a0 = _mm512_dpbusd_epi32(a0, xa, _mm512_loadu_si512((const void *)(w + o)));
-        a1 = _mm512_dpbusd_epi32(a1, xa, _mm512_loadu_si512((const void *)(w1 + o)));
-        a2 = _mm512_dpbusd_epi32(a2, xa, _mm512_loadu_si512((const void *)(w2 + o)));
-        a3 = _mm512_dpbusd_epi32(a3, xa, _mm512_loadu_si512((const void *)(w3 + o)));
-        b0 = _mm512_dpbusd_epi32(b0, xb, _mm512_loadu_si512((const void *)(w + o + 64)));
-        b1 = _mm512_dpbusd_epi32(b1, xb, _mm512_loadu_si512((const void *)(w1 + o + 64)));
-        b2 = _mm512_dpbusd_epi32(b2, xb, _mm512_loadu_si512((const void *)(w2 + o + 64)));
-        b3 = _mm512_dpbusd_epi32(b3, xb, _mm512_loadu_si512((const void *)(w3 + o + 64)));
-    }
-    __m256i r0 = fold(a0, b0), r1 = fold(a1, b1), r2 = fold(a2, b2), r3 = fold(a3, b3);
-    if (j < cols) {
-        tail8(&r0, w + o, x + j, cols - j);
-        tail8(&r1, w1 + o, x + j, cols - j);
-        tail8(&r2, w2 + o, x + j, cols - j);
-        tail8(&r3, w3 + o, x + j, cols - j);
-    }
-    store_scaled(out, r0, scale, subias);
-    store_scaled(out + 8, r1, scale + 8, subias + 8);
-    store_scaled(out + 16, r2, scale + 16, subias + 16);
-    store_scaled(out + 24, r3, scale + 24, subias + 24);
-}
-
-/* dense_block4 on the interleaved layout (x16.h): the same products from one
- * stream; the inputs past the last whole 16 come from the plain layout w. */
-static inline void dense_block4_x16(const int8_t *xw, const int8_t *w, int cols, float *out, const uint8_t *x,
-                                    const float *scale, const float *subias)
-{
-    const size_t s = (size_t)cols * 8;
-    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    int j = 0;
-    for (; j + 16 <= cols; j += 16, xw += 512) {
-        const __m512i xa = next_8_inputs(x + j), xb = next_8_inputs(x + j + 8);
-        a0 = _mm512_dpbusd_epi32(a0, xa, _mm512_loadu_si512((const void *)xw));
-        a1 = _mm512_dpbusd_epi32(a1, xa, _mm512_loadu_si512((const void *)(xw + 64)));
-        a2 = _mm512_dpbusd_epi32(a2, xa, _mm512_loadu_si512((const void *)(xw + 128)));
-        a3 = _mm512_dpbusd_epi32(a3, xa, _mm512_loadu_si512((const void *)(xw + 192)));
-        b0 = _mm512_dpbusd_epi32(b0, xb, _mm512_loadu_si512((const void *)(xw + 256)));
-        b1 = _mm512_dpbusd_epi32(b1, xb, _mm512_loadu_si512((const void *)(xw + 320)));
-        b2 = _mm512_dpbusd_epi32(b2, xb, _mm512_loadu_si512((const void *)(xw + 384)));
-        b3 = _mm512_dpbusd_epi32(b3, xb, _mm512_loadu_si512((const void *)(xw + 448)));
+        a0 = _mm512_dpbusd_epi32(a0, xa, _mm512_loadu_si512((const void *)w));
+        a1 = _mm512_dpbusd_epi32(a1, xa, _mm512_loadu_si512((const void *)(w + block)));
+        a2 = _mm512_dpbusd_epi32(a2, xa, _mm512_loadu_si512((const void *)(w + 2 * block)));
+        a3 = _mm512_dpbusd_epi32(a3, xa, _mm512_loadu_si512((const void *)(w + 3 * block)));
+        b0 = _mm512_dpbusd_epi32(b0, xb, _mm512_loadu_si512((const void *)(w + half)));
+        b1 = _mm512_dpbusd_epi32(b1, xb, _mm512_loadu_si512((const void *)(w + half + block)));
+        b2 = _mm512_dpbusd_epi32(b2, xb, _mm512_loadu_si512((const void *)(w + half + 2 * block)));
+        b3 = _mm512_dpbusd_epi32(b3, xb, _mm512_loadu_si512((const void *)(w + half + 3 * block)));
     }
     __m256i r0 = fold(a0, b0), r1 = fold(a1, b1), r2 = fold(a2, b2), r3 = fold(a3, b3);
     if (j < cols) {
         const size_t o = (size_t)j * 8;
-        tail8(&r0, w + o, x + j, cols - j);
-        tail8(&r1, w + s + o, x + j, cols - j);
-        tail8(&r2, w + 2 * s + o, x + j, cols - j);
-        tail8(&r3, w + 3 * s + o, x + j, cols - j);
+        tail8(&r0, plain + o, x + j, cols - j);
+        tail8(&r1, plain + s + o, x + j, cols - j);
+        tail8(&r2, plain + 2 * s + o, x + j, cols - j);
+        tail8(&r3, plain + 3 * s + o, x + j, cols - j);
     }
     store_scaled(out, r0, scale, subias);
     store_scaled(out + 8, r1, scale + 8, subias + 8);
@@ -151,9 +122,10 @@ static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
         const int8_t *xw = l->x16->w;
         const size_t group = (size_t)32 * (size_t)(cols / 16 * 16);
         for (; i + 32 <= n; i += 32, w += 4 * stride, xw += group)
-            dense_block4_x16(xw, w, cols, out + i, x, l->scale + i, l->subias + i);
+            dense_block4(xw, 64, 256, 512, w, cols, out + i, x, l->scale + i, l->subias + i);
     }
-    for (; i + 32 <= n; i += 32, w += 4 * stride) dense_block4(w, cols, out + i, x, l->scale + i, l->subias + i);
+    for (; i + 32 <= n; i += 32, w += 4 * stride)
+        dense_block4(w, stride, 64, 128, w, cols, out + i, x, l->scale + i, l->subias + i);
     for (; i < n; i += 8, w += stride) dense_block1(w, cols, out + i, x, l->scale + i, l->subias + i);
 }
 
