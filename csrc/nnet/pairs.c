@@ -156,17 +156,18 @@ const df_pairs *df_pairs_build(void *mem, const int8_t *w, int nb_inputs, int nb
             tail = n - 1;
             while (head >= 0) {
                 const int e = head, qa = order[singles[e]].quad;
-                int partner = -1, best = -1, tries = 0;
+                int partner = -1, best = -1, best_class = 0, tries = 0;
                 head = nxt[e];
                 if (head >= 0) prv[head] = -1; else tail = -1;
                 for (int c = tail; c >= 0 && tries < TRIES; c = prv[c], tries++) {
                     const int qb = order[singles[c]].quad;
                     const int m = fit_mask(pos + (size_t)qa * LANES, neg + (size_t)qa * LANES,
                                            pos + (size_t)qb * LANES, neg + (size_t)qb * LANES);
-                    const int got = shared_blocks(class_of(m));
+                    const int cls = class_of(m), got = shared_blocks(cls);
                     if (round == 0 ? got == 4 : got > best) {
                         partner = c;
                         best = got;
+                        best_class = cls;
                         if (got == 4) break;
                     }
                 }
@@ -180,10 +181,8 @@ const df_pairs *df_pairs_build(void *mem, const int8_t *w, int nb_inputs, int nb
                 if (nxt[partner] >= 0) prv[nxt[partner]] = prv[partner]; else tail = prv[partner];
                 pairs[3 * np] = qa;
                 pairs[3 * np + 1] = order[singles[partner]].quad;
-                pairs[3 * np + 2] = class_of(fit_mask(pos + (size_t)qa * LANES, neg + (size_t)qa * LANES,
-                                                      pos + (size_t)pairs[3 * np + 1] * LANES,
-                                                      neg + (size_t)pairs[3 * np + 1] * LANES));
-                count[pairs[3 * np + 2]]++;
+                pairs[3 * np + 2] = best_class;
+                count[best_class]++;
                 np++;
             }
         }
