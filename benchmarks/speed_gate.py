@@ -39,7 +39,9 @@ Rows (inputs from ../shared, clip en_f_allison_01 unless stated):
 - receiver rows (``RECEIVER_ROWS``: packets, trace, output rate and channels): ``bench
   decdred`` (``BENCH_RATE``/``BENCH_CHANNELS``) / ``Receiver`` over the whole stream, a lost
   frame filled once the next packet has arrived (its DRED, else PLC), construction
-  included on both sides; per second of audio.
+  included on both sides; per second of audio.  The printed work counts differ in
+  name only: bench.c counts a gap frame older than the DRED reaches as DRED (libopus's
+  DRED call conceals it with the PLC network), dredfast as PLC.
 - enc: ``bench enc`` (24 kb/s, 1 s DRED, 20 % loss, VOIP, with DRED) / ``dredfast.Encoder(
   bitrate=24000, lbrr=False, packet_loss_pct=20, dred_ms=1000)`` (system libopus primary +
   dredfast DRED); per second of audio.
@@ -291,6 +293,9 @@ def rows_for(inp: Inputs, bench: Path, isa: str) -> List[dict]:
             return t / (len(pk) * 0.02), stats
 
         def work(ref=ref, stream=stream):
+            # bench.c counts every frame of a gap whose next packet carries DRED as DRED,
+            # also those older than the DRED reaches (libopus conceals those with its PLC
+            # network inside opus_decoder_dred_decode); dredfast counts them as PLC.
             j, (_, st) = ref(1), stream()
             return (f"lost frames filled: reference {j['dred_frames']} DRED + {j['plc_frames']} PLC of {j['lost']}; "
                     f"dredfast {st.dred} DRED + {st.plc} PLC + {st.lbrr} LBRR")
