@@ -37,7 +37,7 @@
 #define HF_HIST (3 * 48000 / 100) /* 30 ms at the highest output rate */
 #define HF_FLOOR_DRED 0.316f      /* -10 dB: the high-band fill's floor in a DRED gap (see hf_next) */
 #define HF_FLOOR_PLC 0.05f        /* -26 dB: in a gap without DRED */
-#define JOIN_DIV 400              /* a gap's first 2.5 ms continue the played audio (see join_gap_mono) */
+#define JOIN_DIV 400              /* a gap's first 2.5 ms continue the played audio (see join_gap) */
 #define JOIN_MAX (48000 / JOIN_DIV)
 
 struct df_receiver {
@@ -131,7 +131,7 @@ struct df_receiver {
     float och[2][HF_HIST];
     int och_w, och_n;
     float hf_gain, hf_floor;
-    int join_pending;   /* the next concealed output starts a gap (see join_gap_mono) */
+    int join_pending;   /* the next concealed output starts a gap (see join_gap) */
     float hf_decay;     /* per output sample: 1.5 dB per 20 ms */
 
     /* look-ahead steering of the PLC (see steer_plan) */
@@ -943,42 +943,37 @@ static inline void hf_next(df_receiver *rx, float *h)
  * smooth as at 16 kHz, and this made them no better: only above 16 kHz. */
 static float join_fade(int k, int r) { return .5f + .5f * cosf((float)DF_RX_PI * ((float)k + .5f) / (float)r); }
 
-/* Mono: out, n samples at the gap's start, hb its high-band fill (or NULL). */
-static void join_gap_mono(df_receiver *rx, float *out, int n, const float *hb)
-{
-    const int r = rx->fs / JOIN_DIV;
-    const int64_t t0 = rx->t_out - r;
-    float u[JOIN_MAX];
-    if (r > n || t0 < rx->oh_t0 || rx->t_out > rx->oh_t0 + rx->oh_n || !timeline_has(rx, rx->up_play, t0)) return;
-    render(rx, t0, r, u);
-    for (int k = 0; k < r; k++) {
-        const float e = rx->oh[rx->t_out - 1 - k - rx->oh_t0] - u[r - 1 - k] - (hb ? hb[k] : 0.f);
-        out[k] = to_i16(out[k] + join_fade(k, r) * e) * (1.f / 32768.f);
-    }
-}
-
-/* Stereo (out interleaved; h: each channel's fill over the first samples,
- * side: the decoder's side signal is in the gap).  The concealment is the
- * mid at each channel's level, so the difference is taken on the played mid
- * (the per-channel ring) and scaled to that level: a channel's level or side
+/* out: the gap's first n output samples (interleaved when stereo), as
+ * concealed, the high-band fill included: hb (mono, n samples, or NULL) or h
+ * (stereo, each channel's over the first JOIN_MAX).  Mono takes the played
+ * samples from the history (oh).  Stereo: the concealment is the mid at each
+ * channel's level, so the difference is taken on the played mid (the
+ * per-channel ring) and scaled to that level, and with the decoder's side
+ * signal in the gap (side) the fill is the mid's: a channel's level or side
  * changing at the gap is what the concealment does on purpose (taking each
  * channel's own played samples instead carried that step into the gap and
  * cost st64 after DRED 0.010 / 0.021 PESQ-WB on vectors48fb / vectors48;
  * this way 0.002 / 0.000). */
-static void join_gap_stereo(df_receiver *rx, float *out, int n, const float (*h)[2], int side)
+static void join_gap(df_receiver *rx, float *out, int n, const float *hb, const float (*h)[2], int side)
 {
-    const int r = rx->fs / JOIN_DIV;
+    const int r = rx->fs / JOIN_DIV, ch = rx->ch;
     const int64_t t0 = rx->t_out - r;
     float u[JOIN_MAX];
-    if (r > n || rx->och_n < r || !timeline_has(rx, rx->up_play, t0)) return;
+    if (r > n || !timeline_has(rx, rx->up_play, t0)) return;
+    if (ch == 1 ? t0 < rx->oh_t0 || rx->t_out > rx->oh_t0 + rx->oh_n : rx->och_n < r) return;
     render(rx, t0, r, u);
     for (int k = 0; k < r; k++) {
+        const float f = join_fade(k, r), c = u[r - 1 - k]; /* mirrored: k samples before the gap */
+        if (ch == 1) {
+            const float e = rx->oh[rx->t_out - 1 - k - rx->oh_t0] - c - (hb ? hb[k] : 0.f);
+            out[k] = to_i16(out[k] + f * e) * (1.f / 32768.f);
+            continue;
+        }
         const int at = (rx->och_w - 1 - k + HF_HIST) % HF_HIST;
         const float mid = .5f * (rx->och[0][at] + rx->och[1][at]);
-        for (int c = 0; c < 2; c++) {
-            const float fill = side ? .5f * (h[k][0] + h[k][1]) : h[k][c];
-            const float e = rx->ch_gain[c] * (mid - u[r - 1 - k]) - fill;
-            out[2 * k + c] = to_i16(out[2 * k + c] + join_fade(k, r) * e) * (1.f / 32768.f);
+        for (int j = 0; j < 2; j++) {
+            const float e = rx->ch_gain[j] * (mid - c) - (side ? .5f * (h[k][0] + h[k][1]) : h[k][j]);
+            out[2 * k + j] = to_i16(out[2 * k + j] + f * e) * (1.f / 32768.f);
         }
     }
 }
@@ -1086,7 +1081,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
             hf_capture(rx);
             if (rx->hf_len) rx->hf_gain = 0.5f; /* -6 dB */
         }
-        rx->join_pending = rx->fs > 16000; /* see join_gap_mono */
+        rx->join_pending = rx->fs > 16000; /* see join_gap */
         history_catch_up(rx);
         /* First lost frame: history samples short of a whole PLC frame are
          * dropped (the concealment covers them). */
@@ -1216,7 +1211,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         if (rx->pend_n) shadow_emit(rx);
         if (sys_decode(rx, NULL, 0, n, 0) == n && rx->side_gap) side = rx->pcm16;
     }
-    float hj0[JOIN_MAX][2]; /* stereo: the fill over a gap's first samples (join_gap_stereo) */
+    float hj0[JOIN_MAX][2]; /* stereo: the fill over a gap's first samples (join_gap) */
     if (ch == 1) {
         /* played at 16 bits, as decoded audio; the fill is added to both */
         float *hb = NULL;
@@ -1228,12 +1223,13 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         if (yh != y) df_pcm16_round(yh, hb, yh, n);
         else memcpy(yh, out, (size_t)n * sizeof(float));
         /* (the history keeps the concealment as it was: the PLC continues that) */
-        if (rx->join_pending) join_gap_mono(rx, out, n, hb);
+        if (rx->join_pending) join_gap(rx, out, n, hb, NULL, 0);
     } else {
+        const int keep = rx->join_pending ? JOIN_MAX : 0; /* the fill join_gap needs */
         for (int i = 0; i < n; i++) {
             float h[2] = {0.f, 0.f};
             if (fill) hf_next(rx, h);
-            if (i < JOIN_MAX) hj0[i][0] = h[0], hj0[i][1] = h[1];
+            if (i < keep) hj0[i][0] = h[0], hj0[i][1] = h[1];
             float v = to_i16(y[i]) * (1.f / 32768.f);
             /* Mid from the concealment; side from the decoder's own PLC, as
              * libopus conceals SILK stereo (deep PLC on the mid channel only). */
@@ -1247,7 +1243,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
             yh[i] = to_i16(yh[i]) * (1.f / 32768.f);
         }
     }
-    if (ch == 2 && rx->join_pending) join_gap_stereo(rx, out, n, (const float (*)[2])hj0, side != NULL);
+    if (ch == 2 && rx->join_pending) join_gap(rx, out, n, NULL, (const float (*)[2])hj0, side != NULL);
     rx->join_pending = 0;
     if (ch == 2) stereo_history(rx, out, n);
     /* The played output joins the history buffer (its samples before the
