@@ -80,8 +80,11 @@ static void compute_cond(const df_fargan_model *m, const df_kernels *k, df_farga
     df_compute_dense(k, &m->cond_fdense2, cond, dense2_in, DF_ACT_TANH);
 }
 
+/* One subframe.  gain_lin: this subframe's gain layer output (before exp);
+ * with next_cond, the next subframe's is computed too, beside a product of
+ * this one (an 80-FMA chain that would otherwise idle on its latency). */
 static void run_subframe(const df_fargan_model *m, const df_kernels *k, df_fargan_state *st, float *pcm,
-                         const float *cond, int period)
+                         const float *cond, int period, float gain_lin, const float *next_cond, float *next_gain_lin)
 {
     float fwc0_in[SIG_IN];
     float gru1_in[FWC0_OUT + 2 * DF_FARGAN_SUBFRAME];
@@ -91,11 +94,12 @@ static void run_subframe(const df_fargan_model *m, const df_kernels *k, df_farga
     float skip_out[128];
     float pred[DF_FARGAN_SUBFRAME + 4], prev[DF_FARGAN_SUBFRAME];
     float pitch_gate[4];
+    float recur[3 * 160];
+    df_side_dense side;
     float gain, gain_1;
     int i, pos;
 
-    df_compute_dense(k, &m->cond_gain, &gain, cond, DF_ACT_LINEAR);
-    gain = (float)exp(gain);
+    gain = (float)exp(gain_lin);
     gain_1 = 1.f / (1e-5f + gain);
 
     /* Long-term prediction: the last period of the (pre-emphasised) output,
@@ -116,16 +120,27 @@ static void run_subframe(const df_fargan_model *m, const df_kernels *k, df_farga
 
     df_compute_conv1d(k, &m->fwc0_conv, gru1_in, st->fwc0_mem, fwc0_in, SIG_IN, DF_ACT_TANH);
     df_compute_glu(k, &m->fwc0_glu, gru1_in, gru1_in);
-    df_compute_dense(k, &m->gain_out, pitch_gate, gru1_in, DF_ACT_SIGMOID);
+    /* The pitch gates are four chains of 192 FMAs, idle on their latency;
+     * they run beside the first GRU's recurrent product, which does not
+     * need them (its input product does). */
+    side.layer = &m->gain_out;
+    side.in = gru1_in;
+    side.out = pitch_gate;
+    df_gru_recurrent(k, &m->gru_recurrent[0], st->gru1, recur, &side);
+    k->activation(pitch_gate, pitch_gate, 4, DF_ACT_SIGMOID);
 
     for (i = 0; i < DF_FARGAN_SUBFRAME; i++) gru1_in[FWC0_OUT + i] = pitch_gate[0] * pred[i + 2];
     memcpy(gru1_in + FWC0_OUT + DF_FARGAN_SUBFRAME, prev, sizeof(prev));
-    df_compute_gru(k, &m->gru_input[0], &m->gru_recurrent[0], st->gru1, gru1_in);
+    df_gru_finish(k, &m->gru_input[0], st->gru1, gru1_in, NULL, recur);
     df_compute_glu(k, &m->gru_glu[0], gru2_in, st->gru1);
 
     for (i = 0; i < DF_FARGAN_SUBFRAME; i++) gru2_in[160 + i] = pitch_gate[1] * pred[i + 2];
     memcpy(gru2_in + 160 + DF_FARGAN_SUBFRAME, prev, sizeof(prev));
-    df_compute_gru(k, &m->gru_input[1], &m->gru_recurrent[1], st->gru2, gru2_in);
+    side.layer = &m->cond_gain;
+    side.in = next_cond;
+    side.out = next_gain_lin;
+    df_gru_recurrent(k, &m->gru_recurrent[1], st->gru2, recur, next_cond ? &side : NULL);
+    df_gru_finish(k, &m->gru_input[1], st->gru2, gru2_in, NULL, recur);
     df_compute_glu(k, &m->gru_glu[1], gru3_in, st->gru2);
 
     for (i = 0; i < DF_FARGAN_SUBFRAME; i++) gru3_in[128 + i] = pitch_gate[2] * pred[i + 2];
@@ -166,6 +181,7 @@ void df_fargan_continue(const df_fargan_model *m, const df_kernels *k, df_fargan
     float cond[COND_TOTAL];
     float x0[DF_FARGAN_CONT_SAMPLES];
     float dummy[DF_FARGAN_SUBFRAME];
+    float gain_lin;
     int i, period = 0;
     for (i = 0; i < DF_FARGAN_CONT_FRAMES; i++) {
         st->last_period = period;
@@ -179,8 +195,10 @@ void df_fargan_continue(const df_fargan_model *m, const df_kernels *k, df_fargan
     st->primed = 1;
     /* Run the signal network over the second half of the history so its
      * state follows the real audio, then put the real audio back. */
+    k->linear(&m->cond_gain, &gain_lin, cond);
     for (i = 0; i < DF_FARGAN_SUBFRAMES; i++) {
-        run_subframe(m, k, st, dummy, cond + i * DF_FARGAN_COND, st->last_period);
+        run_subframe(m, k, st, dummy, cond + i * DF_FARGAN_COND, st->last_period, gain_lin,
+                     i + 1 < DF_FARGAN_SUBFRAMES ? cond + (i + 1) * DF_FARGAN_COND : NULL, &gain_lin);
         memcpy(st->pitch_buf + DF_FARGAN_PITCH_MAX - DF_FARGAN_SUBFRAME,
                x0 + DF_FARGAN_FRAME + i * DF_FARGAN_SUBFRAME, DF_FARGAN_SUBFRAME * sizeof(float));
     }
@@ -197,12 +215,15 @@ void df_fargan_frame_head(const df_fargan_model *m, const df_kernels *k, df_farg
                           float *pcm, int nsub)
 {
     float cond[COND_TOTAL];
+    float gain_lin;
     const int period = period_of(features);
     int s;
     if (nsub < 1) nsub = 1;
     if (nsub > DF_FARGAN_SUBFRAMES) nsub = DF_FARGAN_SUBFRAMES;
     compute_cond(m, k, st, cond, features, period);
+    k->linear(&m->cond_gain, &gain_lin, cond);
     for (s = 0; s < nsub; s++)
-        run_subframe(m, k, st, pcm + s * DF_FARGAN_SUBFRAME, cond + s * DF_FARGAN_COND, st->last_period);
+        run_subframe(m, k, st, pcm + s * DF_FARGAN_SUBFRAME, cond + s * DF_FARGAN_COND, st->last_period, gain_lin,
+                     s + 1 < nsub ? cond + (s + 1) * DF_FARGAN_COND : NULL, &gain_lin);
     st->last_period = period;
 }

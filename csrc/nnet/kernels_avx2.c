@@ -126,9 +126,30 @@ static inline __attribute__((always_inline)) void run_slots(int m, int count, co
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
-/* The first p->groups * 32 outputs from the pair-sum layout. */
-static void int8_dense_pairs(const df_pairs *p, float *out, const uint8_t *x, const float *scale,
-                             const float *subias)
+/* A side layer's outputs (at most 8) as one vector of FMA chains, advanced
+ * a few inputs at a time between the blocks of a large product: each step
+ * is the step df_avx2_float_dense's masked pass takes, so the bits are the
+ * same, and the chain's latency hides under the product's throughput. */
+typedef struct {
+    __m256 y;
+    __m256i mask;
+    const float *w, *x;
+    int stride, j, n, per_group;
+} side_chain;
+
+static inline __attribute__((always_inline)) void side_steps(side_chain *c, int steps)
+{
+    int end = c->j + steps < c->n ? c->j + steps : c->n;
+    for (; c->j < end; c->j++)
+        c->y = _mm256_fmadd_ps(_mm256_maskload_ps(c->w + (size_t)c->j * (size_t)c->stride, c->mask),
+                               _mm256_broadcast_ss(c->x + c->j), c->y);
+}
+
+/* The first p->groups * 32 outputs from the pair-sum layout (with a side
+ * chain's steps after each group when c is not NULL). */
+static inline __attribute__((always_inline)) void int8_dense_pairs_run(const df_pairs *p, float *out,
+                                                                        const uint8_t *x, const float *scale,
+                                                                        const float *subias, side_chain *c)
 {
     const int8_t *w = p->w;
     const int32_t *idx = p->idx;
@@ -157,7 +178,14 @@ static void int8_dense_pairs(const df_pairs *p, float *out, const uint8_t *x, co
         store_scaled(out + 8, acc[1], scale + 8, subias + 8);
         store_scaled(out + 16, acc[2], scale + 16, subias + 16);
         store_scaled(out + 24, acc[3], scale + 24, subias + 24);
+        if (c) side_steps(c, c->per_group);
     }
+}
+
+static void int8_dense_pairs(const df_pairs *p, float *out, const uint8_t *x, const float *scale,
+                             const float *subias)
+{
+    int8_dense_pairs_run(p, out, x, scale, subias, NULL);
 }
 
 static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
@@ -321,6 +349,48 @@ static void linear_avx2(const df_linear *l, float *out, const float *in)
     }
 }
 
+/* linear() of an int8 layer with a small float layer's chains run beside
+ * it (nnet.h: df_side_dense).  The interleaving needs the pair layout
+ * (every large AVX2 layer has one); otherwise the two run in turn. */
+static void linear_side_avx2(const df_linear *l, float *out, const float *in, const df_side_dense *side)
+{
+    const df_linear *s = side->layer;
+    if (l->pairs && !l->weights_idx && l->weights && !l->float_weights && s->float_weights && !s->weights_idx &&
+        s->nb_outputs >= 1 && s->nb_outputs <= 8) {
+        uint8_t x[DF_MAX_INPUTS];
+        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        const df_pairs *p = l->pairs;
+        side_chain c;
+        c.y = _mm256_setzero_ps();
+        c.mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(s->nb_outputs), lane);
+        c.w = s->float_weights;
+        c.x = side->in;
+        c.stride = s->nb_outputs;
+        c.j = 0;
+        c.n = s->nb_inputs;
+        c.per_group = (s->nb_inputs + p->groups - 1) / p->groups;
+        df_avx2_quantize_u8(x, in, l->nb_inputs);
+        int8_dense_pairs_run(p, out, x, l->scale, l->subias, &c);
+        if (p->groups * 32 < l->nb_outputs) {
+            /* the rows beyond the pair layout, as int8_dense does them */
+            df_linear rest = *l;
+            const int done = p->groups * 32;
+            rest.pairs = NULL;
+            rest.weights = l->weights + (size_t)done * (size_t)l->nb_inputs;
+            rest.scale = l->scale + done;
+            rest.subias = l->subias + done;
+            rest.nb_outputs = l->nb_outputs - done;
+            int8_dense(&rest, out + done, x);
+        }
+        side_steps(&c, c.n);
+        _mm256_maskstore_ps(side->out, c.mask, c.y);
+        if (s->bias) df_avx2_add_bias(side->out, s->bias, s->nb_outputs);
+        return;
+    }
+    linear_avx2(l, out, in);
+    linear_avx2(s, side->out, side->in);
+}
+
 static inline __m256 tanh8(__m256 x)
 {
     __m256 x2 = _mm256_mul_ps(x, x);
@@ -463,7 +533,8 @@ void df_avx2_scaled_exp(float *out, const float *in, float scale, int n)
 }
 
 const df_kernels df_kernels_avx2 = {DF_ISA_AVX2, "avx2", linear_avx2, linear_q_avx2, df_avx2_quantize_u8,
-                                    df_avx2_activation, df_avx2_sparse16_accum, df_avx2_scaled_exp};
+                                    df_avx2_activation, df_avx2_sparse16_accum, df_avx2_scaled_exp,
+                                    linear_side_avx2};
 
 #include "target_end.h"
 

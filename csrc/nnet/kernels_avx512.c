@@ -296,7 +296,7 @@ static void sparse16_accum_avx512(float *out, int nb_groups, const float *w, con
 }
 
 const df_kernels df_kernels_avx512 = {DF_ISA_AVX512, "avx512", linear_avx512, linear_q_avx512, df_avx2_quantize_u8,
-                                      activation_avx512, sparse16_accum_avx512, df_avx2_scaled_exp};
+                                      activation_avx512, sparse16_accum_avx512, df_avx2_scaled_exp, NULL};
 
 #include "target_end.h"
 

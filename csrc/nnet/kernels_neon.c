@@ -392,6 +392,6 @@ void df_neon_scaled_exp(float *out, const float *in, float scale, int n)
 }
 
 const df_kernels df_kernels_neon = {DF_ISA_NEON, "neon", linear_neon, linear_q_neon, df_neon_quantize_u8,
-                                    df_neon_activation, df_neon_sparse16_accum, df_neon_scaled_exp};
+                                    df_neon_activation, df_neon_sparse16_accum, df_neon_scaled_exp, NULL};
 
 #endif /* DF_HAVE_NEON */

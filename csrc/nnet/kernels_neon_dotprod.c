@@ -168,7 +168,7 @@ static void linear_dotprod(const df_linear *l, float *out, const float *in)
 
 const df_kernels df_kernels_neon_dotprod = {DF_ISA_NEON_DOTPROD, "neon_dotprod", linear_dotprod, linear_q_dotprod,
                                             df_neon_quantize_u8, df_neon_activation, df_neon_sparse16_accum,
-                                            df_neon_scaled_exp};
+                                            df_neon_scaled_exp, NULL};
 
 #include "target_end.h"
 

@@ -219,4 +219,4 @@ static void scaled_exp_scalar(float *out, const float *in, float scale, int n)
 }
 
 const df_kernels df_kernels_scalar = {DF_ISA_SCALAR, "scalar", linear_scalar, linear_q_scalar, quantize_scalar,
-                                       activation_scalar, sparse16_accum_scalar, scaled_exp_scalar};
+                                       activation_scalar, sparse16_accum_scalar, scaled_exp_scalar, NULL};

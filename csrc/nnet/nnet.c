@@ -38,18 +38,32 @@ void df_compute_gru(const df_kernels *k, const df_linear *input_weights,
     df_compute_gru_xq(k, input_weights, recurrent_weights, state, in, NULL);
 }
 
-void df_compute_gru_xq(const df_kernels *k, const df_linear *input_weights,
-                       const df_linear *recurrent_weights, float *state, const float *in,
-                       const uint8_t *in_q)
+void df_linear_side(const df_kernels *k, const df_linear *layer, float *out, const float *in,
+                    const df_side_dense *side)
+{
+    if (side && k->linear_side) {
+        k->linear_side(layer, out, in, side);
+        return;
+    }
+    k->linear(layer, out, in);
+    if (side) k->linear(side->layer, side->out, side->in);
+}
+
+void df_gru_recurrent(const df_kernels *k, const df_linear *recurrent_weights, const float *state, float *recur,
+                      const df_side_dense *side)
+{
+    df_linear_side(k, recurrent_weights, recur, state, side);
+}
+
+void df_gru_finish(const df_kernels *k, const df_linear *input_weights, float *state, const float *in,
+                   const uint8_t *in_q, const float *recur)
 {
     float zrh[3 * DF_MAX_RNN_UNITS];
-    float recur[3 * DF_MAX_RNN_UNITS];
-    const int n = recurrent_weights->nb_inputs;
+    const int n = input_weights->nb_outputs / 3;
     float *z = zrh, *r = zrh + n, *h = zrh + 2 * n;
     int i;
 
     linear_xq(k, input_weights, zrh, in, in_q);
-    k->linear(recurrent_weights, recur, state);
     for (i = 0; i < 2 * n; i++)
         zrh[i] += recur[i];
     k->activation(zrh, zrh, 2 * n, DF_ACT_SIGMOID);
@@ -65,6 +79,15 @@ void df_compute_gru_xq(const df_kernels *k, const df_linear *input_weights,
     k->activation(h, h, n, DF_ACT_TANH);
     for (i = 0; i < n; i++)
         state[i] = z[i] * state[i] + (1 - z[i]) * h[i];
+}
+
+void df_compute_gru_xq(const df_kernels *k, const df_linear *input_weights,
+                       const df_linear *recurrent_weights, float *state, const float *in,
+                       const uint8_t *in_q)
+{
+    float recur[3 * DF_MAX_RNN_UNITS];
+    df_gru_recurrent(k, recurrent_weights, state, recur, NULL);
+    df_gru_finish(k, input_weights, state, in, in_q, recur);
 }
 
 void df_compute_glu(const df_kernels *k, const df_linear *layer, float *out, const float *in)

@@ -60,6 +60,16 @@ typedef struct {
     const struct df_x16 *x16;
 } df_linear;
 
+/* A small float layer (at most 8 outputs) computed beside a large product:
+ * out = its W in + b, exactly as linear() gives it.  Its outputs are each one
+ * chain of FMAs, bound by their latency, not by throughput; a kernel that
+ * interleaves the chain with an independent int8 product hides it there. */
+typedef struct {
+    const df_linear *layer;
+    const float *in;
+    float *out;
+} df_side_dense;
+
 typedef enum {
     DF_ISA_SCALAR = 0,
     DF_ISA_AVX2 = 1,   /* AVX2 + FMA (what libopus uses at most) */
@@ -100,6 +110,10 @@ typedef struct {
      * -87 give e^-87.  Every path runs the same sequence of separate IEEE
      * multiplies and adds per element (no FMA), so all give the same bits. */
     void (*scaled_exp)(float *out, const float *in, float scale, int n);
+    /* linear(layer, out, in) and, independently, linear() of the side layer
+     * (df_side_dense), with the same bits as calling the two in turn.  NULL
+     * in a table: df_linear_side() calls them in turn. */
+    void (*linear_side)(const df_linear *layer, float *out, const float *in, const df_side_dense *side);
 } df_kernels;
 
 /* Best path this CPU and build support. */
@@ -123,6 +137,17 @@ void df_compute_gru(const df_kernels *k, const df_linear *input_weights,
 void df_compute_gru_xq(const df_kernels *k, const df_linear *input_weights,
                        const df_linear *recurrent_weights, float *state, const float *in,
                        const uint8_t *in_q);
+/* The same GRU in two steps, so that work which the input depends on can
+ * run beside the recurrent product: recur (3 x units) = the recurrent
+ * product of state, with side (may be NULL) computed beside it; then the
+ * rest.  df_compute_gru_xq is the two in turn. */
+void df_gru_recurrent(const df_kernels *k, const df_linear *recurrent_weights, const float *state, float *recur,
+                      const df_side_dense *side);
+void df_gru_finish(const df_kernels *k, const df_linear *input_weights, float *state, const float *in,
+                   const uint8_t *in_q, const float *recur);
+/* linear(layer, out, in) with side computed beside it (see df_kernels). */
+void df_linear_side(const df_kernels *k, const df_linear *layer, float *out, const float *in,
+                    const df_side_dense *side);
 /* out = in * sigmoid(W in + b); out may equal in. */
 void df_compute_glu(const df_kernels *k, const df_linear *layer, float *out, const float *in);
 /* Embedding lookup: out = row `index` of a (count x dim) float table.

@@ -46,17 +46,22 @@ void *df_pack_records(const df_blob *blob, df_record *records, int count)
     if (!total) return NULL;
     arena = (uint8_t *)aligned_alloc(64, total);
     if (!arena) return NULL;
-    for (int i = 0; i < count; i++) {
-        if (!layer_shape(blob, &records[i], &nin, &nout)) continue;
-        if (avx2 && df_pairs_bytes(nin, nout)) {
+    /* One kernel's layouts side by side, in the blob's order (which is the
+     * order a model runs its layers): a path then streams one contiguous
+     * range, not every other layer of one.  The deep PLC's layers (1.2 MB)
+     * do not all fit in a 1 MB L2, so each frame streams part of them from
+     * L3; on an AVX-512 CPU running the AVX2 path the interleaved arena
+     * cost 2-4 % at the median (A/B, 26 alternating runs in two series). */
+    for (int i = 0; i < count; i++)
+        if (avx2 && layer_shape(blob, &records[i], &nin, &nout) && df_pairs_bytes(nin, nout)) {
             records[i].pairs = df_pairs_build(arena + off, (const int8_t *)records[i].data, nin, nout);
             off += df_pairs_bytes(nin, nout);
         }
-        if (avx512 && df_x16_bytes(nin, nout)) {
+    for (int i = 0; i < count; i++)
+        if (avx512 && layer_shape(blob, &records[i], &nin, &nout) && df_x16_bytes(nin, nout)) {
             records[i].x16 = df_x16_build(arena + off, (const int8_t *)records[i].data, nin, nout);
             off += df_x16_bytes(nin, nout);
         }
-    }
     return arena;
 #else
     (void)blob, (void)records, (void)count;

@@ -369,6 +369,44 @@ static void check_conv2d(const df_kernels *s, const df_kernels *k)
     printf("  conv2d 3x3: equal\n");
 }
 
+/* linear_side (a kernel that has it): the main product and the side layer's
+ * outputs the same bits as scalar's linear() of each, for main layers with
+ * and without the pair layout (and with rows beyond it), side layers of 1-8
+ * outputs with more, as many and fewer inputs than the main has groups. */
+static void check_side(const df_kernels *s, const df_kernels *k)
+{
+    static const int mains[][2] = {{160, 480}, {128, 384}, {96, 40}, {64, 8}};
+    static const int sides[][2] = {{192, 4}, {80, 1}, {7, 8}, {33, 5}};
+    static float x[DF_MAX_INPUTS], xs[DF_MAX_INPUTS], ya[1024], yb[1024], sa[8], sb[8];
+    int n = 0;
+    if (!k->linear_side) return;
+    for (size_t mi = 0; mi < sizeof mains / sizeof mains[0]; mi++)
+        for (size_t si = 0; si < sizeof sides / sizeof sides[0]; si++)
+            for (int laid = 0; laid < 2; laid++) {
+                const int nin = mains[mi][0], nout = mains[mi][1];
+                layer M = make_layer(nin, nout, 1, 0, 0), S = make_layer(sides[si][0], sides[si][1], 0, 0, 0);
+                void *mem = laid ? aligned_alloc(64, df_pairs_bytes(nin, nout)) : NULL;
+                df_linear main = M.l;
+                if (laid) main.pairs = df_pairs_build(mem, M.w, nin, nout);
+                for (int t = 0; t < 3; t++) {
+                    const df_side_dense side = {&S.l, xs, sb};
+                    fill_inputs(x, nin, 0);
+                    fill_inputs(xs, sides[si][0], 0);
+                    s->linear(&M.l, ya, x);
+                    s->linear(&S.l, sa, xs);
+                    memset(yb, 0xff, sizeof yb), memset(sb, 0xff, sizeof sb);
+                    k->linear_side(&main, yb, x, &side);
+                    CHECK(same(ya, yb, nout), "%s linear_side main %dx%d%s", k->name, nin, nout, laid ? " laid" : "");
+                    CHECK(same(sa, sb, sides[si][1]), "%s linear_side side %dx%d beside %dx%d", k->name,
+                          sides[si][0], sides[si][1], nin, nout);
+                    n++;
+                }
+                free(mem);
+                free_layer(&M), free_layer(&S);
+            }
+    printf("  linear_side: %d main + side products equal\n", n);
+}
+
 int main(void)
 {
     const df_kernels *s = df_kernels_get(DF_ISA_SCALAR);
@@ -382,6 +420,7 @@ int main(void)
         check_activations(s, k, special);
         check_sparse16_and_exp(s, k);
         check_conv2d(s, k);
+        check_side(s, k);
         if (isa == DF_ISA_AVX2) check_pairs(s, k);
         if (isa == DF_ISA_AVX512) check_x16(s, k);
         paths++;
