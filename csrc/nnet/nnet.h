@@ -63,7 +63,8 @@ typedef struct {
 /* A small float layer (at most 8 outputs) computed beside a large product:
  * out = its W in + b, exactly as linear() gives it.  Its outputs are each one
  * chain of FMAs, bound by their latency, not by throughput; a kernel that
- * interleaves the chain with an independent int8 product hides it there. */
+ * interleaves the chain with an independent int8 product hides it there.
+ * out must not overlap the main product's input or output. */
 typedef struct {
     const df_linear *layer;
     const float *in;
