@@ -371,13 +371,14 @@ static void check_conv2d(const df_kernels *s, const df_kernels *k)
 
 /* linear_side (a kernel that has it): the main product and the side layer's
  * outputs the same bits as scalar's linear() of each, for main layers with
- * and without the pair layout (and with rows beyond it), side layers of 1-8
- * outputs with more, as many and fewer inputs than the main has groups. */
+ * and without the x86 layouts (and with rows beyond them), side layers of
+ * 1-16 outputs (more than 8: AVX2 runs the two in turn) with more, as many
+ * and fewer inputs than the main has groups. */
 static void check_side(const df_kernels *s, const df_kernels *k)
 {
     static const int mains[][2] = {{160, 480}, {128, 384}, {96, 40}, {64, 8}};
-    static const int sides[][2] = {{192, 4}, {80, 1}, {7, 8}, {33, 5}};
-    static float x[DF_MAX_INPUTS], xs[DF_MAX_INPUTS], ya[1024], yb[1024], sa[8], sb[8];
+    static const int sides[][2] = {{192, 4}, {80, 1}, {7, 8}, {33, 5}, {40, 16}};
+    static float x[DF_MAX_INPUTS], xs[DF_MAX_INPUTS], ya[1024], yb[1024], sa[16], sb[16];
     int n = 0;
     if (!k->linear_side) return;
     for (size_t mi = 0; mi < sizeof mains / sizeof mains[0]; mi++)
@@ -385,9 +386,11 @@ static void check_side(const df_kernels *s, const df_kernels *k)
             for (int laid = 0; laid < 2; laid++) {
                 const int nin = mains[mi][0], nout = mains[mi][1];
                 layer M = make_layer(nin, nout, 1, 0, 0), S = make_layer(sides[si][0], sides[si][1], 0, 0, 0);
-                void *mem = laid ? aligned_alloc(64, df_pairs_bytes(nin, nout)) : NULL;
+                /* both x86 layouts (each kernel reads its own) */
+                void *mem = laid ? aligned_alloc(64, df_pairs_bytes(nin, nout) + 64) : NULL;
+                void *mem16 = laid ? aligned_alloc(64, df_x16_bytes(nin, nout) + 64) : NULL;
                 df_linear main = M.l;
-                if (laid) main.pairs = df_pairs_build(mem, M.w, nin, nout);
+                if (laid) main.pairs = df_pairs_build(mem, M.w, nin, nout), main.x16 = df_x16_build(mem16, M.w, nin, nout);
                 for (int t = 0; t < 3; t++) {
                     const df_side_dense side = {&S.l, xs, sb};
                     fill_inputs(x, nin, 0);
@@ -401,7 +404,7 @@ static void check_side(const df_kernels *s, const df_kernels *k)
                           sides[si][0], sides[si][1], nin, nout);
                     n++;
                 }
-                free(mem);
+                free(mem), free(mem16);
                 free_layer(&M), free_layer(&S);
             }
     printf("  linear_side: %d main + side products equal\n", n);
