@@ -14,6 +14,15 @@ int df_plc_bind(df_plc_model *m, const df_blob *blob, char *err, size_t errlen)
         df_bind_linear(blob, "plc_gru2_recurrent", DF_PLC_GRU, 3 * DF_PLC_GRU, &m->gru2_recurrent, err, errlen) ||
         df_bind_linear(blob, "plc_dense_out", DF_PLC_GRU, DF_PLC_FEATURES, &m->dense_out, err, errlen))
         return -1;
+    {
+        /* Every path computes these layers to the same bits (the kernel
+         * tests check it), so the scalar one can make the constant. */
+        const df_kernels *s = df_kernels_get(DF_ISA_SCALAR);
+        float zeros[DF_PLC_INPUTS], hidden[DF_PLC_DENSE];
+        memset(zeros, 0, sizeof(zeros));
+        df_compute_dense(s, &m->dense_in, hidden, zeros, DF_ACT_TANH);
+        s->linear(&m->gru1_input, m->gru1_lost, hidden);
+    }
     return 0;
 }
 
@@ -23,6 +32,15 @@ void df_plc_predict(const df_plc_model *m, const df_kernels *k, df_plc_net *net,
     df_compute_dense(k, &m->dense_in, hidden, in, DF_ACT_TANH);
     df_compute_gru(k, &m->gru1_input, &m->gru1_recurrent, net->gru1, hidden);
     /* The second GRU reads the first one's new state. */
+    df_compute_gru(k, &m->gru2_input, &m->gru2_recurrent, net->gru2, net->gru1);
+    df_compute_dense(k, &m->dense_out, out, net->gru2, DF_ACT_LINEAR);
+}
+
+void df_plc_predict_lost(const df_plc_model *m, const df_kernels *k, df_plc_net *net, float *out)
+{
+    float recur[3 * DF_PLC_GRU];
+    df_gru_recurrent(k, &m->gru1_recurrent, net->gru1, recur, NULL);
+    df_gru_combine(k, net->gru1, m->gru1_lost, recur, DF_PLC_GRU);
     df_compute_gru(k, &m->gru2_input, &m->gru2_recurrent, net->gru2, net->gru1);
     df_compute_dense(k, &m->dense_out, out, net->gru2, DF_ACT_LINEAR);
 }

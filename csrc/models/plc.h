@@ -29,6 +29,9 @@ typedef struct {
     df_linear gru1_input, gru1_recurrent; /* 128 -> 192 units, int8 */
     df_linear gru2_input, gru2_recurrent; /* 192 -> 192 units, int8 */
     df_linear dense_out;                /* 192 -> 20, linear, float weights */
+    /* The first GRU's input product for the all-zero input every lost frame
+     * gives the network: the same each time, so made once when binding. */
+    float gru1_lost[3 * DF_PLC_GRU];
 } df_plc_model;
 
 typedef struct {
@@ -40,6 +43,9 @@ typedef struct {
 int df_plc_bind(df_plc_model *m, const df_blob *blob, char *err, size_t errlen);
 /* One step: in[57] -> out[20]; advances net.  out may not alias in. */
 void df_plc_predict(const df_plc_model *m, const df_kernels *k, df_plc_net *net, const float *in, float *out);
+/* The same for the all-zero input of a lost frame (libopus's
+ * compute_plc_pred(st, out, zeros)), skipping the work that input fixes. */
+void df_plc_predict_lost(const df_plc_model *m, const df_kernels *k, df_plc_net *net, float *out);
 
 #ifdef __cplusplus
 }

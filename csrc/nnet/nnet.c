@@ -58,14 +58,20 @@ void df_gru_recurrent(const df_kernels *k, const df_linear *recurrent_weights, c
 void df_gru_finish(const df_kernels *k, const df_linear *input_weights, float *state, const float *in,
                    const uint8_t *in_q, const float *recur)
 {
+    float in_product[3 * DF_MAX_RNN_UNITS];
+    linear_xq(k, input_weights, in_product, in, in_q);
+    df_gru_combine(k, state, in_product, recur, input_weights->nb_outputs / 3);
+}
+
+void df_gru_combine(const df_kernels *k, float *state, const float *in_product, const float *recur, int n)
+{
     float zrh[3 * DF_MAX_RNN_UNITS];
-    const int n = input_weights->nb_outputs / 3;
     float *z = zrh, *r = zrh + n, *h = zrh + 2 * n;
     int i;
 
-    linear_xq(k, input_weights, zrh, in, in_q);
     for (i = 0; i < 2 * n; i++)
-        zrh[i] += recur[i];
+        zrh[i] = in_product[i] + recur[i];
+    memcpy(h, in_product + 2 * n, (size_t)n * sizeof(float));
     k->activation(zrh, zrh, 2 * n, DF_ACT_SIGMOID);
     /* Reset gate applied after the recurrent matrix ("reset-after" GRU).
      * h and r are disjoint thirds of zrh; saying so lets the compiler

@@ -146,6 +146,10 @@ void df_gru_recurrent(const df_kernels *k, const df_linear *recurrent_weights, c
                       const df_side_dense *side);
 void df_gru_finish(const df_kernels *k, const df_linear *input_weights, float *state, const float *in,
                    const uint8_t *in_q, const float *recur);
+/* The rest of df_gru_finish, from the input product already made (3 x n:
+ * z, r, h rows of the input weights times the input): for an input that
+ * repeats, its product can be kept. */
+void df_gru_combine(const df_kernels *k, float *state, const float *in_product, const float *recur, int n);
 /* linear(layer, out, in) with side computed beside it (see df_kernels). */
 void df_linear_side(const df_kernels *k, const df_linear *layer, float *out, const float *in,
                     const df_side_dense *side);

@@ -146,7 +146,7 @@ static int next_features(const df_deep_plc_model *m, const df_kernels *k, df_dee
         df_plc_predict(&m->plc, k, &st->net, in, discard);
         return 1;
     }
-    df_plc_predict(&m->plc, k, &st->net, in, out);
+    df_plc_predict_lost(&m->plc, k, &st->net, out); /* in is all zeros here */
     if (st->fec_skip > 0) st->fec_skip--;
     return 0;
 }
