@@ -135,10 +135,9 @@ static void push_backup(df_deep_plc_state *st)
  * follows), else the network's prediction.  Returns 1 for DRED. */
 static int next_features(const df_deep_plc_model *m, const df_kernels *k, df_deep_plc_state *st, float *out)
 {
-    float in[DF_PLC_INPUTS];
-    memset(in, 0, sizeof(in));
     if (st->fec_read_pos != st->fec_fill_pos && st->fec_skip == 0) {
-        float discard[NF];
+        float in[DF_PLC_INPUTS], discard[NF];
+        memset(in, 0, sizeof(in));
         memcpy(out, st->fec[st->fec_read_pos], NF * sizeof(float));
         st->fec_read_pos++;
         memcpy(in + DF_PLC_BURG, out, NF * sizeof(float));
@@ -146,7 +145,7 @@ static int next_features(const df_deep_plc_model *m, const df_kernels *k, df_dee
         df_plc_predict(&m->plc, k, &st->net, in, discard);
         return 1;
     }
-    df_plc_predict_lost(&m->plc, k, &st->net, out); /* in is all zeros here */
+    df_plc_predict_lost(&m->plc, k, &st->net, out); /* libopus: compute_plc_pred(..., zeros) */
     if (st->fec_skip > 0) st->fec_skip--;
     return 0;
 }
