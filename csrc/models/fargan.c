@@ -126,7 +126,7 @@ static void run_subframe(const df_fargan_model *m, const df_kernels *k, df_farga
     side.layer = &m->gain_out;
     side.in = gru1_in;
     side.out = pitch_gate;
-    df_gru_recurrent(k, &m->gru_recurrent[0], st->gru1, recur, &side);
+    df_linear_side(k, &m->gru_recurrent[0], recur, st->gru1, &side);
     k->activation(pitch_gate, pitch_gate, 4, DF_ACT_SIGMOID);
 
     for (i = 0; i < DF_FARGAN_SUBFRAME; i++) gru1_in[FWC0_OUT + i] = pitch_gate[0] * pred[i + 2];
@@ -139,7 +139,7 @@ static void run_subframe(const df_fargan_model *m, const df_kernels *k, df_farga
     side.layer = &m->cond_gain;
     side.in = next_cond;
     side.out = next_gain_lin;
-    df_gru_recurrent(k, &m->gru_recurrent[1], st->gru2, recur, next_cond ? &side : NULL);
+    df_linear_side(k, &m->gru_recurrent[1], recur, st->gru2, next_cond ? &side : NULL);
     df_gru_finish(k, &m->gru_input[1], st->gru2, gru2_in, NULL, recur);
     df_compute_glu(k, &m->gru_glu[1], gru3_in, st->gru2);
 

@@ -39,7 +39,7 @@ void df_plc_predict(const df_plc_model *m, const df_kernels *k, df_plc_net *net,
 void df_plc_predict_lost(const df_plc_model *m, const df_kernels *k, df_plc_net *net, float *out)
 {
     float recur[3 * DF_PLC_GRU];
-    df_gru_recurrent(k, &m->gru1_recurrent, net->gru1, recur, NULL);
+    k->linear(&m->gru1_recurrent, recur, net->gru1);
     df_gru_combine(k, net->gru1, m->gru1_lost, recur, DF_PLC_GRU);
     df_compute_gru(k, &m->gru2_input, &m->gru2_recurrent, net->gru2, net->gru1);
     df_compute_dense(k, &m->dense_out, out, net->gru2, DF_ACT_LINEAR);

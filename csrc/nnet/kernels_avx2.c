@@ -182,18 +182,15 @@ static inline __attribute__((always_inline)) void int8_dense_pairs_run(const df_
     }
 }
 
-static void int8_dense_pairs(const df_pairs *p, float *out, const uint8_t *x, const float *scale,
-                             const float *subias)
-{
-    int8_dense_pairs_run(p, out, x, scale, subias, NULL);
-}
-
-static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
+/* The layer's int8 product; with c, a side chain's steps between its
+ * pair-layout groups (linear_side_avx2). */
+static inline __attribute__((always_inline)) void int8_dense_run(const df_linear *l, float *out, const uint8_t *x,
+                                                                  side_chain *c)
 {
     const int8_t *w = l->weights;
     int i = 0, j;
     if (l->pairs) {
-        int8_dense_pairs(l->pairs, out, x, l->scale, l->subias);
+        int8_dense_pairs_run(l->pairs, out, x, l->scale, l->subias, c);
         i = l->pairs->groups * 32;
         w += (size_t)i * l->nb_inputs;
     }
@@ -213,6 +210,11 @@ static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
         }
         store_scaled(out + i, _mm256_add_epi32(acc0, acc1), l->scale + i, l->subias + i);
     }
+}
+
+static void int8_dense(const df_linear *l, float *out, const uint8_t *x)
+{
+    int8_dense_run(l, out, x, NULL);
 }
 
 static void int8_sparse(const df_linear *l, float *out, const uint8_t *x)
@@ -355,8 +357,8 @@ static void linear_avx2(const df_linear *l, float *out, const float *in)
 static void linear_side_avx2(const df_linear *l, float *out, const float *in, const df_side_dense *side)
 {
     const df_linear *s = side->layer;
-    if (l->pairs && !l->weights_idx && l->weights && !l->float_weights && s->float_weights && !s->weights_idx &&
-        s->nb_outputs >= 1 && s->nb_outputs <= 8) {
+    if (l->pairs && l->pairs->groups > 0 && !l->weights_idx && l->weights && !l->float_weights &&
+        s->float_weights && !s->weights_idx && s->nb_outputs >= 1 && s->nb_outputs <= 8) {
         uint8_t x[DF_MAX_INPUTS];
         const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
         const df_pairs *p = l->pairs;
@@ -370,18 +372,7 @@ static void linear_side_avx2(const df_linear *l, float *out, const float *in, co
         c.n = s->nb_inputs;
         c.per_group = (s->nb_inputs + p->groups - 1) / p->groups;
         df_avx2_quantize_u8(x, in, l->nb_inputs);
-        int8_dense_pairs_run(p, out, x, l->scale, l->subias, &c);
-        if (p->groups * 32 < l->nb_outputs) {
-            /* the rows beyond the pair layout, as int8_dense does them */
-            df_linear rest = *l;
-            const int done = p->groups * 32;
-            rest.pairs = NULL;
-            rest.weights = l->weights + (size_t)done * (size_t)l->nb_inputs;
-            rest.scale = l->scale + done;
-            rest.subias = l->subias + done;
-            rest.nb_outputs = l->nb_outputs - done;
-            int8_dense(&rest, out + done, x);
-        }
+        int8_dense_run(l, out, x, &c);
         side_steps(&c, c.n);
         _mm256_maskstore_ps(side->out, c.mask, c.y);
         if (s->bias) df_avx2_add_bias(side->out, s->bias, s->nb_outputs);

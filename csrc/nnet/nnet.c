@@ -49,12 +49,6 @@ void df_linear_side(const df_kernels *k, const df_linear *layer, float *out, con
     if (side) k->linear(side->layer, side->out, side->in);
 }
 
-void df_gru_recurrent(const df_kernels *k, const df_linear *recurrent_weights, const float *state, float *recur,
-                      const df_side_dense *side)
-{
-    df_linear_side(k, recurrent_weights, recur, state, side);
-}
-
 void df_gru_finish(const df_kernels *k, const df_linear *input_weights, float *state, const float *in,
                    const uint8_t *in_q, const float *recur)
 {
@@ -92,7 +86,7 @@ void df_compute_gru_xq(const df_kernels *k, const df_linear *input_weights,
                        const uint8_t *in_q)
 {
     float recur[3 * DF_MAX_RNN_UNITS];
-    df_gru_recurrent(k, recurrent_weights, state, recur, NULL);
+    k->linear(recurrent_weights, recur, state);
     df_gru_finish(k, input_weights, state, in, in_q, recur);
 }
 

@@ -140,10 +140,8 @@ void df_compute_gru_xq(const df_kernels *k, const df_linear *input_weights,
                        const uint8_t *in_q);
 /* The same GRU in two steps, so that work which the input depends on can
  * run beside the recurrent product: recur (3 x units) = the recurrent
- * product of state, with side (may be NULL) computed beside it; then the
- * rest.  df_compute_gru_xq is the two in turn. */
-void df_gru_recurrent(const df_kernels *k, const df_linear *recurrent_weights, const float *state, float *recur,
-                      const df_side_dense *side);
+ * weights times state (df_linear_side, with a side layer beside it), then
+ * df_gru_finish.  df_compute_gru_xq is the two in turn. */
 void df_gru_finish(const df_kernels *k, const df_linear *input_weights, float *state, const float *in,
                    const uint8_t *in_q, const float *recur);
 /* The rest of df_gru_finish, from the input product already made (3 x n:

@@ -131,7 +131,6 @@ struct df_receiver {
     float och[2][HF_HIST];
     int och_w, och_n;
     float hf_gain, hf_floor;
-    int join_pending;   /* the next concealed output starts a gap (see join_gap) */
     float hf_decay;     /* per output sample: 1.5 dB per 20 ms */
 
     /* look-ahead steering of the PLC (see steer_plan) */
@@ -1065,6 +1064,8 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
     }
     const int n16 = (int)to16(rx, n); /* one packet slot: at most 120 ms */
     const int64_t P = to16(rx, rx->t_out);
+    /* this slot starts a gap whose first samples continue the played audio (see join_gap) */
+    const int join = !rx->concealed && rx->fs > 16000;
     rx->xf_len = rx->xf_pos = 0;
     if (!rx->concealed) {
         if (ch == 2) stereo_gains(rx);
@@ -1081,7 +1082,6 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
             hf_capture(rx);
             if (rx->hf_len) rx->hf_gain = 0.5f; /* -6 dB */
         }
-        rx->join_pending = rx->fs > 16000; /* see join_gap */
         history_catch_up(rx);
         /* First lost frame: history samples short of a whole PLC frame are
          * dropped (the concealment covers them). */
@@ -1223,9 +1223,9 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
         if (yh != y) df_pcm16_round(yh, hb, yh, n);
         else memcpy(yh, out, (size_t)n * sizeof(float));
         /* (the history keeps the concealment as it was: the PLC continues that) */
-        if (rx->join_pending) join_gap(rx, out, n, hb, NULL, 0);
+        if (join) join_gap(rx, out, n, hb, NULL, 0);
     } else {
-        const int keep = rx->join_pending ? JOIN_MAX : 0; /* the fill join_gap needs */
+        const int keep = join ? JOIN_MAX : 0; /* the fill join_gap needs */
         for (int i = 0; i < n; i++) {
             float h[2] = {0.f, 0.f};
             if (fill) hf_next(rx, h);
@@ -1243,8 +1243,7 @@ static int conceal(df_receiver *rx, const uint8_t *const *ahead, const int32_t *
             yh[i] = to_i16(yh[i]) * (1.f / 32768.f);
         }
     }
-    if (ch == 2 && rx->join_pending) join_gap(rx, out, n, NULL, (const float (*)[2])hj0, side != NULL);
-    rx->join_pending = 0;
+    if (ch == 2 && join) join_gap(rx, out, n, NULL, (const float (*)[2])hj0, side != NULL);
     if (ch == 2) stereo_history(rx, out, n);
     /* The played output joins the history buffer (its samples before the
      * PLC's position are skipped when fed). */
@@ -1313,7 +1312,6 @@ static void start_stream(df_receiver *rx, int codec)
     rx->hf_gain = 0;
     rx->hf_floor = HF_FLOOR_DRED;
     rx->hf_len = 0;
-    rx->join_pending = 0;
     rx->och_n = rx->och_w = 0;
     rx->ch_energy[0] = rx->ch_energy[1] = rx->mix_energy = 0;
     rx->ch_gain[0] = rx->ch_gain[1] = 1.f;
